@@ -1,0 +1,63 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+# Everything else here is a step they depend on.
+
+PYTHON ?= python3.11
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core
+
+.PHONY: demo test test-sqlite test-postgres lint format lock messages bench debian-test-packages
+
+# A virtual environment with the locked runtime dependencies; rebuilt only when the lock changes.
+$(BIN)/.installed-main: requirements/main.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/main.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed-main requirements/test.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	touch $@
+
+demo: $(BIN)/.installed-main
+	$(BIN)/tamizdat demo --port $(PORT)
+
+debian-test-packages:
+	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: $(BIN)/.installed-test debian-test-packages lint test-sqlite test-postgres
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test-sqlite: $(BIN)/.installed-test
+	$(BIN)/pytest
+
+# Runs the same suite against a throwaway PostgreSQL cluster on a loopback port.
+test-postgres: $(BIN)/.installed-test
+	scripts/with-postgres $(BIN)/pytest
+
+format: $(BIN)/.installed-test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerates the locks from pyproject.toml (needs network access to the package index).
+lock: $(BIN)/.installed-test
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml -o requirements/main.txt
+	$(BIN)/uv pip compile --quiet --python-version 3.11 pyproject.toml --extra test -o requirements/test.txt
+
+messages: $(BIN)/.installed-main
+	cd src/tamizdat && ../../$(BIN)/django-admin makemessages --locale ru --ignore 'static/*' && ../../$(BIN)/django-admin compilemessages
+
+bench: $(BIN)/.installed-test
+	$(BIN)/python bench/pages.py

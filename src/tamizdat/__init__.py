@@ -1,0 +1,1 @@
+"""Tamizdat: a self-hosted platform for independent, ad-free, reader-funded newsrooms."""

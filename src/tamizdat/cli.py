@@ -1,0 +1,18 @@
+"""The `tamizdat` command: Django's management commands with Tamizdat's settings.
+
+`tamizdat demo`, `tamizdat serve`, `tamizdat migrate` and every other management command.
+"""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tamizdat.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,78 @@
+"""`tamizdat demo`: a working demo newsroom on this machine in one command."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.finders import get_finders
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from tamizdat.news import demo
+
+ADMIN_USERNAME = "admin"
+
+
+class Command(BaseCommand):
+    help = "Set up the demo newsroom (database, static files, content, an editor) and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare everything, then exit."
+        )
+
+    def handle(self, *args: Any, host: str, port: int, no_serve: bool, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        self._collect_static()
+        if demo.is_loaded():
+            self.stdout.write("The demo newsroom is already loaded; keeping it.")
+        else:
+            self.stdout.write("Loading the demo newsroom (drawing pictures takes a moment)…")
+            counts = demo.load()
+            self.stdout.write(
+                f"Loaded {counts['articles']} articles and {counts['translations']} translations."
+            )
+        password = self._admin_password()
+        base = f"http://{host}:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\n"
+                f"Log in as:     {ADMIN_USERNAME} / {password}\n"
+            )
+        )
+        if not no_serve:
+            call_command("serve", host=host, port=port)
+
+    def _collect_static(self) -> None:
+        """Collect static files only when they changed, so a second run starts at once."""
+        digest = hashlib.sha256()
+        for finder in get_finders():
+            for path, storage in finder.list([]):
+                digest.update(path.encode())
+                digest.update(str(Path(storage.path(path)).stat().st_mtime_ns).encode())
+        stamp = Path(settings.STATIC_ROOT) / ".collected"
+        if stamp.exists() and stamp.read_text() == digest.hexdigest():
+            return
+        self.stdout.write("Collecting static files…")
+        call_command("collectstatic", interactive=False, verbosity=0)
+        stamp.write_text(digest.hexdigest())
+
+    def _admin_password(self) -> str:
+        """The demo editor's password, made once and kept beside the database."""
+        password_file = Path(settings.DATA_DIR) / "demo-admin-password"
+        if not password_file.exists():
+            password_file.write_text(secrets.token_urlsafe(12))
+            password_file.chmod(0o600)
+        password = password_file.read_text().strip()
+        user_model = get_user_model()
+        user = user_model.objects.filter(username=ADMIN_USERNAME).first()
+        if user is None:
+            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
+        return password

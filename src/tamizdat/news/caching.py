@@ -1,0 +1,96 @@
+"""Full-page caching for anonymous readers, and its purge when something is published.
+
+Reading pages are identical for every anonymous reader, so one rendered copy serves them all: a
+CDN keeps it for `PAGE_CACHE_CDN_SECONDS`, and this middleware keeps it in the shared cache so a
+repeat hit skips rendering. Publishing bumps a generation number that is part of every key, which
+retires every stored page at once; listings, feeds and "Read more" blocks all change together when
+an article appears, so a finer purge would only be a finer way to be wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control
+
+GENERATION_KEY = "pagecache:generation"
+# Requests carrying these cookies belong to a signed-in editor; they are never cached or served
+# from the cache, so an editor never sees a stale page and a reader never sees an editor's page.
+PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME,)
+
+
+def cache_publicly(response: HttpResponse) -> HttpResponse:
+    """Mark a response as one a CDN and this server's page cache may share between readers."""
+    patch_cache_control(
+        response,
+        public=True,
+        max_age=settings.PAGE_CACHE_BROWSER_SECONDS,
+        s_maxage=settings.PAGE_CACHE_CDN_SECONDS,
+        stale_while_revalidate=settings.PAGE_CACHE_CDN_SECONDS * 2,
+    )
+    return response
+
+
+def generation() -> int:
+    return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+
+
+def purge_all() -> None:
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 2, timeout=None)
+
+
+def _key(request: HttpRequest) -> str:
+    return f"pagecache:{generation()}:{request.get_host()}:{request.get_full_path()}"
+
+
+def _is_shareable_request(request: HttpRequest) -> bool:
+    return request.method in ("GET", "HEAD") and not any(
+        name in request.COOKIES for name in PRIVATE_COOKIES
+    )
+
+
+def _is_shareable_response(response: HttpResponse) -> bool:
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and "public" in cache_control
+        and "s-maxage" in cache_control
+        and not response.cookies
+    )
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not _is_shareable_request(request):
+            return self.get_response(request)
+        key = _key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            return cached
+        response = self.get_response(request)
+        if _is_shareable_response(response):
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            cache.set(key, response, settings.PAGE_CACHE_SERVER_SECONDS)
+            response["X-Cache"] = "miss"
+        return response
+
+
+def purge_urls(urls: Iterable[str]) -> None:
+    """Retire the local page cache and ask the configured CDN to drop these addresses."""
+    from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
+
+    purge_all()
+    if settings.WAGTAILFRONTENDCACHE:
+        purge_urls_from_cache(list(urls))

@@ -1,0 +1,33 @@
+"""What every reading page's frame needs: the home page of its language and its sections."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from wagtail.models import Locale
+
+
+class SiteFrame:
+    """Looked up only when a template asks, so pages that don't use the frame pay nothing."""
+
+    @cached_property
+    def home(self) -> Any:
+        from .models import HomePage
+
+        locale = Locale.objects.filter(language_code=get_language()).first()
+        return HomePage.objects.live().filter(locale=locale or Locale.get_default()).first()
+
+    @cached_property
+    def sections(self) -> list[Any]:
+        from .models import SectionPage
+
+        if self.home is None:
+            return []
+        return list(SectionPage.objects.live().child_of(self.home).in_menu())
+
+
+def site_context(request: HttpRequest) -> dict[str, Any]:
+    return {"frame": SiteFrame()}

@@ -1,0 +1,253 @@
+"""Wagtail page types of the reading side: home, section and article, plus authors and photos.
+
+Each language has its own page tree (Wagtail locales); translated pages share a translation key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import Tag, TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.search import index
+from wagtail.snippets.models import register_snippet
+
+from .blocks import ArticleBodyBlock
+from .caching import cache_publicly
+
+ARTICLES_PER_PAGE = 12
+
+
+class Photo(AbstractImage):
+    """An image with the credit and caption that a newsroom must print beside it."""
+
+    credit = models.CharField(_("credit"), max_length=255, blank=True, help_text="AP / TASS")
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+
+    admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
+
+
+class PhotoRendition(AbstractRendition):
+    image = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)
+
+
+@register_snippet
+class Author(TranslatableMixin, index.Indexed, models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200)
+    role = models.CharField(_("role"), max_length=200, blank=True)
+    bio = models.TextField(_("biography"), blank=True)
+    photo = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio")]
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("author")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locale", "slug"], name="unique_author_slug_per_locale")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PublicPage(Page):
+    """Base of every reading page: cacheable by a CDN and identical for every anonymous reader."""
+
+    class Meta:
+        abstract = True
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return cache_publicly(super().serve(request, *args, **kwargs))
+
+
+class HomePage(RoutablePageMixin, PublicPage):
+    tagline = models.CharField(_("tagline"), max_length=255, blank=True)
+    notice = RichTextField(
+        _("notice line"),
+        blank=True,
+        features=["bold", "italic", "link"],
+        help_text=_("Shown under the header on every page, e.g. that the site is blocked."),
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("tagline"), FieldPanel("notice")]
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["news.SectionPage"]
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from .listings import front_page
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(front_page(self))
+        return context
+
+    @path("search/")
+    def search(self, request: HttpRequest) -> HttpResponse:
+        from .views import search
+
+        return search(request, self)
+
+    @path("tags/<slug:slug>/")
+    def tag(self, request: HttpRequest, slug: str) -> HttpResponse:
+        tag = get_object_or_404(Tag, slug=slug)
+        articles = ArticlePage.objects.live().filter(locale=self.locale, tags=tag)
+        if not articles.exists():
+            raise Http404
+        return self.render_listing(request, "news/tag_page.html", articles, tag=tag)
+
+    @path("authors/<slug:slug>/")
+    def author(self, request: HttpRequest, slug: str) -> HttpResponse:
+        author = get_object_or_404(Author, locale=self.locale, slug=slug)
+        articles = ArticlePage.objects.live().filter(
+            article_authors__author__translation_key=author.translation_key, locale=self.locale
+        )
+        return self.render_listing(request, "news/author_page.html", articles, author=author)
+
+    @path("feed.xml")
+    def feed(self, request: HttpRequest) -> HttpResponse:
+        from .feeds import ArticleFeed
+
+        articles = ArticlePage.objects.live().filter(locale=self.locale)
+        return cache_publicly(ArticleFeed(self, articles)(request))
+
+    def render_listing(
+        self, request: HttpRequest, template: str, articles: Any, **context: Any
+    ) -> HttpResponse:
+        return self.render(
+            request,
+            template=template,
+            context_overrides={"articles": paginate(request, newest_first(articles)), **context},
+        )
+
+
+class SectionPage(RoutablePageMixin, PublicPage):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    parent_page_types = ["news.HomePage"]
+    subpage_types = ["news.ArticlePage"]
+
+    @path("")
+    def listing(self, request: HttpRequest) -> HttpResponse:
+        articles = ArticlePage.objects.live().child_of(self)
+        return self.render(
+            request, context_overrides={"articles": paginate(request, newest_first(articles))}
+        )
+
+    @path("feed.xml")
+    def feed(self, request: HttpRequest) -> HttpResponse:
+        from .feeds import ArticleFeed
+
+        articles = ArticlePage.objects.live().child_of(self)
+        return cache_publicly(ArticleFeed(self, articles)(request))
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "news.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticleAuthor(Orderable):
+    article = ParentalKey(
+        "news.ArticlePage", on_delete=models.CASCADE, related_name="article_authors"
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+")
+
+    panels = [FieldPanel("author")]
+
+
+class ArticlePage(PublicPage):
+    standfirst = models.TextField(_("standfirst"), max_length=600)
+    lead_image = models.ForeignKey(
+        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead_image_caption = models.CharField(
+        _("lead image caption"),
+        max_length=500,
+        blank=True,
+        help_text=_("Defaults to the photo's own caption."),
+    )
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
+    updated_at = models.DateTimeField(
+        _("updated at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when the story changed in substance after publication."),
+    )
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("standfirst"),
+        MultiFieldPanel(
+            [FieldPanel("lead_image"), FieldPanel("lead_image_caption")], heading=_("Lead image")
+        ),
+        InlinePanel("article_authors", label=_("Bylines")),
+        FieldPanel("body"),
+        FieldPanel("tags"),
+        FieldPanel("updated_at"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.FilterField("locale_id"),
+    ]
+    parent_page_types = ["news.SectionPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("article")
+
+    @property
+    def section(self) -> SectionPage:
+        return self.get_parent().specific
+
+    @property
+    def authors(self) -> list[Author]:
+        return [byline.author for byline in self.article_authors.all()]
+
+    @property
+    def caption(self) -> str:
+        if self.lead_image_caption:
+            return self.lead_image_caption
+        return self.lead_image.caption if self.lead_image else ""
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from .related import related_articles
+
+        context = super().get_context(request, *args, **kwargs)
+        context["related"] = related_articles(self)
+        return context
+
+
+def newest_first(articles: Any) -> Any:
+    return articles.order_by("-first_published_at").select_related("lead_image")
+
+
+def paginate(request: HttpRequest, items: Any) -> Any:
+    """One page of a listing; an unknown page number is a 404, not an error or a silent page 1."""
+    paginator = Paginator(items, ARTICLES_PER_PAGE)
+    try:
+        return paginator.page(request.GET.get("page", 1))
+    except (PageNotAnInteger, EmptyPage) as error:
+        raise Http404 from error

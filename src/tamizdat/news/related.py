@@ -1,0 +1,34 @@
+"""'Read more': related articles, same section and shared tags first, then the most recent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+
+RELATED_COUNT = 4
+
+
+def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
+    from .models import ArticlePage
+
+    section_path = article.path[: -article.steplen]
+    tag_ids = list(article.tags.values_list("pk", flat=True))
+    candidates = (
+        ArticlePage.objects.live()
+        .filter(locale_id=article.locale_id)
+        .exclude(pk=article.pk)
+        .annotate(
+            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+            same_section=Case(
+                When(path__startswith=section_path, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        # Being in the same section weighs as much as one shared tag.
+        .annotate(relevance=F("shared_tags") + F("same_section"))
+        .order_by("-relevance", "-first_published_at")
+        .select_related("lead_image")
+    )
+    return list(candidates[:count])

@@ -1,0 +1,80 @@
+"""Reading views that are not Wagtail pages: search, the root redirect, robots.txt, sitemap."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_safe
+from wagtail.models import Page
+
+from .caching import cache_publicly
+
+SEARCH_QUERY_MAX_LENGTH = 200
+
+
+def search(request: HttpRequest, home: Any) -> HttpResponse:
+    from .models import ArticlePage, paginate
+
+    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    results = None
+    if query:
+        found = ArticlePage.objects.live().filter(locale=home.locale).search(query, operator="and")
+        results = paginate(request, found)
+    response = home.render(
+        request,
+        template="news/search_page.html",
+        context_overrides={"query": query, "results": results},
+    )
+    # Shared by readers through a CDN briefly, but not kept in the server's page cache:
+    # arbitrary queries would otherwise fill it.
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_safe
+def root(request: HttpRequest) -> HttpResponse:
+    """The bare domain goes to the default language; the same for everyone, so cacheable."""
+    return cache_publicly(HttpResponseRedirect(f"/{settings.LANGUAGE_CODE}/"))
+
+
+@require_safe
+@cache_control(public=True, max_age=3600)
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /django-admin/",
+        "Disallow: /*/search/",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_safe
+def sitemap(request: HttpRequest) -> HttpResponse:
+    """Every live page in every language, with its translations as hreflang alternates."""
+    pages = Page.objects.live().public().filter(depth__gt=1).specific().order_by("path")
+    entries = []
+    for page in pages:
+        url = page.get_full_url(request)
+        if not url:
+            continue
+        entries.append(
+            {
+                "url": url,
+                "lastmod": page.last_published_at,
+                "alternates": [
+                    (translation.locale.language_code, translation.get_full_url(request))
+                    for translation in page.get_translations(inclusive=True).live()
+                ],
+            }
+        )
+    response = TemplateResponse(
+        request, "news/sitemap.xml", {"entries": entries}, content_type="application/xml"
+    )
+    return cache_publicly(response)

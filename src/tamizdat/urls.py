@@ -1,0 +1,35 @@
+from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from tamizdat.news import views as news_views
+
+urlpatterns = [
+    path("", news_views.root, name="root"),
+    path("robots.txt", news_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", news_views.sitemap, name="sitemap"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+else:
+    from django.views.static import serve
+
+    # On one machine the web process serves uploaded media itself; behind a CDN or with object
+    # storage, the front server or the bucket answers these addresses instead.
+    urlpatterns.append(
+        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
+    )
+
+# Every language's pages live under its own prefix (/en/, /ru/), the default one included, so
+# a page's language comes from its address alone and never from a reader's headers or cookies.
+urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)

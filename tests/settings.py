@@ -1,0 +1,17 @@
+"""Settings for the test suite: the product's settings with a throwaway data directory."""
+
+import os
+import tempfile
+
+os.environ.setdefault("TAMIZDAT_DATA_DIR", tempfile.mkdtemp(prefix="tamizdat-test-"))
+os.environ.setdefault("TAMIZDAT_BASE_URL", "http://testserver")
+
+from tamizdat.settings import *  # noqa: F403
+
+ALLOWED_HOSTS = ["*"]
+# Tests read static files straight from the apps instead of a collected, hashed copy.
+STORAGES = {
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

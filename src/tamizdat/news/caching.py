@@ -9,7 +9,7 @@ an article appears, so a finer purge would only be a finer way to be wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
@@ -23,7 +23,10 @@ PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME,)
 
 
 def cache_publicly(response: HttpResponse) -> HttpResponse:
-    """Mark a response as one a CDN and this server's page cache may share between readers."""
+    """Mark a response as one a CDN and this server's page cache may share between readers,
+    unless its view already said how it may be cached."""
+    if response.has_header("Cache-Control"):
+        return response
     patch_cache_control(
         response,
         public=True,
@@ -85,12 +88,3 @@ class PageCacheMiddleware:
             cache.set(key, response, settings.PAGE_CACHE_SERVER_SECONDS)
             response["X-Cache"] = "miss"
         return response
-
-
-def purge_urls(urls: Iterable[str]) -> None:
-    """Retire the local page cache and ask the configured CDN to drop these addresses."""
-    from wagtail.contrib.frontend_cache.utils import purge_urls_from_cache
-
-    purge_all()
-    if settings.WAGTAILFRONTENDCACHE:
-        purge_urls_from_cache(list(urls))

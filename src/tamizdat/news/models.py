@@ -69,17 +69,15 @@ class Author(TranslatableMixin, index.Indexed, models.Model):
         return self.name
 
 
-class PublicPage(Page):
-    """Base of every reading page: cacheable by a CDN and identical for every anonymous reader."""
-
-    class Meta:
-        abstract = True
+class PublicPageMixin:
+    """Every reading page, routed sub-pages included, is cacheable by a CDN: it is identical
+    for every anonymous reader."""
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return cache_publicly(super().serve(request, *args, **kwargs))
 
 
-class HomePage(RoutablePageMixin, PublicPage):
+class HomePage(PublicPageMixin, RoutablePageMixin, Page):
     tagline = models.CharField(_("tagline"), max_length=255, blank=True)
     notice = RichTextField(
         _("notice line"),
@@ -98,6 +96,9 @@ class HomePage(RoutablePageMixin, PublicPage):
         context = super().get_context(request, *args, **kwargs)
         context.update(front_page(self))
         return context
+
+    def get_cached_paths(self) -> list[str]:
+        return ["/", "/feed/"]
 
     @path("search/")
     def search(self, request: HttpRequest) -> HttpResponse:
@@ -121,12 +122,12 @@ class HomePage(RoutablePageMixin, PublicPage):
         )
         return self.render_listing(request, "news/author_page.html", articles, author=author)
 
-    @path("feed.xml")
+    @path("feed/")
     def feed(self, request: HttpRequest) -> HttpResponse:
         from .feeds import ArticleFeed
 
         articles = ArticlePage.objects.live().filter(locale=self.locale)
-        return cache_publicly(ArticleFeed(self, articles)(request))
+        return ArticleFeed(self, articles)(request)
 
     def render_listing(
         self, request: HttpRequest, template: str, articles: Any, **context: Any
@@ -138,12 +139,15 @@ class HomePage(RoutablePageMixin, PublicPage):
         )
 
 
-class SectionPage(RoutablePageMixin, PublicPage):
+class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     parent_page_types = ["news.HomePage"]
     subpage_types = ["news.ArticlePage"]
+
+    def get_cached_paths(self) -> list[str]:
+        return ["/", "/feed/"]
 
     @path("")
     def listing(self, request: HttpRequest) -> HttpResponse:
@@ -152,12 +156,12 @@ class SectionPage(RoutablePageMixin, PublicPage):
             request, context_overrides={"articles": paginate(request, newest_first(articles))}
         )
 
-    @path("feed.xml")
+    @path("feed/")
     def feed(self, request: HttpRequest) -> HttpResponse:
         from .feeds import ArticleFeed
 
         articles = ArticlePage.objects.live().child_of(self)
-        return cache_publicly(ArticleFeed(self, articles)(request))
+        return ArticleFeed(self, articles)(request)
 
 
 class ArticleTag(TaggedItemBase):
@@ -175,7 +179,7 @@ class ArticleAuthor(Orderable):
     panels = [FieldPanel("author")]
 
 
-class ArticlePage(PublicPage):
+class ArticlePage(PublicPageMixin, Page):
     standfirst = models.TextField(_("standfirst"), max_length=600)
     lead_image = models.ForeignKey(
         Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

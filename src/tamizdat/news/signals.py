@@ -1,32 +1,31 @@
-"""Purge cached reading pages whenever what readers see has changed."""
+"""Purge cached reading pages whenever what readers see has changed.
+
+The local page cache is retired whole (see `caching`). A configured CDN is told about the changed
+page by Wagtail's frontend-cache app; the listings above it (section, home, their feeds) are
+added here, since a new story changes them too.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from wagtail.contrib.frontend_cache.utils import purge_pages_from_cache
 from wagtail.signals import page_published, page_unpublished
 
-from .caching import purge_urls
-
-
-def _affected_urls(page: Any) -> list[str]:
-    """The page itself and every listing above it (its section, the home page, their feeds)."""
-    urls = []
-    for ancestor in [page, *page.get_ancestors().live().specific()]:
-        url = ancestor.get_full_url()
-        if url:
-            urls.extend([url, f"{url}feed.xml"])
-    return urls
+from .caching import purge_all
 
 
 @receiver(page_published)
 @receiver(page_unpublished)
 def purge_on_publishing(sender: Any, instance: Any, **kwargs: Any) -> None:
-    purge_urls(_affected_urls(instance))
+    purge_all()
+    if settings.WAGTAILFRONTENDCACHE:
+        purge_pages_from_cache(instance.get_ancestors().live().filter(depth__gt=1).specific())
 
 
 @receiver(post_delete, sender="wagtailcore.Page")
 def purge_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
-    purge_urls([])
+    purge_all()

@@ -22,7 +22,7 @@ def language_links(context: dict[str, Any], page: Page | None = None) -> list[di
 
     request = context.get("request")
     translations = {}
-    if page is not None and page.pk:
+    if isinstance(page, Page) and page.pk:
         for translation in page.get_translations(inclusive=True).live().select_related("locale"):
             translations[translation.locale.language_code] = translation
     homes = {
@@ -81,7 +81,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
 @register.filter
 def contains(section: Page, page: Page | None) -> bool:
     """Whether a page is this section or inside it, to mark the section in the navigation."""
-    return page is not None and bool(page.path) and page.path.startswith(section.path)
+    return isinstance(page, Page) and page.path.startswith(section.path)
 
 
 @register.simple_tag(takes_context=True)

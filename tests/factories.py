@@ -1,0 +1,119 @@
+"""Small builders for a real newsroom in the test database: pages, authors, photos."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.core.files.images import ImageFile
+from django.utils import timezone
+from PIL import Image
+from wagtail.models import Locale, Page, Site
+
+from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
+
+
+def photo(title: str = "Square", credit: str = "AP / TASS", caption: str = "A caption") -> Photo:
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 360), (120, 40, 40)).save(buffer, format="JPEG")
+    image = Photo(
+        title=title,
+        file=ImageFile(buffer, name=f"{title}.jpg"),
+        credit=credit,
+        caption=caption,
+        description=f"Alt text of {title}",
+    )
+    image.save()
+    return image
+
+
+def publish(page: Page, hours_ago: float = 1) -> Page:
+    page.first_published_at = timezone.now() - timedelta(hours=hours_ago)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+@dataclass
+class Newsroom:
+    en: Locale
+    ru: Locale
+    home: HomePage
+    home_ru: HomePage
+    sections: dict[str, SectionPage] = field(default_factory=dict)
+    sections_ru: dict[str, SectionPage] = field(default_factory=dict)
+    authors: dict[str, Author] = field(default_factory=dict)
+
+    def section(self, slug: str, title: str, title_ru: str) -> SectionPage:
+        section = self.home.add_child(
+            instance=SectionPage(title=title, slug=slug, show_in_menus=True, intro=f"{title} news")
+        )
+        publish(section, 1000)
+        translated = section.copy_for_translation(self.ru)
+        translated.title = title_ru
+        publish(translated, 1000)
+        self.sections[slug] = section
+        self.sections_ru[slug] = translated.specific
+        return section
+
+    def author(self, slug: str, name: str) -> Author:
+        author = Author.objects.create(locale=self.en, slug=slug, name=name, role="Reporter")
+        self.authors[slug] = author
+        return author
+
+    def article(
+        self,
+        section: str,
+        title: str,
+        *,
+        hours_ago: float = 1,
+        tags: tuple[str, ...] = (),
+        authors: tuple[str, ...] = (),
+        body: list[tuple[str, Any]] | None = None,
+        image: Photo | None = None,
+    ) -> ArticlePage:
+        article = ArticlePage(
+            title=title,
+            standfirst=f"Standfirst of {title}",
+            body=body or [("paragraph", f"<p>Body of {title}.</p>")],
+            lead_image=image,
+        )
+        article.article_authors = [ArticleAuthor(author=self.authors[slug]) for slug in authors]
+        self.sections[section].add_child(instance=article)
+        article.tags.add(*tags)
+        article.save()
+        return publish(article, hours_ago)
+
+    def translate(self, article: ArticlePage, title: str) -> ArticlePage:
+        translated = article.copy_for_translation(self.ru)
+        translated.title = title
+        translated.standfirst = f"Лид: {title}"
+        translated.body = [("paragraph", f"<p>Текст: {title}.</p>")]
+        return publish(translated, 1)
+
+
+def newsroom() -> Newsroom:
+    en = Locale.objects.get_or_create(language_code="en")[0]
+    ru = Locale.objects.get_or_create(language_code="ru")[0]
+    root = Page.get_first_root_node()
+    for page in root.get_children():
+        page.delete()
+    home = root.add_child(
+        instance=HomePage(
+            title="The Test Courier",
+            slug="home",
+            locale=en,
+            tagline="News without ads",
+            notice="<p>Our site is blocked at home.</p>",
+        )
+    )
+    publish(home, 2000)
+    Site.objects.all().delete()
+    Site.objects.create(hostname="testserver", port=80, root_page=home, is_default_site=True)
+    home_ru = home.copy_for_translation(ru)
+    home_ru.title = "Тестовый курьер"
+    home_ru.notice = "<p>Наш сайт заблокирован.</p>"
+    publish(home_ru, 2000)
+    return Newsroom(en=en, ru=ru, home=home, home_ru=home_ru.specific)

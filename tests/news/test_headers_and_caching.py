@@ -1,0 +1,115 @@
+"""Security headers on every response, and the shared page cache with its purge on publish."""
+
+import re
+from http import HTTPStatus
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "/en/politics/parliament-dissolved/"
+READING_PAGES = [
+    "/en/",
+    "/ru/",
+    "/en/politics/",
+    ARTICLE,
+    "/ru/politics/parliament-dissolved/",
+    "/en/tags/elections/",
+    "/en/authors/ada/",
+    "/en/search/?q=budget",
+    "/en/missing/",
+]
+
+
+def test_security_headers_on_reading_pages_and_admin(client, site):
+    for url in [*READING_PAGES, "/admin/login/"]:
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+        assert directives["default-src"] == "'self'", url
+        assert directives["script-src"] == "'self'", url
+        assert directives["frame-ancestors"] == "'self'", url
+        assert directives["object-src"] == "'none'", url
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
+        assert not re.search(r"https?://", csp), f"third-party source in CSP of {url}"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "camera=()" in response["Permissions-Policy"]
+        assert "Strict-Transport-Security" not in response  # only over HTTPS
+
+
+def test_hsts_over_https(client, site, settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    response = client.get("/en/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_onion_location_when_an_onion_address_is_configured(client, site, settings):
+    settings.ONION_ADDRESS = "example2exampleexample.onion"
+    response = client.get(ARTICLE)
+    assert response["Onion-Location"] == f"http://example2exampleexample.onion{ARTICLE}"
+
+
+def test_reading_pages_have_no_inline_script_or_style(client, site):
+    for url in READING_PAGES:
+        html = client.get(url).content.decode()
+        for script in re.findall(r"<script\b[^>]*>", html):
+            # Structured data is a data block the browser never executes.
+            assert 'type="application/ld+json"' in script, (url, script)
+        assert "<style" not in html, url
+        assert not re.search(r"\sstyle=", html), url
+        assert not re.search(r"\son[a-z]+=", html), url
+        # Nothing is loaded from another origin: every src and srcset is a local path.
+        for source in re.findall(r'\ssrc(?:set)?="([^"]+)"', html):
+            assert source.startswith("/"), (url, source)
+
+
+def test_anonymous_pages_are_cacheable_by_a_cdn(client, site):
+    response = client.get(ARTICLE)
+    cache_control = response["Cache-Control"]
+    assert "public" in cache_control
+    assert "s-maxage=300" in cache_control
+    assert "stale-while-revalidate" in cache_control
+    assert response["ETag"]
+    assert "Set-Cookie" not in response and not response.cookies
+    revalidated = client.get(ARTICLE, headers={"If-None-Match": response["ETag"]})
+    assert revalidated.status_code == HTTPStatus.NOT_MODIFIED
+
+
+def test_repeat_hits_come_from_the_page_cache_and_publishing_purges_it(client, site):
+    assert client.get(ARTICLE)["X-Cache"] == "miss"
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    assert client.get("/en/")["X-Cache"] == "miss"
+
+    article = site.sections["politics"].get_children().get(slug="parliament-dissolved").specific
+    article.title = "Parliament dissolved, elections called"
+    article.save_revision().publish()
+
+    for url in (ARTICLE, "/en/", "/en/politics/", "/en/feed/"):
+        response = client.get(url)
+        assert response["X-Cache"] == "miss", url
+        assert "Parliament dissolved, elections called" in response.content.decode(), url
+
+
+def test_unpublishing_removes_the_story_from_cached_listings(client, site):
+    assert "Budget passed" in client.get("/en/politics/").content.decode()
+    site.sections["politics"].get_children().get(slug="budget-passed").specific.unpublish()
+    assert "Budget passed" not in client.get("/en/politics/").content.decode()
+    assert client.get("/en/politics/budget-passed/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_signed_in_editors_bypass_the_page_cache(client, site, admin_user):
+    client.get(ARTICLE)
+    client.force_login(admin_user)
+    response = client.get(ARTICLE)
+    assert "X-Cache" not in response
+
+
+def test_same_page_is_byte_identical_whatever_the_reader_sends(client, site):
+    plain = client.get(ARTICLE).content
+    client.cookies["csrftoken"] = "x" * 32
+    client.cookies["tracking"] = "abc"
+    other = client.get(
+        ARTICLE, headers={"Accept-Language": "ru", "User-Agent": "Other/1.0", "DNT": "1"}
+    ).content
+    assert plain == other

@@ -1,0 +1,89 @@
+from http import HTTPStatus
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_root_redirects_to_the_default_language(client):
+    response = client.get("/")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == "/en/"
+
+
+def test_home_page_shows_lead_latest_and_sections(client, site):
+    html = client.get("/en/").content.decode()
+    assert "The Test Courier" in html
+    assert "Our site is blocked at home." in html
+    assert "Theatre reopens" in html  # the newest story leads
+    assert "Parliament dissolved" in html
+    assert 'href="/en/politics/"' in html
+
+
+def test_article_page_has_the_whole_story(client, site):
+    response = client.get("/en/politics/parliament-dissolved/")
+    html = response.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert '<h1 class="article__headline">Parliament dissolved</h1>' in html
+    assert "Standfirst of Parliament dissolved" in html
+    assert "Photo: AP / TASS" in html
+    assert "A caption" in html
+    assert "Ada Reporter" in html
+    assert 'href="/en/tags/elections/"' in html
+    assert '"@type": "NewsArticle"' in html
+    assert 'property="og:title" content="Parliament dissolved"' in html
+    assert 'hreflang="ru" href="http://testserver/ru/politics/parliament-dissolved/"' in html
+
+
+def test_read_more_prefers_same_section_and_shared_tags(client, site):
+    html = client.get("/en/politics/parliament-dissolved/").content.decode()
+    read_more = html.split('id="read-more-heading"')[1]
+    # "Budget passed" (same section) and "Theatre reopens" (shared tag) are both related;
+    # the article itself is never recommended to its own reader.
+    assert "Budget passed" in read_more
+    assert "Theatre reopens" in read_more
+    assert "Parliament dissolved" not in read_more
+
+
+def test_russian_tree_and_language_switch(client, site):
+    html = client.get("/ru/politics/parliament-dissolved/").content.decode()
+    assert '<html lang="ru">' in html
+    assert "Парламент распущен" in html
+    assert "Наш сайт заблокирован." in html
+    assert 'href="/en/politics/parliament-dissolved/"' in html  # the switch leads to the original
+    assert "Политика" in html
+
+
+def test_section_page_lists_its_articles_and_paginates(client, site):
+    html = client.get("/en/politics/").content.decode()
+    assert "Parliament dissolved" in html and "Budget passed" in html
+    assert "Theatre reopens" not in html
+    assert client.get("/en/politics/?page=2").status_code == HTTPStatus.NOT_FOUND
+    assert client.get("/en/politics/?page=abc").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_tag_and_author_pages(client, site):
+    tag_html = client.get("/en/tags/elections/").content.decode()
+    assert "Parliament dissolved" in tag_html and "Theatre reopens" in tag_html
+    assert "Budget passed" not in tag_html
+    author_html = client.get("/en/authors/ada/").content.decode()
+    assert "Ada Reporter" in author_html and "Parliament dissolved" in author_html
+    assert client.get("/en/tags/nothing-here/").status_code == HTTPStatus.NOT_FOUND
+    assert client.get("/en/authors/nobody/").status_code == HTTPStatus.NOT_FOUND
+
+
+def test_search_finds_articles_in_the_readers_language(client, site):
+    html = client.get("/en/search/", {"q": "budget"}).content.decode()
+    assert "Budget passed" in html
+    assert "Parliament dissolved" not in html
+    ru_html = client.get("/ru/search/", {"q": "парламент"}).content.decode()
+    assert "Парламент распущен" in ru_html
+    assert "Nothing found for" in client.get("/en/search/", {"q": "zzzz"}).content.decode()
+
+
+def test_unknown_address_gets_the_sites_404_page(client, site):
+    response = client.get("/en/no-such-story/")
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert "Page not found" in response.content.decode()
+    ru = client.get("/ru/no-such-story/").content.decode()
+    assert "Тестовый курьер" in ru

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.files.images import ImageFile
 from django.utils import timezone
 from PIL import Image
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
 
@@ -97,7 +97,11 @@ class Newsroom:
 def newsroom() -> Newsroom:
     en = Locale.objects.get_or_create(language_code="en")[0]
     ru = Locale.objects.get_or_create(language_code="ru")[0]
-    root = Page.get_first_root_node()
+    # A transactional test (a browser one) starts from an empty database, without the root page
+    # and collection that Wagtail's migrations create.
+    if not Collection.objects.exists():
+        Collection.add_root(name="Root")
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root", locale=en)
     for page in root.get_children():
         page.delete()
     home = root.add_child(

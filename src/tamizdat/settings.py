@@ -265,3 +265,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("TAMIZDAT_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+
+# Editors' e-mail addresses are not sent to an avatar service.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None

@@ -8,6 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
+from tamizdat.news.caching import purge_all
+
 
 class GunicornApplication(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
@@ -44,6 +46,8 @@ class Command(BaseCommand):
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
+        # Pages cached by the previous release may carry its templates and asset addresses.
+        purge_all()
         GunicornApplication(
             {
                 "bind": f"{host}:{port}",

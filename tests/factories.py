@@ -17,7 +17,7 @@ from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, P
 
 def photo(title: str = "Square", credit: str = "AP / TASS", caption: str = "A caption") -> Photo:
     buffer = io.BytesIO()
-    Image.new("RGB", (640, 360), (120, 40, 40)).save(buffer, format="JPEG")
+    Image.new("RGB", (1600, 900), (120, 40, 40)).save(buffer, format="JPEG")
     image = Photo(
         title=title,
         file=ImageFile(buffer, name=f"{title}.jpg"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django import template
@@ -91,6 +92,12 @@ def canonical_url(context: dict[str, Any]) -> str:
     url = settings.BASE_URL + request.path
     page_number = request.GET.get("page")
     return f"{url}?page={page_number}" if page_number and page_number.isdigit() else url
+
+
+@register.filter
+def iso_datetime(value: datetime | None) -> str:
+    """A machine-readable timestamp in the form HTML's <time> accepts (whole seconds)."""
+    return value.replace(microsecond=0).isoformat() if value else ""
 
 
 @register.filter

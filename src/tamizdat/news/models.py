@@ -16,7 +16,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Orderable, Page, TranslatableMixin
@@ -106,7 +106,8 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
 
         return search(request, self)
 
-    @path("tags/<slug:slug>/")
+    # Tags in Russian have Cyrillic slugs, which <slug:> would refuse.
+    @re_path(r"^tags/(?P<slug>[\w-]+)/$")
     def tag(self, request: HttpRequest, slug: str) -> HttpResponse:
         tag = get_object_or_404(Tag, slug=slug)
         articles = ArticlePage.objects.live().filter(locale=self.locale, tags=tag)

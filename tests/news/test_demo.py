@@ -1,0 +1,46 @@
+"""`tamizdat demo` builds a whole newsroom once and leaves it alone the second time."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from taggit.models import Tag
+
+from tamizdat.news.models import ArticlePage, Author, SectionPage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STATIC_ROOT = tmp_path / "static"
+    first = StringIO()
+    call_command("demo", "--no-serve", stdout=first)
+    assert "Loaded 45 articles and 15 translations." in first.getvalue()
+    assert "Log in as:     admin / " in first.getvalue()
+
+    english = ArticlePage.objects.live().filter(locale__language_code="en")
+    russian = ArticlePage.objects.live().filter(locale__language_code="ru")
+    assert english.count() >= 40
+    assert russian.count() >= 10
+    assert SectionPage.objects.filter(locale__language_code="en").count() >= 4
+    assert Author.objects.filter(locale__language_code="ru").count() >= 4
+    assert Tag.objects.count() > 10
+    for article in [*english, *russian]:
+        assert article.lead_image.credit, article
+        assert article.lead_image.description, article
+    # Rendering draws image renditions, so a sample of pages stands for the rest; the Russian
+    # ones include tag links with Cyrillic slugs.
+    for article in [*english[:3], *russian[:3]]:
+        response = client.get(article.url)
+        assert response.status_code == 200, article.url
+        for tag in article.tags.all():
+            assert (
+                client.get(f"{article.get_parent().get_parent().url}tags/{tag.slug}/").status_code
+                == 200
+            )
+
+    again = StringIO()
+    call_command("demo", "--no-serve", stdout=again)
+    assert "already loaded" in again.getvalue()
+    assert ArticlePage.objects.count() == english.count() + russian.count()

@@ -60,4 +60,5 @@ messages: $(BIN)/.installed-main
 	cd src/tamizdat && ../../$(BIN)/django-admin makemessages --locale ru --ignore 'static/*' && ../../$(BIN)/django-admin compilemessages
 
 bench: $(BIN)/.installed-test
+	$(MAKE) debian-test-packages DEBIAN_TEST_PACKAGES="wrk nginx-light"
 	$(BIN)/python bench/pages.py

@@ -1,0 +1,175 @@
+"""Benchmark: an anonymous article page served from the page cache and rendered uncached.
+
+Starts the demo newsroom with the production server (`tamizdat serve`, gunicorn) on loopback,
+loads it with wrk under a bounded concurrency and time, serves the same HTML from nginx as a
+yardstick, and prints one JSON document. Needs Debian's wrk and nginx (`make bench` installs
+them). Usage: python bench/pages.py [--seconds 10] [--connections 16]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def wrk(url: str, seconds: int, connections: int, headers: list[str] = ()) -> dict[str, float]:
+    command = ["wrk", "--latency", "-t1", f"-c{connections}", f"-d{seconds}s", url]
+    for header in headers:
+        command[1:1] = ["-H", header]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def latency(percent: str) -> float:
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
+        return round(float(value) * UNITS[unit], 3)
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency("50"),
+        "p99_ms": latency("99"),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
+
+
+def peak_rss_mb(parent_pid: int) -> float:
+    """The largest peak resident size among the gunicorn workers (VmHWM in /proc)."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        if re.search(rf"^PPid:\s+{parent_pid}$", text, re.M):
+            peaks.append(int(re.search(r"^VmHWM:\s+(\d+) kB$", text, re.M).group(1)))
+    return round(max(peaks) / 1024, 1) if peaks else 0.0
+
+
+def nginx_serving(html: bytes, port: int, workdir: Path) -> subprocess.Popen:
+    root = workdir / "nginx"
+    root.mkdir()
+    (root / "article.html").write_bytes(html)
+    config = root / "nginx.conf"
+    config.write_text(
+        f"""daemon off;
+worker_processes 1;
+pid {root}/nginx.pid;
+error_log {root}/error.log;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {root}/tmp;
+  proxy_temp_path {root}/tmp;
+  fastcgi_temp_path {root}/tmp;
+  uwsgi_temp_path {root}/tmp;
+  scgi_temp_path {root}/tmp;
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    location / {{ default_type text/html; }}
+  }}
+}}
+"""
+    )
+    return subprocess.Popen(["nginx", "-c", str(config), "-p", str(root)])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    arguments = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is not installed; run `make bench`, which installs it.")
+
+    workdir = Path(tempfile.mkdtemp(prefix="tamizdat-bench-"))
+    env = {
+        **os.environ,
+        "TAMIZDAT_DATA_DIR": str(workdir / "data"),
+        "TAMIZDAT_LOG_LEVEL": "WARNING",
+    }
+    tamizdat = [sys.executable, "-m", "tamizdat.cli"]
+    subprocess.run([*tamizdat, "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    port, nginx_port = free_port(), free_port()
+    serve = subprocess.Popen(
+        [*tamizdat, "serve", "--port", str(port), "--workers", str(arguments.workers)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    nginx = None
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(f"{base}/en/")
+        article = re.search(
+            r'class="card__headline"><a href="([^"]+)"',
+            urllib.request.urlopen(f"{base}/en/").read().decode(),
+        ).group(1)
+        url = base + article
+        html = urllib.request.urlopen(url).read()
+        wrk(url, 2, arguments.connections)  # warm up: renditions, caches, connections
+        cached = wrk(url, arguments.seconds, arguments.connections)
+        # A signed-in editor's session cookie makes every request bypass the page cache.
+        uncached = wrk(url, arguments.seconds, arguments.connections, ["Cookie: sessionid=bench"])
+        nginx = nginx_serving(html, nginx_port, workdir)
+        wait_for(f"http://127.0.0.1:{nginx_port}/article.html")
+        static = wrk(
+            f"http://127.0.0.1:{nginx_port}/article.html", arguments.seconds, arguments.connections
+        )
+        result = {
+            "page": article,
+            "page_bytes": len(html),
+            "load": {"connections": arguments.connections, "seconds": arguments.seconds},
+            "web_workers": arguments.workers,
+            "cached": cached,
+            "uncached": uncached,
+            "nginx_same_html": static,
+            "cached_p50_vs_nginx": round(cached["p50_ms"] / static["p50_ms"], 2),
+            "nginx_rps_vs_cached": round(
+                static["requests_per_second"] / cached["requests_per_second"], 2
+            ),
+            # `tamizdat serve` is the gunicorn master itself; its children are the workers.
+            "web_worker_peak_rss_mb": peak_rss_mb(serve.pid),
+        }
+        print(json.dumps(result, indent=2))
+    finally:
+        for process in (serve, nginx):
+            if process is not None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

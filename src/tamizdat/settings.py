@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -163,7 +164,8 @@ else:
         }
     }
 
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -271,3 +273,49 @@ LOGGING = {
 
 # Editors' e-mail addresses are not sent to an avatar service.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+
+# Reader revenue (support/ and payments/). A provider without its settings is not offered.
+SUPPORT_DEFAULT_CURRENCY = os.environ.get("TAMIZDAT_DEFAULT_CURRENCY", "USD").upper()
+# "Add N to cover processing fees": this percentage of the gift, rounded up.
+SUPPORT_FEE_PERCENT = os.environ.get("TAMIZDAT_FEE_PERCENT", "3")
+STRIPE_SECRET_KEY = os.environ.get("TAMIZDAT_STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("TAMIZDAT_STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("TAMIZDAT_STRIPE_API_BASE", "https://api.stripe.com")
+# The hosted checkout page's origin, allowed as a form target on pages with the contribution form.
+STRIPE_CHECKOUT_ORIGIN = os.environ.get(
+    "TAMIZDAT_STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com"
+)
+BANK_TRANSFER = {
+    "account_holder": os.environ.get("TAMIZDAT_BANK_ACCOUNT_HOLDER", ""),
+    "iban": os.environ.get("TAMIZDAT_BANK_IBAN", ""),
+    "bic": os.environ.get("TAMIZDAT_BANK_BIC", ""),
+    "bank_name": os.environ.get("TAMIZDAT_BANK_NAME", ""),
+    "currencies": [c.upper() for c in env_list("TAMIZDAT_BANK_CURRENCIES", "EUR,USD,GBP")],
+}
+# Card-testing defence: proof-of-work difficulty and the burst detector's thresholds.
+SUPPORT_POW_MAX_NUMBER = env_int("TAMIZDAT_POW_MAX_NUMBER", 50_000)
+SUPPORT_BURST_REJECTS = env_int("TAMIZDAT_BURST_REJECTS", 30)
+SUPPORT_BURST_STARTS = env_int("TAMIZDAT_BURST_STARTS", 60)
+SUPPORT_BURST_WINDOW_SECONDS = env_int("TAMIZDAT_BURST_WINDOW_SECONDS", 600)
+SUPPORT_GUARD_SECONDS = env_int("TAMIZDAT_GUARD_SECONDS", 3600)
+SUPPORT_MANAGE_LINK_SECONDS = env_int("TAMIZDAT_MANAGE_LINK_SECONDS", 24 * 3600)
+
+# Mail (receipts, magic links): an SMTP server when configured, else files in the data directory.
+DEFAULT_FROM_EMAIL = os.environ.get("TAMIZDAT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if smtp_url := os.environ.get("TAMIZDAT_SMTP_URL"):
+    from urllib.parse import unquote, urlsplit
+
+    # smtp://user:password@host:587 (STARTTLS; `?tls=off` for a local relay), smtps://…:465
+    _smtp = urlsplit(smtp_url)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or (465 if _smtp.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "smtp" and "tls=off" not in _smtp.query
+    EMAIL_TIMEOUT = 20
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "mail"

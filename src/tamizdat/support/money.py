@@ -1,0 +1,78 @@
+"""Money as integer minor units plus an ISO 4217 code; never floats.
+
+Babel knows each currency's exponent (JPY has none, USD two) and each locale's way of writing
+an amount, so "2500 JPY" reads "¥2,500" in English and "2 500 ¥" in Russian.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
+
+from babel import Locale
+from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import list_currencies as babel_currencies
+
+KNOWN_CURRENCIES = frozenset(babel_currencies())
+_AMOUNT_TEXT = re.compile(r"^\d{1,12}([.,]\d{1,4})?$")
+
+
+class AmountError(ValueError):
+    """Text that is not an amount of money in the given currency."""
+
+
+def is_currency(code: str) -> bool:
+    return code in KNOWN_CURRENCIES
+
+
+def exponent(currency: str) -> int:
+    """Digits after the decimal point: 2 for USD, 0 for JPY."""
+    return get_currency_precision(currency)
+
+
+def to_major(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-exponent(currency))
+
+
+def to_minor(value: Decimal, currency: str) -> int:
+    """A major-unit decimal in minor units; raises AmountError if it has too many decimals."""
+    scaled = value.scaleb(exponent(currency))
+    if scaled != scaled.to_integral_value():
+        raise AmountError("too many decimals")
+    return int(scaled)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What a reader typed ("25", "25.50", "25,50", "$ 1 000") in minor units of `currency`."""
+    cleaned = re.sub(r"[\s\u00a0\u202f$€£¥₽]", "", text or "")
+    if not _AMOUNT_TEXT.match(cleaned):
+        raise AmountError("not a number")
+    try:
+        value = Decimal(cleaned.replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the pattern rules this out
+        raise AmountError("not a number") from exc
+    return to_minor(value, currency)
+
+
+def format_money(amount: int, currency: str, language: str = "en") -> str:
+    """An amount the way readers of `language` write it; whole amounts without ".00"."""
+    value = to_major(amount, currency)
+    locale = Locale.parse(language)
+    if value == value.to_integral_value():
+        pattern = locale.currency_formats["standard"].pattern
+        whole = re.sub(r"\.0+", "", pattern)
+        return format_currency(value, currency, format=whole, locale=locale, currency_digits=False)
+    return format_currency(value, currency, locale=locale)
+
+
+def format_plain(amount: int, currency: str) -> str:
+    """The amount as a reader would type it back into a field: "25", "2.50", "2500"."""
+    value = to_major(amount, currency)
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{value:.{exponent(currency)}f}"
+
+
+def percentage_of(amount: int, percent: Decimal) -> int:
+    """`percent` % of an amount in minor units, rounded up so a covered fee is really covered."""
+    return int((Decimal(amount) * percent / 100).to_integral_value(rounding=ROUND_CEILING))

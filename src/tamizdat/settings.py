@@ -163,6 +163,13 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
+# Image rendition lookups happen dozens of times per page; each process keeps them in memory.
+# Short-lived, because another process may regenerate an image's renditions.
+CACHES["renditions"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 10_000},
+}
 
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -77,6 +77,9 @@ def peak_rss_mb(parent_pid: int) -> float:
 def nginx_serving(html: bytes, port: int, workdir: Path) -> subprocess.Popen:
     root = workdir / "nginx"
     root.mkdir()
+    # nginx's workers drop to an unprivileged user when started as root; they must read this.
+    for folder in (workdir, root):
+        folder.chmod(0o755)
     (root / "article.html").write_bytes(html)
     config = root / "nginx.conf"
     config.write_text(

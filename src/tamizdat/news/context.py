@@ -17,8 +17,11 @@ class SiteFrame:
     def home(self) -> Any:
         from .models import HomePage
 
-        locale = Locale.objects.filter(language_code=get_language()).first()
-        return HomePage.objects.live().filter(locale=locale or Locale.get_default()).first()
+        homes = HomePage.objects.live().select_related("locale")
+        return (
+            homes.filter(locale__language_code=get_language()).first()
+            or homes.filter(locale=Locale.get_default()).first()
+        )
 
     @cached_property
     def sections(self) -> list[Any]:

@@ -11,6 +11,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -227,7 +228,7 @@ class ArticlePage(PublicPageMixin, Page):
     def section(self) -> SectionPage:
         return self.get_parent().specific
 
-    @property
+    @cached_property
     def authors(self) -> list[Author]:
         return [byline.author for byline in self.article_authors.all()]
 

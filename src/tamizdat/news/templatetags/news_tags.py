@@ -72,7 +72,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         "isAccessibleForFree": True,
     }
     if article.lead_image:
-        rendition = article.lead_image.get_rendition("fill-1200x675")
+        rendition = article.lead_image.get_rendition("fill-1200x630")
         data["image"] = [request.build_absolute_uri(rendition.url) if request else rendition.url]
     # Escaping "<" keeps the JSON from closing the data block early, whatever the text says.
     text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)

@@ -52,9 +52,16 @@ def _key(request: HttpRequest) -> str:
     return f"pagecache:{generation()}:{request.get_host()}:{request.get_full_path()}"
 
 
+# Query parameters that select a different page; any other makes a request bypass the page
+# cache, so that junk parameters cannot fill it with copies of the same page.
+PAGE_PARAMETERS = {"page"}
+
+
 def _is_shareable_request(request: HttpRequest) -> bool:
-    return request.method in ("GET", "HEAD") and not any(
-        name in request.COOKIES for name in PRIVATE_COOKIES
+    return (
+        request.method in ("GET", "HEAD")
+        and set(request.GET) <= PAGE_PARAMETERS
+        and not any(name in request.COOKIES for name in PRIVATE_COOKIES)
     )
 
 

@@ -145,6 +145,8 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
+    # A new section appears in the site's navigation unless the editor says otherwise.
+    show_in_menus_default = True
     parent_page_types = ["news.HomePage"]
     subpage_types = ["news.ArticlePage"]
 

@@ -5,6 +5,9 @@ from django.core.cache import cache
 
 from tests import factories
 
+# The Stripe peer (a real Stripe-API server on loopback) and reader-revenue fixtures.
+pytest_plugins = ["tests.stripe_peer.pytest_plugin", "tests.revenue"]
+
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # same tests are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -21,6 +24,31 @@ def _empty_cache():
 def newsroom(db, tmp_path, settings) -> factories.Newsroom:
     settings.MEDIA_ROOT = tmp_path / "media"
     return factories.newsroom()
+
+
+@pytest.fixture
+def site(newsroom):
+    """Two sections, two authors, four English stories, two of them translated into Russian."""
+    newsroom.section("politics", "Politics", "Политика")
+    newsroom.section("culture", "Culture", "Культура")
+    newsroom.author("ada", "Ada Reporter")
+    newsroom.author("boris", "Boris Writer")
+    lead = newsroom.article(
+        "politics",
+        "Parliament dissolved",
+        hours_ago=5,
+        tags=("elections",),
+        authors=("ada",),
+        image=factories.photo("lead"),
+    )
+    related = newsroom.article(
+        "politics", "Opposition prepares", hours_ago=8, tags=("elections",), image=factories.photo()
+    )
+    newsroom.article("politics", "Budget passed", hours_ago=10, tags=("budget",), authors=("boris",))
+    newsroom.article("culture", "Theatre reopens", hours_ago=2, tags=("elections",))
+    newsroom.translate(lead, "Парламент распущен")
+    newsroom.translate(related, "Оппозиция готовится")
+    return newsroom
 
 
 @pytest.fixture(scope="session")

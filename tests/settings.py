@@ -20,3 +20,7 @@ WHITENOISE_AUTOREFRESH = True
 # Background work runs at once, in the request that enqueued it; tests about the worker itself
 # switch to the database backend and run the worker explicitly.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A live server answers concurrent requests (webhook deliveries) on threads of its own: each
+# needs its own connection, which an in-memory SQLite database cannot give.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(DATA_DIR, "test.sqlite3")}  # noqa: F405

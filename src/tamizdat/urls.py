@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    path("payments/", include("tamizdat.payments.urls")),
 ]
 
 if settings.DEBUG:
@@ -32,4 +33,8 @@ else:
 
 # Every language's pages live under its own prefix (/en/, /ru/), the default one included, so
 # a page's language comes from its address alone and never from a reader's headers or cookies.
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=True)
+urlpatterns += i18n_patterns(
+    path("support/", include("tamizdat.support.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=True,
+)

@@ -144,6 +144,9 @@ class Contribution(models.Model):
     def display_total(self) -> str:
         return money.format_money(self.total, self.currency, self.language)
 
+    def total_plain(self) -> str:
+        return money.format_plain(self.total, self.currency)
+
 
 class RecurringPlan(models.Model):
     """Monthly or annual support. The processor owns the renewal schedule; this mirrors it."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +50,17 @@ class Command(BaseCommand):
             )
         )
         if not no_serve:
-            call_command("serve", host=host, port=port)
+            # One background worker beside the web server (receipts, e-mails, index updates),
+            # ended together with it.
+            worker = subprocess.Popen([sys.executable, "-m", "tamizdat.cli", "worker"])
+            try:
+                call_command("serve", host=host, port=port)
+            finally:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
 
     def _collect_static(self) -> None:
         """Collect static files only when they changed, so a second run starts at once."""

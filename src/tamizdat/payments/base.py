@@ -1,0 +1,110 @@
+"""The one interface every payment provider implements (the pretix pattern).
+
+A provider turns a contribution into money through its own rail and reports back through
+webhooks; the ledger's rules (tamizdat.support.ledger) stay the same whichever rail paid.
+Sanctions can cut a newsroom off from one processor overnight, so a new rail is one more class
+here, registered in `registry.py`, and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from django.utils.functional import Promise
+
+    from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+
+
+class ProviderError(Exception):
+    """The processor refused or could not be reached; nothing was changed in the ledger."""
+
+
+class InvalidWebhook(Exception):
+    """A webhook whose signature or body does not check out."""
+
+
+class NotSupported(ProviderError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReturnUrls:
+    success: str  # where the processor sends the reader after paying
+    cancel: str  # where "back" on the processor's page goes
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """Send the reader to this address (the processor's hosted page, or our own)."""
+
+    url: str
+    session_id: str = ""
+
+
+@dataclass(frozen=True)
+class ParsedEvent:
+    """A verified webhook: the processor's id, type and time, and its body."""
+
+    id: str
+    type: str
+    created: datetime
+    payload: dict[str, Any]
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    repaired: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+
+class PaymentProvider(ABC):
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str | Promise]
+    # Card rails are what card testers abuse; the card-testing defence guards only these.
+    takes_cards: ClassVar[bool] = False
+    frequencies: ClassVar[tuple[str, ...]] = ("once",)
+
+    @abstractmethod
+    def is_enabled(self) -> bool:
+        """Configured and offered to readers."""
+
+    def supports(self, currency: str, frequency: str) -> bool:
+        return frequency in self.frequencies
+
+    @abstractmethod
+    def start_payment(self, contribution: Contribution, urls: ReturnUrls) -> Redirect:
+        """Begin a one-time payment; or for monthly/annual, the processor's recurring plan."""
+
+    def sync_contribution(self, contribution: Contribution) -> None:  # noqa: B027
+        """Ask the processor about a contribution now (the reader came back before the
+        webhook did); by default, wait for the webhook."""
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ParsedEvent:
+        raise InvalidWebhook(f"{self.identifier} sends no webhooks")
+
+    def apply_event(self, event: ParsedEvent) -> None:  # noqa: B027
+        """Apply a verified event to the ledger; runs inside the transaction that stores it."""
+
+    def change_plan(self, plan: RecurringPlan, amount: int, interval: str) -> None:
+        raise NotSupported
+
+    def start_card_update(self, plan: RecurringPlan, urls: ReturnUrls) -> Redirect:
+        raise NotSupported
+
+    def cancel_plan(self, plan: RecurringPlan, reason: str) -> None:
+        raise NotSupported
+
+    def refund(self, payment: Payment, amount: int | None = None) -> None:
+        raise NotSupported
+
+    def shred(self, supporter: Supporter) -> None:  # noqa: B027
+        """Delete what the processor keeps about this person, where it allows."""
+
+    def reconcile(self, since: datetime, until: datetime, repair: bool) -> ReconcileReport:
+        return ReconcileReport()

@@ -1,0 +1,34 @@
+"""The processors' webhook endpoint: verify, store, apply, answer fast."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .base import InvalidWebhook
+from .registry import get_provider
+from .webhooks import RetryLater, ingest
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt  # the processor signs its requests; there is no browser session to forge
+@require_POST
+def webhook(request: HttpRequest, provider: str) -> HttpResponse:
+    rail = get_provider(provider)
+    if rail is None or not rail.is_enabled():
+        raise Http404
+    try:
+        event = rail.parse_webhook(request.body, request.headers)
+    except InvalidWebhook as exc:
+        log.warning("rejected a %s webhook: %s", provider, exc)
+        return HttpResponse(status=400)
+    try:
+        applied = ingest(rail, event)
+    except RetryLater as exc:
+        log.info("%s %s postponed: %s", event.type, event.id, exc)
+        return HttpResponse(status=409)
+    return HttpResponse("applied" if applied else "duplicate", content_type="text/plain")

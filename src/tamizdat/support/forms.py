@@ -1,0 +1,297 @@
+"""The contribution form: one form for /support/ and the end-of-article appeal.
+
+It works as plain HTML. Each frequency has its own amount choices (`amount_<frequency>`, values
+"<CURRENCY>:<minor units>", so a currency switched without JavaScript never reinterprets "$25"
+as "¥25") and its own "other amount" box (`other_<frequency>`). Every error is attached to the
+field the reader can fix, and every other choice is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from tamizdat.payments.base import PaymentProvider
+from tamizdat.payments.registry import enabled_providers
+
+from . import money
+from .amounts import Amounts, all_amounts, currencies, frequencies
+from .models import Frequency
+
+SLUG_LIKE = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")
+TAMPERED = _("This form was changed on its way to us. Please reload the page and try again.")
+
+
+@dataclass(frozen=True)
+class AmountChoice:
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class FrequencyPanel:
+    frequency: str
+    label: str
+    checked: bool
+    choices: list[AmountChoice]
+    other_value: str
+    other_checked: bool
+    minimum: str
+    errors: list[str]
+
+
+def _slug_like(value: str) -> None:
+    if not SLUG_LIKE.match(value):
+        raise forms.ValidationError(TAMPERED, code="tampered")
+
+
+class ContributionForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label=_("How often?"),
+        choices=Frequency.choices,
+        error_messages={
+            "required": _("Choose once, monthly or annual."),
+            "invalid_choice": _("Choose once, monthly or annual."),
+        },
+    )
+    currency = forms.ChoiceField(
+        label=_("Currency"),
+        error_messages={
+            "required": _("Choose a currency."),
+            "invalid_choice": _("We cannot take %(value)s. Choose one of the listed currencies."),
+        },
+    )
+    amount_once = forms.CharField(required=False, max_length=32)
+    amount_month = forms.CharField(required=False, max_length=32)
+    amount_year = forms.CharField(required=False, max_length=32)
+    other_once = forms.CharField(required=False, max_length=20)
+    other_month = forms.CharField(required=False, max_length=20)
+    other_year = forms.CharField(required=False, max_length=20)
+    cover_fees = forms.BooleanField(required=False)
+    anonymous = forms.BooleanField(label=_("Give anonymously"), required=False)
+    email = forms.EmailField(
+        label=_("E-mail for your receipt"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter your e-mail address: we send the receipt there."),
+            "invalid": _("Enter an e-mail address like name@example.org."),
+        },
+    )
+    name = forms.CharField(label=_("Name (optional)"), required=False, max_length=100)
+    method = forms.ChoiceField(
+        label=_("Pay by"),
+        error_messages={
+            "required": _("Choose how to pay."),
+            "invalid_choice": _("Choose how to pay."),
+        },
+    )
+    campaign = forms.CharField(required=False, max_length=64, validators=[_slug_like])
+    variant = forms.CharField(required=False, max_length=64, validators=[_slug_like])
+    # A field people never see (hidden by the stylesheet, skipped by screen readers): bots fill
+    # it in. Named like something a bot wants to fill.
+    website = forms.CharField(required=False, max_length=200)
+    altcha = forms.CharField(required=False, max_length=2000)
+
+    def __init__(
+        self,
+        data: Any = None,
+        *,
+        language: str | None = None,
+        currency: str | None = None,
+        initial: dict[str, Any] | None = None,
+    ) -> None:
+        self.language = language or get_language() or settings.LANGUAGE_CODE
+        self.table = all_amounts()
+        self.currencies = currencies(self.table)
+        self.providers: list[PaymentProvider] = enabled_providers()
+        default_currency = currency if currency in self.currencies else self.currencies[0]
+        start = {
+            "frequency": Frequency.ONCE.value,
+            "currency": default_currency,
+            "method": self.providers[0].identifier if self.providers else "",
+            **(initial or {}),
+        }
+        super().__init__(data, initial=start)
+        self.fields["currency"].choices = [(c, c) for c in self.currencies]
+        self.fields["method"].choices = [(p.identifier, p.verbose_name) for p in self.providers]
+        for name in ("frequency", "currency", "amount_once", "amount_month", "amount_year"):
+            self.fields[name].error_messages.setdefault("max_length", TAMPERED)
+        for name in ("campaign", "variant"):
+            self.fields[name].error_messages["max_length"] = TAMPERED
+
+    # -- what the reader chose -----------------------------------------------------------
+
+    def value(self, name: str) -> Any:
+        """The submitted value if bound (valid or not), else the initial one."""
+        if self.is_bound:
+            return self[name].data
+        return self.initial.get(name, "")
+
+    @property
+    def chosen(self) -> dict[str, Any]:
+        """The reader's current choices, for the template."""
+        return {name: self.value(name) for name in ("cover_fees", "anonymous", "method")}
+
+    @property
+    def fee_percent(self) -> str:
+        return str(settings.SUPPORT_FEE_PERCENT)
+
+    @property
+    def shown_currency(self) -> str:
+        currency = self.value("currency")
+        return currency if currency in self.currencies else self.currencies[0]
+
+    @property
+    def shown_frequency(self) -> str:
+        frequency = self.value("frequency")
+        return frequency if frequency in Frequency.values else Frequency.ONCE.value
+
+    def amounts_for(self, frequency: str) -> Amounts | None:
+        return self.table.get((self.shown_currency, frequency))
+
+    def panels(self) -> list[FrequencyPanel]:
+        currency = self.shown_currency
+        panels = []
+        for frequency in frequencies(self.table, currency):
+            amounts = self.table[(currency, frequency)]
+            chosen = self.value(f"amount_{frequency}") or ""
+            other = self.value(f"other_{frequency}") or ""
+            if not chosen and not other:
+                chosen = f"{currency}:{amounts.default}"
+            choices = [
+                AmountChoice(
+                    value=f"{currency}:{amount}",
+                    label=money.format_money(amount, currency, self.language),
+                    checked=chosen == f"{currency}:{amount}" and not other,
+                )
+                for amount in amounts.suggested
+            ]
+            panels.append(
+                FrequencyPanel(
+                    frequency=frequency,
+                    label=Frequency(frequency).label,
+                    checked=frequency == self.shown_frequency,
+                    choices=choices,
+                    other_value=other,
+                    other_checked=bool(other) or chosen == "other",
+                    minimum=format_html(
+                        '<span class="minimum">{}</span>',
+                        money.format_money(amounts.minimum, currency, self.language),
+                    ),
+                    errors=list(self.errors.get(f"amount_{frequency}", []))
+                    if self.is_bound
+                    else [],
+                )
+            )
+        return panels
+
+    def client_data(self) -> dict[str, Any]:
+        """What the form's script needs to switch currency and show the total, as data."""
+        return {
+            "feePercent": str(settings.SUPPORT_FEE_PERCENT),
+            "amounts": {
+                f"{currency}:{frequency}": {
+                    "suggested": [
+                        [f"{currency}:{a}", money.format_money(a, currency, self.language)]
+                        for a in amounts.suggested
+                    ],
+                    "default": f"{currency}:{amounts.default}",
+                    "minimum": money.format_money(amounts.minimum, currency, self.language),
+                    "exponent": money.exponent(currency),
+                }
+                for (currency, frequency), amounts in self.table.items()
+            },
+        }
+
+    # -- validation ----------------------------------------------------------------------
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        frequency, currency = data.get("frequency"), data.get("currency")
+        if not frequency or not currency:
+            return data
+        amounts = self.table.get((currency, frequency))
+        if amounts is None:
+            self.add_error(
+                "frequency",
+                _("%(frequency)s support is not offered in %(currency)s.")
+                % {"frequency": Frequency(frequency).label, "currency": currency},
+            )
+            return data
+        amount = self._amount(frequency, currency, amounts)
+        if amount is None:
+            return data
+        data["amount"] = amount
+        data["unusual_amount"] = (
+            None if amount in amounts.suggested else f"{currency}:{frequency}:{amount}"
+        )
+        data["fee_amount"] = (
+            money.percentage_of(amount, Decimal(settings.SUPPORT_FEE_PERCENT))
+            if data.get("cover_fees")
+            else 0
+        )
+        provider = self.provider
+        if provider is not None and not provider.supports(currency, frequency):
+            self.add_error(
+                "method",
+                _("%(method)s is not available for %(frequency)s gifts in %(currency)s.")
+                % {
+                    "method": provider.verbose_name,
+                    "frequency": Frequency(frequency).label.lower(),
+                    "currency": currency,
+                },
+            )
+        return data
+
+    def _amount(self, frequency: str, currency: str, amounts: Amounts) -> int | None:
+        field = f"amount_{frequency}"
+        other = (self.cleaned_data.get(f"other_{frequency}") or "").strip()
+        choice = self.cleaned_data.get(field) or ""
+        if other:
+            try:
+                amount = money.parse_amount(other, currency)
+            except money.AmountError:
+                self.add_error(field, _("Enter the amount as a number, like 25 or 12.50."))
+                return None
+        elif choice and choice != "other":
+            chosen_currency, _sep, minor = choice.partition(":")
+            if chosen_currency != currency and minor.isdigit():
+                self.add_error(field, _("The amounts changed with the currency. Choose again."))
+                return None
+            if not minor.isdigit():
+                self.add_error(field, TAMPERED)
+                return None
+            amount = int(minor)
+        else:
+            self.add_error(field, _("Choose an amount or enter your own."))
+            return None
+        language = self.language
+        if amount < amounts.minimum:
+            self.add_error(
+                field,
+                _("The minimum is %(minimum)s.")
+                % {"minimum": money.format_money(amounts.minimum, currency, language)},
+            )
+            return None
+        if amount > amounts.maximum:
+            self.add_error(
+                field,
+                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
+                % {"maximum": money.format_money(amounts.maximum, currency, language)},
+            )
+            return None
+        return amount
+
+    @property
+    def provider(self) -> PaymentProvider | None:
+        method = self.cleaned_data.get("method") if hasattr(self, "cleaned_data") else None
+        return next((p for p in self.providers if p.identifier == method), None)

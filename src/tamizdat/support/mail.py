@@ -1,0 +1,76 @@
+"""E-mails to supporters, each in the supporter's own language."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from . import links
+from .models import Contribution, Payment, Supporter
+
+
+def _send(to: str, language: str, template: str, context: dict) -> None:
+    with translation.override(language):
+        context = {
+            **context,
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "base_url": settings.BASE_URL,
+        }
+        subject = render_to_string(f"support/email/{template}_subject.txt", context)
+        body = render_to_string(f"support/email/{template}.txt", context)
+    message = EmailMultiAlternatives(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[to],
+        from_email=settings.DEFAULT_FROM_EMAIL,
+    )
+    message.send()
+
+
+def send_receipt(payment: Payment) -> None:
+    supporter = payment.supporter
+    with translation.override(supporter.language):
+        manage_url = settings.BASE_URL + links.manage_url(supporter)
+    _send(
+        supporter.email,
+        supporter.language,
+        "receipt",
+        {
+            "payment": payment,
+            "supporter": supporter,
+            "plan": payment.plan,
+            "manage_url": manage_url,
+        },
+    )
+
+
+def send_manage_link(supporter: Supporter) -> None:
+    with translation.override(supporter.language):
+        manage_url = settings.BASE_URL + links.manage_url(supporter)
+    _send(
+        supporter.email,
+        supporter.language,
+        "manage_link",
+        {
+            "supporter": supporter,
+            "manage_url": manage_url,
+            "hours": settings.SUPPORT_MANAGE_LINK_SECONDS // 3600,
+        },
+    )
+
+
+def send_confirmation(contribution: Contribution) -> None:
+    supporter = contribution.supporter
+    with translation.override(contribution.language):
+        url = settings.BASE_URL + reverse(
+            "support:confirm", args=[links.confirmation_token(contribution)]
+        )
+    _send(
+        supporter.email,
+        contribution.language,
+        "confirm",
+        {"contribution": contribution, "confirm_url": url},
+    )

@@ -1,0 +1,265 @@
+"""Self-service without a password: a signed, expiring link from "Manage my support" lets a
+supporter see their plans and payments, change an amount, switch monthly/annual, update the
+card, cancel, and download receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tamizdat.payments.base import ProviderError, ReturnUrls
+from tamizdat.payments.registry import get_provider
+
+from . import defence, links, money
+from .amounts import all_amounts
+from .models import Frequency, RecurringPlan, Supporter, normalize_email
+from .tasks import send_manage_link
+from .views import _private, allow_checkout
+
+NOT_CHANGED = _(
+    "The payment service did not answer. Nothing was changed. Please try again in a minute."
+)
+NOTICES = {
+    "changed": _("Your plan was changed. The new amount applies from the next payment."),
+    "card": _("Thank you: your new card will be used for the next payments."),
+    "canceled": _(
+        "Your plan is canceled. There will be no further payments. Thank you for your support."
+    ),
+}
+
+
+class RequestLinkForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        max_length=254,
+        error_messages={
+            "required": _("Enter the e-mail address you gave with your support."),
+            "invalid": _("Enter an e-mail address like name@example.org."),
+        },
+    )
+
+
+class ChangePlanForm(forms.Form):
+    amount = forms.CharField(
+        label=_("Amount"),
+        max_length=20,
+        error_messages={"required": _("Enter the amount as a number, like 25 or 12.50.")},
+    )
+    interval = forms.ChoiceField(
+        label=_("How often"),
+        choices=[(Frequency.MONTH.value, _("Monthly")), (Frequency.YEAR.value, _("Annual"))],
+        error_messages={"invalid_choice": _("Choose monthly or annual.")},
+    )
+
+    def __init__(self, *args: Any, plan: RecurringPlan, **kwargs: Any) -> None:
+        self.plan = plan
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        interval, text = data.get("interval"), data.get("amount")
+        if not interval or not text:
+            return data
+        currency, language = self.plan.currency, self.plan.supporter.language
+        try:
+            amount = money.parse_amount(text, currency)
+        except money.AmountError:
+            self.add_error("amount", _("Enter the amount as a number, like 25 or 12.50."))
+            return data
+        limits = all_amounts().get((currency, interval))
+        if limits is not None and amount < limits.minimum:
+            self.add_error(
+                "amount",
+                _("The minimum is %(minimum)s.")
+                % {"minimum": money.format_money(limits.minimum, currency, language)},
+            )
+        elif limits is not None and amount > limits.maximum:
+            self.add_error(
+                "amount",
+                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
+                % {"maximum": money.format_money(limits.maximum, currency, language)},
+            )
+        data["minor"] = amount
+        return data
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you canceling? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def request_link(request: HttpRequest) -> HttpResponseBase:
+    form = RequestLinkForm(request.POST or None)
+    sent = False
+    if request.method == "POST" and form.is_valid():
+        email = normalize_email(form.cleaned_data["email"])
+        allowed = not defence.over_limit("manage", email) and not defence.over_limit(
+            "ip", defence.client_ip(request)
+        )
+        supporter = Supporter.objects.filter(email=email, shredded_at__isnull=True).first()
+        if allowed and supporter is not None:
+            transaction.on_commit(lambda: send_manage_link.enqueue(supporter.pk))
+        # The same answer whether or not the address is ours: nobody learns who gave.
+        sent = True
+    return _private(
+        TemplateResponse(request, "support/manage_request.html", {"form": form, "sent": sent})
+    )
+
+
+def _expired(request: HttpRequest) -> HttpResponse:
+    return _private(TemplateResponse(request, "support/link_expired.html", status=410)).render()  # type: ignore[return-value]
+
+
+def _overview(
+    request: HttpRequest, token: str, supporter: Supporter, status: int = 200, **context: Any
+) -> HttpResponseBase:
+    plans = list(supporter.plans.order_by("status", "-created_at"))
+    forms_by_plan = context.pop("forms_by_plan", {})
+    for plan in plans:
+        plan.change_form = forms_by_plan.get(plan.pk) or ChangePlanForm(
+            plan=plan,
+            initial={
+                "amount": money.format_plain(plan.amount, plan.currency),
+                "interval": plan.interval,
+            },
+        )
+        plan.cancel_form = CancelForm()
+    payments = supporter.payments.select_related("plan").order_by("-paid_at")
+    response = TemplateResponse(
+        request,
+        "support/manage.html",
+        {
+            "supporter": supporter,
+            "token": token,
+            "plans": plans,
+            "payments": payments,
+            "notice": NOTICES.get(request.GET.get("done", "")),
+            **context,
+        },
+        status=status,
+    )
+    return _private(allow_checkout(response))
+
+
+@require_GET
+def overview(request: HttpRequest, token: str) -> HttpResponseBase:
+    supporter = links.supporter_from_token(token)
+    if supporter is None:
+        return _expired(request)
+    return _overview(request, token, supporter)
+
+
+def _plan(token: str, plan_id: int) -> tuple[Supporter, RecurringPlan] | None:
+    supporter = links.supporter_from_token(token)
+    if supporter is None:
+        return None
+    plan = get_object_or_404(RecurringPlan, pk=plan_id, supporter=supporter)
+    return supporter, plan
+
+
+def _done(token: str, what: str) -> HttpResponseRedirect:
+    return HttpResponseRedirect(
+        f"{reverse('support:manage', args=[token])}?done={what}", status=303
+    )
+
+
+def _live(plan: RecurringPlan) -> None:
+    if plan.status == RecurringPlan.Status.CANCELED or not plan.provider_plan_id:
+        raise Http404
+
+
+@require_POST
+def change(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
+    found = _plan(token, plan_id)
+    if found is None:
+        return _expired(request)
+    supporter, plan = found
+    _live(plan)
+    form = ChangePlanForm(request.POST, plan=plan)
+    if not form.is_valid():
+        return _overview(request, token, supporter, status=400, forms_by_plan={plan.pk: form})
+    provider = get_provider(plan.provider)
+    try:
+        data = form.cleaned_data
+        provider.change_plan(plan, data["minor"], data["interval"])  # type: ignore[union-attr]
+    except ProviderError:
+        form.add_error(None, NOT_CHANGED)
+        return _overview(request, token, supporter, status=502, forms_by_plan={plan.pk: form})
+    return _done(token, "changed")
+
+
+@require_POST
+def card(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
+    found = _plan(token, plan_id)
+    if found is None:
+        return _expired(request)
+    supporter, plan = found
+    _live(plan)
+    back = request.build_absolute_uri(reverse("support:manage", args=[token]))
+    provider = get_provider(plan.provider)
+    try:
+        target = provider.start_card_update(
+            plan, ReturnUrls(success=f"{back}?done=card", cancel=back)
+        )  # type: ignore[union-attr]
+    except ProviderError:
+        return _overview(
+            request,
+            token,
+            supporter,
+            status=502,
+            error=_("The payment service did not answer. Please try again in a minute."),
+        )
+    return HttpResponseRedirect(target.url, status=303)
+
+
+@require_POST
+def cancel(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
+    found = _plan(token, plan_id)
+    if found is None:
+        return _expired(request)
+    supporter, plan = found
+    _live(plan)
+    form = CancelForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    provider = get_provider(plan.provider)
+    try:
+        provider.cancel_plan(plan, reason.strip())  # type: ignore[union-attr]
+    except ProviderError:
+        return _overview(
+            request,
+            token,
+            supporter,
+            status=502,
+            error=NOT_CHANGED,
+        )
+    return _done(token, "canceled")
+
+
+@require_GET
+def receipt(request: HttpRequest, token: str, payment_id: int) -> HttpResponseBase:
+    supporter = links.supporter_from_token(token)
+    if supporter is None:
+        return _expired(request)
+    payment = get_object_or_404(supporter.payments.select_related("plan"), pk=payment_id)
+    html = render_to_string(
+        "support/receipt.html", {"payment": payment, "supporter": supporter}, request
+    )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="receipt-{payment.receipt_number}.html"'
+    )
+    return _private(response)

@@ -1,0 +1,252 @@
+"""Reader revenue pages. Views stay thin: rules live in forms, ledger, defence and providers."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tamizdat.news.caching import cache_publicly
+from tamizdat.payments.base import ProviderError, ReturnUrls
+from tamizdat.payments.registry import get_provider
+
+from . import defence, ledger, links
+from .forms import ContributionForm
+from .models import Contribution
+from .tasks import send_confirmation
+
+
+def allow_checkout(response: HttpResponseBase) -> HttpResponseBase:
+    """Let a form on this page lead to the card processor's hosted page.
+
+    Browsers apply the page's `form-action` to the redirect that follows a form's POST, so
+    a page with a form that may end on Stripe's checkout must allow that origin.
+    """
+    if settings.STRIPE_SECRET_KEY and settings.STRIPE_CHECKOUT_ORIGIN:
+        response._csp_update = {"form-action": [settings.STRIPE_CHECKOUT_ORIGIN]}  # type: ignore[attr-defined]
+    return response
+
+
+def _page(
+    request: HttpRequest, form: ContributionForm, status: int = 200, **context: Any
+) -> TemplateResponse:
+    return TemplateResponse(
+        request, "support/support_page.html", {"form": form, **context}, status=status
+    )
+
+
+@require_GET
+def support_page(request: HttpRequest) -> HttpResponseBase:
+    """The same for every reader (no token, no per-reader state), so a CDN may keep it."""
+    form = ContributionForm(currency=request.GET.get("currency", "").upper())
+    return cache_publicly(allow_checkout(_page(request, form)))
+
+
+@require_GET
+@never_cache
+def challenge(request: HttpRequest) -> JsonResponse:
+    """A fresh proof-of-work challenge for the form's script."""
+    return JsonResponse(defence.new_challenge())
+
+
+def _urls(request: HttpRequest, contribution: Contribution) -> ReturnUrls:
+    success = reverse("support:thanks", args=[contribution.reference])
+    cancel = reverse("support:canceled", args=[contribution.reference])
+    return ReturnUrls(
+        success=request.build_absolute_uri(success), cancel=request.build_absolute_uri(cancel)
+    )
+
+
+# No CSRF token: the form is also embedded in cached article pages that are identical for
+# every reader. Forging this POST gains an attacker nothing (it changes no signed-in state; at
+# most it starts a checkout the reader must still complete), and abuse is held back by the
+# honeypot, the proof of work, the rate limits and the burst detector in `defence`.
+@csrf_exempt
+@require_POST
+def contribute(request: HttpRequest) -> HttpResponseBase:
+    form = ContributionForm(request.POST)
+    if request.POST.get("action") == "refresh":
+        # "Show amounts" without JavaScript: the same choices, amounts in the new currency.
+        kept = {k: v for k, v in request.POST.items() if not k.startswith("amount_")}
+        return allow_checkout(
+            _page(request, ContributionForm(initial=kept, currency=kept.get("currency")))
+        )
+    if not form.is_valid():
+        return allow_checkout(_page(request, form, status=400))
+    data = form.cleaned_data
+    provider = form.provider
+    assert provider is not None
+    screening = defence.screen(
+        request,
+        email=data["email"],
+        unusual_amount=data.get("unusual_amount"),
+        honeypot=data["website"],
+        pow_payload=data["altcha"],
+        takes_cards=provider.takes_cards,
+    )
+    if screening.outcome is defence.Outcome.REJECT:
+        message = (
+            _(
+                "Card payments are paused for a while because of unusual traffic. "
+                "Please try again later, or choose a bank transfer."
+            )
+            if screening.reason == "guard"
+            else _(
+                "We could not take this payment right now. Please wait a few minutes and try again."
+            )
+        )
+        return allow_checkout(_page(request, form, status=429, refusal=message))
+    supporter = ledger.supporter_for(
+        data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
+    )
+    held = screening.outcome is defence.Outcome.CONFIRM
+    contribution = Contribution.objects.create(
+        supporter=supporter,
+        frequency=data["frequency"],
+        amount=data["amount"],
+        fee_amount=data["fee_amount"],
+        currency=data["currency"],
+        provider=provider.identifier,
+        status=Contribution.Status.HELD if held else Contribution.Status.PENDING,
+        language=get_language(),
+        campaign=data["campaign"],
+        variant=data["variant"],
+    )
+    if held:
+        transaction.on_commit(lambda: send_confirmation.enqueue(contribution.pk))
+        return redirect("support:check_email", contribution.reference)
+    return _go_pay(request, contribution, form)
+
+
+def _go_pay(
+    request: HttpRequest, contribution: Contribution, form: ContributionForm | None = None
+) -> HttpResponseBase:
+    provider = get_provider(contribution.provider)
+    assert provider is not None
+    try:
+        target = provider.start_payment(contribution, _urls(request, contribution))
+    except ProviderError:
+        form = form or ContributionForm(initial=_initial(contribution))
+        message = _(
+            "The payment service did not answer. Nothing was charged. Please try again in a minute."
+        )
+        return allow_checkout(_page(request, form, status=502, refusal=message))
+    return HttpResponseRedirect(target.url, status=303)
+
+
+def _initial(contribution: Contribution) -> dict[str, Any]:
+    """The form as the reader left it, to try again."""
+    from . import money
+
+    return {
+        "frequency": contribution.frequency,
+        "currency": contribution.currency,
+        f"other_{contribution.frequency}": money.format_plain(
+            contribution.amount, contribution.currency
+        ),
+        "cover_fees": bool(contribution.fee_amount),
+        "anonymous": contribution.supporter.anonymous,
+        "email": contribution.supporter.email,
+        "method": contribution.provider,
+        "campaign": contribution.campaign,
+        "variant": contribution.variant,
+    }
+
+
+def _private(response: HttpResponseBase) -> HttpResponseBase:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def thanks(request: HttpRequest, reference: str) -> HttpResponseBase:
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("supporter"), reference=reference
+    )
+    provider = get_provider(contribution.provider)
+    if provider is not None and contribution.status == Contribution.Status.PENDING:
+        with contextlib.suppress(ProviderError):  # if so, the webhook will tell us
+            provider.sync_contribution(contribution)
+        contribution.refresh_from_db()
+    plan = getattr(contribution, "plan", None) if contribution.is_recurring else None
+    return _private(
+        TemplateResponse(
+            request,
+            "support/thanks.html",
+            {
+                "contribution": contribution,
+                "plan": plan,
+                "paid": contribution.status == Contribution.Status.PAID,
+            },
+        )
+    )
+
+
+@require_GET
+def canceled(request: HttpRequest, reference: str) -> HttpResponseBase:
+    contribution = get_object_or_404(
+        Contribution.objects.select_related("supporter"), reference=reference
+    )
+    if contribution.status == Contribution.Status.PAID:
+        return redirect("support:thanks", reference)
+    form = ContributionForm(initial=_initial(contribution))
+    message = _("The payment was not completed, and nothing was charged. You can try again.")
+    return _private(allow_checkout(_page(request, form, refusal=message)))
+
+
+@require_GET
+def transfer(request: HttpRequest, reference: str) -> HttpResponseBase:
+    contribution = get_object_or_404(Contribution, reference=reference, provider="bank")
+    return _private(
+        TemplateResponse(
+            request,
+            "support/transfer.html",
+            {"contribution": contribution, "bank": settings.BANK_TRANSFER},
+        )
+    )
+
+
+@require_GET
+def check_email(request: HttpRequest, reference: str) -> HttpResponseBase:
+    contribution = get_object_or_404(Contribution, reference=reference)
+    return _private(
+        TemplateResponse(request, "support/check_email.html", {"contribution": contribution})
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The link from the confirmation e-mail: a button, so mail scanners that open links start
+    nothing; pressing it goes on to the processor."""
+    contribution = links.contribution_from_confirmation(token)
+    if contribution is None:
+        return _private(TemplateResponse(request, "support/link_expired.html", status=410))
+    if contribution.status == Contribution.Status.PAID:
+        return redirect("support:thanks", contribution.reference)
+    if request.method == "POST":
+        ledger.release(contribution)
+        if contribution.status != Contribution.Status.PENDING:
+            raise Http404
+        return _go_pay(request, contribution)
+    return _private(
+        allow_checkout(
+            TemplateResponse(request, "support/confirm.html", {"contribution": contribution})
+        )
+    )

@@ -1,0 +1,108 @@
+"""Contributions through Stripe's hosted Checkout, against the Stripe peer, with webhooks
+delivered to a live Tamizdat: the ledger records what was paid, once."""
+
+from __future__ import annotations
+
+import pytest
+import stripe
+from django.core import mail
+
+from tamizdat.payments.models import WebhookEvent
+from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_give_once_in_usd(rails, client):
+    contribution = rails.give(client, amount=25, campaign="spring", variant="b")
+
+    assert contribution.status == Contribution.Status.PAID
+    assert (contribution.amount, contribution.currency, contribution.frequency) == (2500, "USD", "once")
+    assert (contribution.campaign, contribution.variant) == ("spring", "b")
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.currency, payment.kind) == (2500, "USD", "once")
+    assert payment.contribution == contribution and payment.plan is None
+    assert payment.receipt_sent_at is not None
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+    assert "$25" in mail.outbox[0].subject
+    # The checkout session on Stripe's side carries our reference and the amount.
+    session = stripe.checkout.Session.retrieve(contribution.provider_session_id)
+    assert session.metadata["tamizdat_reference"] == contribution.reference
+    assert session.amount_total == 2500
+
+
+def test_covering_fees_and_zero_decimal_currency(rails, client):
+    contribution = rails.give(client, currency="JPY", amount=3000, cover_fees="on")
+    assert (contribution.amount, contribution.fee_amount, contribution.total) == (3000, 90, 3090)
+    assert Payment.objects.get().amount == 3090
+    assert stripe.checkout.Session.retrieve(contribution.provider_session_id).currency == "jpy"
+
+
+def test_give_monthly_then_renewal_then_cancel_at_stripe(rails, client):
+    contribution = rails.give(client, frequency="month", currency="EUR", amount=5)
+    plan = RecurringPlan.objects.get()
+    assert contribution.status == Contribution.Status.PAID
+    assert (plan.amount, plan.currency, plan.interval, plan.status) == (500, "EUR", "month", "active")
+    assert plan.provider_plan_id.startswith("sub_")
+    assert [p.kind for p in Payment.objects.all()] == ["first"]
+
+    rails.peer.renew(plan.provider_plan_id)
+    rails.peer.wait_idle()
+    assert sorted(p.kind for p in Payment.objects.all()) == ["first", "renewal"]
+    assert len(mail.outbox) == 2
+
+    rails.peer.renew(plan.provider_plan_id, fail=True)
+    rails.peer.wait_idle()
+    plan.refresh_from_db()
+    assert plan.status == RecurringPlan.Status.PAST_DUE
+
+    stripe.Subscription.cancel(plan.provider_plan_id)
+    rails.peer.wait_idle()
+    plan.refresh_from_db()
+    assert plan.status == RecurringPlan.Status.CANCELED
+    assert Payment.objects.count() == 2
+
+
+def test_declined_card_records_nothing_as_paid(rails, client):
+    contribution = rails.give(client, card="4000000000000002", amount=25)
+    assert contribution.status == Contribution.Status.PENDING
+    assert not Payment.objects.exists()
+    assert mail.outbox == []
+    # Back on our site from the hosted page: nothing charged, the choices kept.
+    response = client.get(f"/en/support/canceled/{contribution.reference}/")
+    assert b"nothing was charged" in response.content
+    assert b'value="25"' in response.content
+
+
+def test_refund_at_stripe_reaches_the_ledger(rails, client):
+    rails.give(client, amount=50)
+    payment = Payment.objects.get()
+    stripe.Refund.create(payment_intent=payment.provider_charge_ref, amount=2000)
+    rails.peer.wait_idle()
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 2000
+
+
+def test_duplicate_and_forged_webhooks(rails, client):
+    rails.give(client, amount=25)
+    completed = WebhookEvent.objects.get(type="checkout.session.completed")
+    assert rails.peer.redeliver(completed.event_id) == 1
+    rails.peer.wait_idle()
+    assert WebhookEvent.objects.filter(event_id=completed.event_id).count() == 1
+    assert Payment.objects.count() == 1 and len(mail.outbox) == 1
+
+    forged = client.post(
+        "/payments/webhook/stripe/",
+        data=b'{"id": "evt_forged", "type": "checkout.session.completed"}',
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="t=1,v1=00",
+    )
+    assert forged.status_code == 400
+    assert not WebhookEvent.objects.filter(event_id="evt_forged").exists()
+
+
+def test_same_address_is_one_supporter(rails, client):
+    rails.give(client, amount=25, email=" Reader@Example.org ")
+    rails.give(client, amount=10)
+    assert Supporter.objects.get().email == "reader@example.org"
+    assert Payment.objects.count() == 2

@@ -44,7 +44,9 @@ def site(newsroom):
     related = newsroom.article(
         "politics", "Opposition prepares", hours_ago=8, tags=("elections",), image=factories.photo()
     )
-    newsroom.article("politics", "Budget passed", hours_ago=10, tags=("budget",), authors=("boris",))
+    newsroom.article(
+        "politics", "Budget passed", hours_ago=10, tags=("budget",), authors=("boris",)
+    )
     newsroom.article("culture", "Theatre reopens", hours_ago=2, tags=("elections",))
     newsroom.translate(lead, "Парламент распущен")
     newsroom.translate(related, "Оппозиция готовится")

@@ -91,7 +91,11 @@ class Newsroom:
         translated.title = title
         translated.standfirst = f"Лид: {title}"
         translated.body = [("paragraph", f"<p>Текст: {title}.</p>")]
-        return publish(translated, 1)
+        # A translation carries the original's date.
+        translated.first_published_at = article.first_published_at
+        translated.save_revision().publish()
+        translated.refresh_from_db()
+        return translated
 
 
 def newsroom() -> Newsroom:

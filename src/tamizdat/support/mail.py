@@ -22,7 +22,7 @@ def _send(to: str, language: str, template: str, context: dict) -> None:
         subject = render_to_string(f"support/email/{template}_subject.txt", context)
         body = render_to_string(f"support/email/{template}.txt", context)
     message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
+        subject=" ".join(subject.splitlines()).strip(),
         body=body,
         to=[to],
         from_email=settings.DEFAULT_FROM_EMAIL,

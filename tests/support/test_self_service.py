@@ -1,0 +1,176 @@
+"""Supporters manage their support through a signed, expiring link: no password."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import stripe
+from django.contrib.auth import get_user_model
+from django.core import mail, signing
+
+from tamizdat.support import links
+from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+from tests.revenue import form_data
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def magic_link(rails, client, email="reader@example.org") -> str:
+    mail.outbox = []
+    response = client.post("/en/support/manage/", {"email": email})
+    assert b"a link to manage your support is on its way" in response.content
+    return re.search(r"http://\S+/support/manage/\S+/", mail.outbox[0].body)[0].replace(
+        rails.base_url, ""
+    )
+
+
+def test_change_amount_switch_to_annual_and_cancel(rails, client):
+    rails.give(client, frequency="month", currency="EUR", amount=5)
+    plan = RecurringPlan.objects.get()
+    link = magic_link(rails, client)
+
+    page = client.get(link).content.decode()
+    assert "€5" in page and "every month" in page
+
+    too_low = client.post(f"{link}plans/{plan.pk}/change/", {"amount": "0.50", "interval": "month"})
+    assert too_low.status_code == 400
+    assert "The minimum is €2." in too_low.content.decode()
+
+    changed = client.post(f"{link}plans/{plan.pk}/change/", {"amount": "120", "interval": "year"})
+    assert changed.status_code == 303
+    plan.refresh_from_db()
+    assert (plan.amount, plan.interval) == (12000, "year")
+    item = stripe.Subscription.retrieve(plan.provider_plan_id)["items"].data[0]
+    assert (item.price.unit_amount, item.price.recurring.interval) == (12000, "year")
+    rails.peer.wait_idle()
+    plan.refresh_from_db()
+    assert (plan.amount, plan.interval, plan.status) == (12000, "year", "active")
+
+    canceled = client.post(f"{link}plans/{plan.pk}/cancel/", {"reason": "Moving abroad"})
+    assert canceled.status_code == 303
+    rails.peer.wait_idle()
+    plan.refresh_from_db()
+    assert (plan.status, plan.cancel_reason) == ("canceled", "Moving abroad")
+    assert stripe.Subscription.retrieve(plan.provider_plan_id).status == "canceled"
+    assert "There will be no further payments" in client.get(canceled["Location"]).content.decode()
+
+
+def test_update_card_through_checkout_setup_mode(rails, client):
+    rails.give(client, frequency="month", currency="EUR", amount=5)
+    plan = RecurringPlan.objects.get()
+    link = magic_link(rails, client)
+    response = client.post(f"{link}plans/{plan.pk}/card/")
+    assert response.status_code == 303
+    session_id = rails.session_id(response["Location"])
+    assert stripe.checkout.Session.retrieve(session_id).mode == "setup"
+    paid = rails.peer.pay_checkout(session_id, "5555555555554444")
+    assert paid.status == 303 and "done=card" in paid.location
+    rails.peer.wait_idle()
+    subscription = stripe.Subscription.retrieve(plan.provider_plan_id)
+    intent = stripe.SetupIntent.retrieve(stripe.checkout.Session.retrieve(session_id).setup_intent)
+    assert subscription.default_payment_method == intent.payment_method
+
+
+def test_receipts_download(rails, client):
+    rails.give(client, amount=25)
+    payment = Payment.objects.get()
+    link = magic_link(rails, client)
+    response = client.get(f"{link}receipts/{payment.pk}/")
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="receipt-{payment.receipt_number}.html"'
+    )
+    assert "$25" in response.content.decode()
+
+
+def test_links_expire_and_cannot_be_forged_or_reused_for_others(rails, client, settings):
+    rails.give(client, amount=25)
+    rails.give(client, amount=25, email="other@example.org")
+    _supporter, other = Supporter.objects.order_by("pk")
+    other_payment = Payment.objects.get(supporter=other)
+    link = magic_link(rails, client)
+    assert client.get(link).status_code == 200
+    # Someone else's receipt, through my link: not found.
+    assert client.get(f"{link}receipts/{other_payment.pk}/").status_code == 404
+    # A forged token, or one for another supporter signed with another key.
+    forged = signing.TimestampSigner(salt="x").sign(f"{other.pk}.abc")
+    assert client.get(f"/en/support/manage/{forged}/").status_code == 410
+    settings.SUPPORT_MANAGE_LINK_SECONDS = 0
+    import time
+
+    time.sleep(1.1)
+    assert client.get(link).status_code == 410
+    # An unknown address gets the same answer and no mail.
+    mail.outbox = []
+    response = client.post("/en/support/manage/", {"email": "stranger@example.org"})
+    assert b"a link to manage your support is on its way" in response.content
+    assert mail.outbox == []
+    assert links.supporter_from_token("not-a-token") is None
+
+
+def test_staff_mark_a_bank_transfer_received(rails, client):
+    client.post("/en/support/contribute/", form_data(method="bank", currency="EUR", amount="40"))
+    contribution = Contribution.objects.get()
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    admin = type(client)()
+    admin.force_login(staff)
+    listing = admin.get("/admin/support/transfers/").content.decode()
+    assert contribution.reference in listing and "€40" in listing
+    for _ in range(2):  # a double click records one payment
+        response = admin.post(
+            "/admin/support/transfers/", {"contribution": contribution.pk, "amount": "40"}
+        )
+    assert response.status_code in (200, 302)
+    contribution.refresh_from_db()
+    assert contribution.status == "paid"
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.currency, payment.provider) == (4000, "EUR", "bank")
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+
+
+def test_ledger_listings_in_the_admin(rails, client):
+    rails.give(client, amount=25, campaign="spring")
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    client.force_login(staff)
+    for url in [
+        "/admin/snippets/support/contribution/?q=reader",
+        "/admin/snippets/support/payment/",
+        "/admin/snippets/support/supporter/?q=reader@example.org",
+        "/admin/snippets/support/recurringplan/",
+        "/admin/snippets/support/amountset/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert (
+        b"reader@example.org" in client.get("/admin/snippets/support/supporter/?q=reader").content
+    )
+
+
+def test_staff_edit_amounts_in_the_currencys_main_unit(db, client):
+    from tamizdat.support.amounts import seed_defaults
+    from tamizdat.support.models import AmountSet
+
+    seed_defaults()
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    client.force_login(staff)
+    amounts = AmountSet.objects.get(currency="USD", frequency="month")
+    url = f"/admin/snippets/support/amountset/edit/{amounts.pk}/"
+    assert 'value="5, 10, 20"' in client.get(url).content.decode()
+    data = {
+        "currency": "USD",
+        "frequency": "month",
+        "suggested": "3, 7.50, 15",
+        "default_amount": "7.50",
+        "minimum": "3",
+        "maximum": "500",
+        "active": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    amounts.refresh_from_db()
+    assert (amounts.suggested, amounts.default_amount, amounts.minimum) == (
+        [300, 750, 1500],
+        750,
+        300,
+    )
+    response = client.post(url, {**data, "default_amount": "1000"})
+    assert "between the limits" in response.content.decode()

@@ -249,7 +249,9 @@ class ArticlePage(PublicPageMixin, Page):
 
 
 def newest_first(articles: Any) -> Any:
-    return articles.order_by("-first_published_at").select_related("lead_image")
+    return (
+        articles.order_by("-first_published_at").select_related("lead_image").defer_streamfields()
+    )
 
 
 def paginate(request: HttpRequest, items: Any) -> Any:

@@ -30,5 +30,6 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
         .annotate(relevance=F("shared_tags") + F("same_section"))
         .order_by("-relevance", "-first_published_at")
         .select_related("lead_image")
+        .defer_streamfields()
     )
     return list(candidates[:count])

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    path("prompts/", include("tamizdat.prompts.urls")),
     path("payments/", include("tamizdat.payments.urls")),
 ]
 

@@ -1,0 +1,165 @@
+"""The monthly funding goal: how much readers gave this month, from the ledger.
+
+Progress this month = every active recurring plan's monthly equivalent (an annual plan counts a
+twelfth) + the one-time gifts paid this calendar month, less what was refunded of them, all
+converted into the goal's currency. "This month" is the calendar month in the newsroom's time
+zone (`settings.TIME_ZONE`). The sum is recomputed from the ledger, never kept as a running
+counter that could drift, and cached for a short while.
+
+Money stays exact: per-currency sums are integers in minor units; each currency's sum is
+converted once with a `Decimal` rate, and the grand total is rounded once, halves up.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils import timezone
+
+from . import ledger, money
+from .models import ExchangeRate, FundingGoal
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "prompts:goal-progress"
+CACHE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class Month:
+    start: datetime.datetime
+    end: datetime.datetime
+
+    @property
+    def first_day(self) -> datetime.date:
+        return self.start.date()
+
+    @property
+    def last_day(self) -> datetime.date:
+        return (self.end - datetime.timedelta(days=1)).date()
+
+
+@dataclass(frozen=True)
+class Progress:
+    currency: str
+    goal: int
+    raised: int
+    month: datetime.date
+    unconverted: tuple[str, ...] = ()
+
+    @property
+    def meter_value(self) -> int:
+        """What the meter shows: the amount raised, at most the goal."""
+        return min(self.raised, self.goal)
+
+    @property
+    def percent(self) -> int:
+        return self.raised * 100 // self.goal if self.goal else 0
+
+
+def newsroom_zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+def month_of(moment: datetime.datetime) -> Month:
+    """The calendar month around `moment` in the newsroom's time zone, as aware datetimes."""
+    zone = newsroom_zone()
+    local = moment.astimezone(zone)
+    start = datetime.datetime(local.year, local.month, 1, tzinfo=zone)
+    if local.month == 12:
+        end = datetime.datetime(local.year + 1, 1, 1, tzinfo=zone)
+    else:
+        end = datetime.datetime(local.year, local.month + 1, 1, tzinfo=zone)
+    return Month(start=start, end=end)
+
+
+def rate(base: str, quote: str, on: datetime.date) -> Decimal | None:
+    """What one unit of `base` is worth in `quote` on a day: the newest rate entered for the
+    pair (either way round) that is valid on that day; None when staff have entered none."""
+    if base == quote:
+        return Decimal(1)
+    newest = (
+        ExchangeRate.objects.filter(
+            Q(base=base, quote=quote) | Q(base=quote, quote=base), valid_from__lte=on
+        )
+        .order_by("-valid_from", "-pk")
+        .first()
+    )
+    if newest is None:
+        return None
+    return newest.rate if newest.base == base else Decimal(1) / newest.rate
+
+
+def convert(
+    totals: Mapping[str, Decimal], currency: str, on: datetime.date
+) -> tuple[int, tuple[str, ...]]:
+    """Minor-unit totals per currency as one amount in minor units of `currency`, rounded
+    once; and the currencies that had no rate and were left out."""
+    converted = Decimal(0)
+    missing = []
+    for source, minor in sorted(totals.items()):
+        if not minor:
+            continue
+        factor = rate(source, currency, on)
+        if factor is None:
+            missing.append(source)
+            continue
+        major = minor.scaleb(-money.exponent(source)) * factor
+        converted += major.scaleb(money.exponent(currency))
+    return money.round_minor(converted), tuple(missing)
+
+
+def monthly_totals(month: Month) -> dict[str, Decimal]:
+    """Per currency, in minor units (not yet rounded): what this month brings in."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for (currency, interval), amount in ledger.recurring_totals().items():
+        totals[currency] += Decimal(amount) / 12 if interval == "year" else Decimal(amount)
+    for currency, amount in ledger.one_time_net(month.start, month.end).items():
+        totals[currency] += Decimal(amount)
+    return dict(totals)
+
+
+def compute(now: datetime.datetime | None = None) -> Progress | None:
+    """This month's progress, straight from the ledger; None when no goal is set."""
+    settings_goal = FundingGoal.current()
+    if not settings_goal.amount:
+        return None
+    month = month_of(now or timezone.now())
+    rates_day = min(month.last_day, (now or timezone.now()).astimezone(newsroom_zone()).date())
+    raised, missing = convert(monthly_totals(month), settings_goal.currency, rates_day)
+    if missing:
+        log.warning("No exchange rate into %s for %s", settings_goal.currency, ", ".join(missing))
+    return Progress(
+        currency=settings_goal.currency,
+        goal=settings_goal.amount,
+        raised=raised,
+        month=month.first_day,
+        unconverted=missing,
+    )
+
+
+def current() -> Progress | None:
+    """This month's progress as readers see it: computed at most every few minutes, and
+    never carried over from one month into the next."""
+    now = timezone.now()
+    month = month_of(now)
+    key = f"{CACHE_KEY}:{month.first_day.isoformat()}"
+    progress = cache.get(key)
+    if progress is None:
+        progress = compute(now) or False
+        seconds_left = int((month.end - now).total_seconds())
+        cache.set(key, progress, max(1, min(CACHE_SECONDS, seconds_left)))
+    return progress or None
+
+
+def forget_progress() -> None:
+    cache.delete(f"{CACHE_KEY}:{month_of(timezone.now()).first_day.isoformat()}")

@@ -1,0 +1,395 @@
+"""Campaigns (the banner, the end-of-article appeal, the overlay), the funding goal, exchange
+rates and the anonymous event counters.
+
+A campaign exists once per language (Wagtail locales); its translations share a translation key.
+Nothing here is about a particular reader: what a reader has seen, dismissed or given lives in
+that reader's own browser (see `static/prompts/prompts.js`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import DraftStateMixin, Orderable, RevisionMixin, TranslatableMixin
+
+from . import money
+from .forms import CampaignAdminForm, FundingGoalAdminForm, validate_amount_list
+
+BASE_ARM = "base"
+MAX_VARIANTS = 3
+SHORT_TEXT = ["bold", "italic", "link"]
+LONG_TEXT = ["bold", "italic", "link", "ol", "ul", "h3"]
+TOKENS_HELP = _(
+    "You may write {ads_off_since}, {monthly_cost} and {goal}: they become the values set in "
+    "Settings → Funding goal."
+)
+
+
+class Frequency(models.TextChoices):
+    ONCE = "once", _("Once")
+    MONTH = "month", _("Monthly")
+    YEAR = "year", _("Annual")
+
+
+class Event(models.TextChoices):
+    IMPRESSION = "impression", _("Impressions")
+    CLICK = "click", _("Clicks")
+    DISMISS = "dismiss", _("Dismissals")
+    SNOOZE = "snooze", _("Reminders later")
+    FORM_OPEN = "form_open", _("Forms opened")
+    CHECKOUT = "checkout", _("Checkouts started")
+
+
+class CampaignTargetTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "prompts.Campaign", on_delete=models.CASCADE, related_name="target_tag_items"
+    )
+
+
+class AmountsMixin(models.Model):
+    """Suggested amounts per frequency, written as staff think of them: "5, 10*, 20"."""
+
+    once_amounts = models.CharField(
+        _("one-time amounts"), max_length=100, blank=True, validators=[validate_amount_list]
+    )
+    monthly_amounts = models.CharField(
+        _("monthly amounts"), max_length=100, blank=True, validators=[validate_amount_list]
+    )
+    annual_amounts = models.CharField(
+        _("annual amounts"), max_length=100, blank=True, validators=[validate_amount_list]
+    )
+
+    class Meta:
+        abstract = True
+
+    def amount_texts(self) -> dict[str, str]:
+        return {
+            Frequency.ONCE: self.once_amounts,
+            Frequency.MONTH: self.monthly_amounts,
+            Frequency.YEAR: self.annual_amounts,
+        }
+
+
+class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, ClusterableModel):
+    name = models.CharField(
+        _("name"), max_length=120, help_text=_("For staff only, e.g. “December drive”.")
+    )
+
+    in_banner = models.BooleanField(_("top banner"), default=True)
+    in_appeal = models.BooleanField(_("end-of-article appeal"), default=True)
+    opens_overlay = models.BooleanField(
+        _("open the appeal over the page"),
+        default=False,
+        help_text=_(
+            "The banner's button opens the appeal and its form in a dialog over the page "
+            "instead of going to the support page."
+        ),
+    )
+
+    headline = models.CharField(
+        _("headline"), max_length=160, help_text=_("e.g. “Enjoying ad-free content?”")
+    )
+    body = RichTextField(
+        _("banner text"), features=SHORT_TEXT, help_text=TOKENS_HELP, max_length=1200
+    )
+    appeal_body = RichTextField(
+        _("appeal text"),
+        features=LONG_TEXT,
+        blank=True,
+        help_text=_("The longer message at the end of articles; the banner text if empty."),
+    )
+    button_label = models.CharField(
+        _("button label"), max_length=40, blank=True, help_text=_("“Support us” if empty.")
+    )
+    remind_label = models.CharField(
+        _("reminder label"), max_length=60, blank=True, help_text=_("“Remind me later” if empty.")
+    )
+    thank_you = RichTextField(
+        _("thank-you text"),
+        features=SHORT_TEXT,
+        blank=True,
+        help_text=_("Shown instead of the appeal to readers who have given; a default if empty."),
+    )
+    show_goal = models.BooleanField(_("show the funding goal in the banner"), default=True)
+    currency = models.CharField(
+        _("currency of the suggested amounts"),
+        max_length=3,
+        default="USD",
+        help_text=_("Leave the amounts empty to use the contribution form's own."),
+    )
+
+    starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=0,
+        help_text=_("Where several campaigns could show, the highest priority shows."),
+    )
+    sections = ParentalManyToManyField(
+        "news.SectionPage",
+        blank=True,
+        verbose_name=_("sections"),
+        help_text=_("Only in these sections and their articles; everywhere if none is chosen."),
+    )
+    target_tags = ClusterTaggableManager(
+        through=CampaignTargetTag,
+        blank=True,
+        verbose_name=_("tags"),
+        help_text=_("Only on articles with one of these tags; any article if empty."),
+    )
+
+    after_article_views = models.PositiveSmallIntegerField(
+        _("start after this many article views"),
+        default=0,
+        help_text=_("Articles the reader has read in this browser before the campaign appears."),
+    )
+    max_impressions_per_day = models.PositiveSmallIntegerField(
+        _("at most this many impressions a day"),
+        default=0,
+        help_text=_("Per reader's browser, for the banner and the appeal each; 0 for no limit."),
+    )
+    dismiss_days = models.PositiveSmallIntegerField(
+        _("days hidden after “×”"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    snooze_days = models.PositiveSmallIntegerField(
+        _("days hidden after “Remind me later”"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+
+    panels = [
+        FieldPanel("name"),
+        MultiFieldPanel(
+            [FieldPanel("in_banner"), FieldPanel("in_appeal"), FieldPanel("opens_overlay")],
+            heading=_("Placement"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("headline"),
+                FieldPanel("body"),
+                FieldPanel("appeal_body"),
+                FieldRowPanel([FieldPanel("button_label"), FieldPanel("remind_label")]),
+                FieldPanel("thank_you"),
+                FieldPanel("show_goal"),
+            ],
+            heading=_("Copy"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("currency"),
+                FieldPanel("once_amounts"),
+                FieldPanel("monthly_amounts"),
+                FieldPanel("annual_amounts"),
+            ],
+            heading=_("Suggested amounts"),
+            help_text=_("Amounts in the currency above, the default marked with *: 5, 10*, 20"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")]),
+                FieldPanel("priority"),
+                FieldPanel("sections", widget=forms.CheckboxSelectMultiple),
+                FieldPanel("target_tags"),
+            ],
+            heading=_("Schedule and targeting"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("after_article_views"), FieldPanel("max_impressions_per_day")]
+                ),
+                FieldRowPanel([FieldPanel("dismiss_days"), FieldPanel("snooze_days")]),
+            ],
+            heading=_("Frequency"),
+        ),
+        InlinePanel(
+            "variants",
+            heading=_("Variants (A/B)"),
+            label=_("Variant"),
+            max_num=MAX_VARIANTS,
+            help_text=_(
+                "Each browser sees the campaign above or one of its variants, always the same "
+                "one; empty fields keep the campaign's own."
+            ),
+        ),
+    ]
+    base_form_class = CampaignAdminForm
+
+    class Meta(TranslatableMixin.Meta):
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-priority", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        if not money.is_currency(self.currency):
+            errors["currency"] = _("Not an ISO 4217 currency code.")
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("The end must come after the start.")
+        if not (self.in_banner or self.in_appeal):
+            errors["in_banner"] = _("Choose the banner, the appeal or both.")
+        if errors:
+            raise ValidationError(errors)
+
+    def arm_keys(self) -> list[str]:
+        return [BASE_ARM, *(variant.key for variant in self.variants.all())]
+
+
+class CampaignVariant(AmountsMixin, Orderable):
+    campaign = ParentalKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    key = models.SlugField(
+        _("key"),
+        max_length=20,
+        help_text=_("A short name shown in the results, e.g. “b” or “short-headline”."),
+    )
+    headline = models.CharField(_("headline"), max_length=160, blank=True)
+    body = RichTextField(_("banner text"), features=SHORT_TEXT, blank=True, max_length=1200)
+    appeal_body = RichTextField(_("appeal text"), features=LONG_TEXT, blank=True)
+    button_label = models.CharField(_("button label"), max_length=40, blank=True)
+
+    panels = [
+        FieldPanel("key"),
+        FieldPanel("headline"),
+        FieldPanel("body"),
+        FieldPanel("appeal_body"),
+        FieldPanel("button_label"),
+        FieldPanel("once_amounts"),
+        FieldPanel("monthly_amounts"),
+        FieldPanel("annual_amounts"),
+    ]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("variant")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="unique_variant_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def clean(self) -> None:
+        super().clean()
+        if self.key == BASE_ARM:
+            raise ValidationError({"key": _("“base” names the campaign's own copy.")})
+
+
+@register_setting(icon="pick")
+class FundingGoal(BaseGenericSetting):
+    """The newsroom's monthly goal and the facts the banner copy can quote."""
+
+    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    amount = models.PositiveBigIntegerField(
+        _("monthly goal"), default=0, help_text=_("0 hides the goal meter.")
+    )
+    monthly_running_cost = models.PositiveBigIntegerField(_("monthly running costs"), default=0)
+    ads_off_since = models.DateField(_("ads switched off on"), null=True, blank=True)
+
+    panels = [
+        FieldPanel("currency"),
+        FieldPanel("amount"),
+        FieldPanel("monthly_running_cost"),
+        FieldPanel("ads_off_since"),
+    ]
+    base_form_class = FundingGoalAdminForm
+
+    class Meta:
+        verbose_name = _("funding goal")
+
+    @classmethod
+    def current(cls) -> FundingGoal:
+        """The goal as set, or the defaults; unlike `load()`, never writes while a page renders."""
+        return cls.objects.first() or cls()
+
+    def clean(self) -> None:
+        super().clean()
+        if not money.is_currency(self.currency):
+            raise ValidationError({"currency": _("Not an ISO 4217 currency code.")})
+
+
+class ExchangeRate(models.Model):
+    """One unit of `base` is worth `rate` units of `quote`, from `valid_from` on."""
+
+    base = models.CharField(_("currency"), max_length=3, help_text="EUR")
+    quote = models.CharField(_("in currency"), max_length=3, help_text="USD")
+    rate = models.DecimalField(
+        _("rate"),
+        max_digits=20,
+        decimal_places=10,
+        validators=[MinValueValidator(Decimal("0.0000000001"))],
+        help_text=_("How many units of the second currency one unit of the first buys."),
+    )
+    valid_from = models.DateField(_("valid from"), default=datetime.date.today)
+
+    panels = [
+        FieldRowPanel([FieldPanel("base"), FieldPanel("quote")]),
+        FieldPanel("rate"),
+        FieldPanel("valid_from"),
+    ]
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        ordering = ["-valid_from", "base", "quote"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base", "quote", "valid_from"], name="unique_rate_per_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.base} = {self.rate.normalize()} {self.quote} ({self.valid_from})"
+
+    def clean(self) -> None:
+        super().clean()
+        self.base, self.quote = self.base.upper(), self.quote.upper()
+        errors = {
+            name: _("Not an ISO 4217 currency code.")
+            for name in ("base", "quote")
+            if not money.is_currency(getattr(self, name))
+        }
+        if not errors and self.base == self.quote:
+            errors["quote"] = _("Choose two different currencies.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventCount(models.Model):
+    """How many times readers' browsers reported an event, per campaign, arm, language and day;
+    nothing about who."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="event_counts")
+    variant = models.CharField(max_length=20)
+    language = models.CharField(max_length=8)
+    day = models.DateField()
+    event = models.CharField(max_length=16, choices=Event.choices)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("event count")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "variant", "language", "day", "event"],
+                name="one_counter_per_campaign_variant_language_day_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id}/{self.variant}/{self.language}/{self.day}/{self.event}"

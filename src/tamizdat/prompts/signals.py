@@ -1,0 +1,27 @@
+"""Campaigns, the goal and exchange rates are part of every cached reading page: any change to
+them retires the cached pages (and the briefly cached goal progress)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from tamizdat.news.caching import purge_all
+
+from . import counters, goal
+from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
+
+
+@receiver(post_save, sender=Campaign)
+@receiver(post_delete, sender=Campaign)
+@receiver(post_save, sender=CampaignVariant)
+@receiver(post_delete, sender=CampaignVariant)
+@receiver(post_save, sender=FundingGoal)
+@receiver(post_save, sender=ExchangeRate)
+@receiver(post_delete, sender=ExchangeRate)
+def purge_pages(sender: Any, **kwargs: Any) -> None:
+    goal.forget_progress()
+    counters.forget_arms()
+    purge_all()

@@ -1,0 +1,205 @@
+"""Campaigns on reading pages: what ships with a page, for whom it is the same, and when the
+cached copies are retired."""
+
+import datetime
+import re
+
+import pytest
+from django.utils import timezone
+
+from tamizdat.prompts import campaigns
+from tests.prompts import factories
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "/en/politics/parliament-dissolved/"
+
+
+def html_of(client, url: str = ARTICLE) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def campaign_ids(html: str, placement: str) -> list[str]:
+    slot = re.search(
+        rf'<[a-z]+ class="prompt-slot prompt-slot--{placement}.*?</(aside|section)>', html, re.S
+    )
+    return re.findall(r'data-campaign="(\d+)"', slot.group(0)) if slot else []
+
+
+def test_article_carries_banner_appeal_and_the_rules_for_the_browser(client, site):
+    factories.goal(amount=1_000_000, running_cost=1_250_000)
+    campaign = factories.campaign(
+        max_impressions_per_day=4, after_article_views=2, dismiss_days=5, snooze_days=9
+    )
+    html = html_of(client)
+
+    assert campaign_ids(html, "banner") == [str(campaign.pk)]
+    assert campaign_ids(html, "appeal") == [str(campaign.pk)]
+    assert (
+        f'data-campaign="{campaign.pk}" data-starts="" data-ends="" data-after-views="2" '
+        'data-daily-cap="4" data-dismiss-days="5" data-snooze-days="9"'
+    ) in html
+    # The copy quotes the goal settings, written for the page's language.
+    assert "We switched off ads on March 1, 2022." in html
+    assert "costs $12,500 a month" in html
+    assert "this month: $0 of $10,000" in html
+    assert "Not ready to support today?" in html and "Remind me later" in html
+    # Without JavaScript the banner is a plain link to the support page.
+    assert '<p class="prompt-plain">Enjoying ad-free content? <a href="/en/support/">' in html
+    # The script that decides is first-party and deferred, and knows it is on an article.
+    assert re.search(r'<script src="/static/prompts/prompts.js" defer [^>]*data-article>', html)
+
+
+def test_the_same_article_is_byte_identical_for_every_reader(client, site):
+    factories.goal()
+    factories.campaign(variants=({"key": "b", "headline": "Like reading without ads?"},))
+    first = client.get(ARTICLE)
+    assert first["X-Cache"] == "miss"
+    client.cookies["tamizdat.prompts"] = "dismissed"
+    client.cookies["csrftoken"] = "x" * 32
+    client.cookies["sessionid_other"] = "abc"
+    second = client.get(
+        ARTICLE,
+        headers={
+            "Accept-Language": "ru",
+            "User-Agent": "Other/1.0",
+            "DNT": "1",
+            "X-Forwarded-For": "203.0.113.9",
+            "Referer": "https://example.org/",
+        },
+    )
+    assert second["X-Cache"] == "hit"
+    cache_control = second["Cache-Control"]
+    assert "public" in cache_control and "s-maxage" in cache_control
+    assert not second.cookies and "Set-Cookie" not in second
+    assert first.content == second.content
+    # Rendered afresh (the cache emptied), still the same bytes: nothing depends on the reader.
+    from django.core.cache import cache
+
+    cache.clear()
+    third = client.get(ARTICLE, headers={"User-Agent": "Third/2.0"})
+    assert third["X-Cache"] == "miss"
+    assert third.content == first.content
+
+
+def test_each_language_shows_its_own_campaigns(client, site):
+    english = factories.campaign("en", headline="Enjoying ad-free content?")
+    russian = factories.campaign("ru", headline="Нравится читать без рекламы?")
+    en_html = html_of(client)
+    ru_html = html_of(client, "/ru/politics/parliament-dissolved/")
+    assert campaign_ids(en_html, "banner") == [str(english.pk)]
+    assert campaign_ids(ru_html, "banner") == [str(russian.pk)]
+    assert "Нравится читать без рекламы?" in ru_html
+    assert "Поддержать нас" in ru_html and "Support us" not in ru_html
+
+
+def test_targeting_by_section_and_tag(client, site):
+    politics = factories.campaign(name="Politics", sections=[site.sections["politics"]])
+    elections = factories.campaign(name="Elections", tags=["elections"])
+    everywhere = factories.campaign(name="Everywhere", priority=0)
+
+    article = html_of(client)  # politics, tagged "elections"
+    assert set(campaign_ids(article, "banner")) == {
+        str(politics.pk),
+        str(elections.pk),
+        str(everywhere.pk),
+    }
+    culture = html_of(client, "/en/culture/theatre-reopens/")
+    assert campaign_ids(culture, "banner") == [str(everywhere.pk)]
+    budget = html_of(client, "/en/politics/budget-passed/")
+    assert set(campaign_ids(budget, "banner")) == {str(politics.pk), str(everywhere.pk)}
+    section = html_of(client, "/en/politics/")
+    assert set(campaign_ids(section, "banner")) == {str(politics.pk), str(everywhere.pk)}
+    home = html_of(client, "/en/")
+    assert campaign_ids(home, "banner") == [str(everywhere.pk)]
+    # The appeal belongs to articles only.
+    assert campaign_ids(home, "appeal") == []
+
+
+def test_a_translated_campaign_targets_the_translated_section(client, site):
+    english = factories.campaign(name="Politics", sections=[site.sections["politics"]])
+    russian = english.copy_for_translation(site.ru)
+    russian.live = True
+    russian.save()
+    html = html_of(client, "/ru/politics/parliament-dissolved/")
+    assert campaign_ids(html, "banner") == [str(russian.pk)]
+
+
+def test_priority_schedule_drafts_and_placement(client, site):
+    now = timezone.now()
+    low = factories.campaign(name="Low", priority=1)
+    high = factories.campaign(name="High", priority=5)
+    factories.campaign(name="Ended", priority=9, ends_at=now - datetime.timedelta(minutes=1))
+    soon = factories.campaign(
+        name="Starts within the cache's lifetime",
+        priority=3,
+        starts_at=now + datetime.timedelta(minutes=30),
+    )
+    factories.campaign(name="Next month", priority=9, starts_at=now + datetime.timedelta(days=30))
+    factories.campaign(name="Draft", priority=9, live=False)
+    appeal_only = factories.campaign(name="Appeal only", priority=2, in_banner=False)
+
+    html = html_of(client)
+    # At most three per placement, highest priority first; the browser checks the dates.
+    assert campaign_ids(html, "banner") == [str(high.pk), str(soon.pk), str(low.pk)]
+    assert campaign_ids(html, "appeal") == [str(high.pk), str(soon.pk), str(appeal_only.pk)]
+    assert f'data-starts="{soon.starts_at.isoformat()}"' in html
+
+
+def test_publishing_a_campaign_change_purges_cached_pages(client, site):
+    campaign = factories.campaign(headline="Enjoying ad-free content?")
+    assert client.get(ARTICLE)["X-Cache"] == "miss"
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+
+    campaign.headline = "Reading us every day?"
+    campaign.save_revision().publish()
+    response = client.get(ARTICLE)
+    assert response["X-Cache"] == "miss"
+    assert "Reading us every day?" in response.content.decode()
+
+    campaign.unpublish()
+    response = client.get(ARTICLE)
+    assert response["X-Cache"] == "miss"
+    assert "Reading us every day?" not in response.content.decode()
+
+
+def test_changing_the_goal_or_a_rate_purges_cached_pages(client, site):
+    factories.campaign()
+    factories.goal(amount=1_000_000)
+    assert "of $10,000" in html_of(client)
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    factories.goal(amount=1_200_000)
+    response = client.get(ARTICLE)
+    assert response["X-Cache"] == "miss"
+    assert "of $12,000" in response.content.decode()
+    factories.rate("EUR", "USD", "1.1", datetime.date(2024, 1, 1))
+    assert client.get(ARTICLE)["X-Cache"] == "miss"
+
+
+def test_no_goal_no_meter_and_campaign_may_hide_it(client, site):
+    factories.campaign()
+    assert "goal-meter" not in html_of(client)
+    factories.goal()
+    factories.campaign(name="Quiet", show_goal=False, priority=9)
+    html = html_of(client)
+    banner = html[html.index('data-prompt-slot="banner"') : html.index("</aside>")]
+    first = banner[: banner.index('class="prompt-campaign"', banner.index("prompt-campaign") + 1)]
+    assert "goal-meter" not in first  # the "Quiet" campaign comes first and has no meter
+    assert "goal-meter" in banner
+
+
+def test_pages_without_a_campaign_carry_no_prompt_markup(client, site):
+    html = html_of(client)
+    assert "prompt-slot" not in html
+    # The script still runs: it counts article views and reads a supporter's mark.
+    assert "/static/prompts/prompts.js" in html
+
+
+def test_candidates_are_bounded(site):
+    for index in range(6):
+        factories.campaign(name=f"Campaign {index}", priority=index)
+    page = site.sections["politics"].get_children().first().specific
+    found = campaigns.candidates(campaigns.BANNER, page, "en")
+    assert [campaign.priority for campaign in found] == [5, 4, 3]

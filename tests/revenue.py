@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,7 +87,7 @@ class Rails:
 
 
 @pytest.fixture
-def rails(settings, stripe_peer_reset, live_server) -> Rails:
+def rails(settings, stripe_peer_reset, live_server) -> Iterator[Rails]:
     peer = stripe_peer_reset
     settings.STRIPE_SECRET_KEY = peer.api_key
     settings.STRIPE_API_BASE = peer.base_url
@@ -103,4 +104,5 @@ def rails(settings, stripe_peer_reset, live_server) -> Rails:
     settings.BASE_URL = live_server.url
     peer.add_webhook(f"{live_server.url}/payments/webhook/stripe/", WEBHOOK_SECRET)
     mail.outbox = []
-    return Rails(peer=peer, base_url=live_server.url)
+    yield Rails(peer=peer, base_url=live_server.url)
+    peer.reset()  # no delivery or retry of this test's events reaches the next test

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     rail = get_provider(provider)
     if rail is None or not rail.is_enabled():
-        raise Http404
+        # Not a 404: the language middleware would redirect that to a page address.
+        return HttpResponse("unknown payment provider", status=400, content_type="text/plain")
     try:
         event = rail.parse_webhook(request.body, request.headers)
     except InvalidWebhook as exc:

@@ -1,0 +1,120 @@
+"""A card-testing bot hammers the contribution form from many loopback addresses; the defence
+keeps it away from the card processor while a normal reader still gets through."""
+
+from __future__ import annotations
+
+import http.client
+import random
+import re
+import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+import pytest
+import stripe
+from django.core import mail
+from django.test import Client
+
+from tamizdat.support import defence
+from tamizdat.support.models import Contribution, Payment
+from tests.revenue import form_data, solve_pow
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ATTEMPTS = 500
+
+
+def post_from(ip: str, port: int, path: str, data: dict[str, str]) -> tuple[int, str]:
+    """POST like a script would, from a given loopback address."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(ip, 0))
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(data),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Host": "localhost"},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, response.getheader("Location") or ""
+    finally:
+        connection.close()
+
+
+def bot_attempts() -> list[tuple[str, dict[str, str]]]:
+    """What card testers send: small odd amounts, a new address each time, most without the
+    proof of work, some replaying one solution they harvested, some that fill every field,
+    and a few that pay the proof of work every time."""
+    rng = random.Random(500)
+    harvested = solve_pow()
+    attempts = []
+    for n in range(ATTEMPTS):
+        kind = rng.choices(["plain", "replay", "honeypot", "solver"], [60, 20, 10, 10])[0]
+        data = form_data(
+            amount=rng.choice(["2", "3.17", "5", "2.01"]), email=f"cardholder{n}@mail.example"
+        )
+        if kind == "replay":
+            data["altcha"] = harvested
+        elif kind == "honeypot":
+            data["website"] = "http://spam.example"
+        elif kind == "solver":
+            data["altcha"] = solve_pow()
+        attempts.append((f"127.0.{n % 5}.{10 + n % 50}", data))
+    return attempts
+
+
+def test_a_burst_of_500_bot_attempts_barely_reaches_stripe_and_a_reader_still_gives(rails, client):
+    port = urlsplit(rails.base_url).port
+    attempts = bot_attempts()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(
+            pool.map(lambda a: post_from(a[0], port, "/en/support/contribute/", a[1]), attempts)
+        )
+
+    reached = stripe.checkout.Session.list(limit=100).data
+    print(f"bot attempts that reached the processor: {len(reached)} of {ATTEMPTS}")
+    assert len(reached) < ATTEMPTS / 100, f"{len(reached)} bot attempts reached the processor"
+    assert all(status in (302, 303, 429) for status, _ in results)
+    assert defence.guarded()  # card payments are guarded for a while
+    assert not Payment.objects.exists()
+    # The bot made a few confirmation e-mails at most, before the guard went up.
+    assert len(mail.outbox) <= 40
+
+    # A reader whose browser did the proof of work: during the guard, one e-mail confirmation,
+    # then the hosted checkout, then paid.
+    mail.outbox = []
+    reader = form_data(amount="25", email="reader@example.org", altcha=solve_pow())
+    status, location = post_from("127.0.0.1", port, "/en/support/contribute/", reader)
+    assert status == 302 and "/check-email/" in location
+    link = re.search(r"http://\S+/confirm/\S+/", mail.outbox[0].body)[0]
+    go = client.post(urlsplit(link).path)
+    assert go.status_code == 303 and go["Location"].startswith(rails.peer.base_url)
+    assert rails.peer.pay_checkout(rails.session_id(go["Location"])).status == 303
+    rails.peer.wait_idle()
+    contribution = Contribution.objects.get(supporter__email="reader@example.org")
+    assert contribution.status == Contribution.Status.PAID
+
+
+def test_a_reader_without_javascript_is_refused_only_while_guarded(rails, client):
+    for _ in range(40):
+        defence.note_reject()
+    assert defence.guarded()
+    response = rails.contribute(client, pow=False, amount=25)
+    assert response.status_code == 429
+    assert "Card payments are paused" in response.content.decode()
+    # A bank transfer does not go to the card processor and stays open.
+    bank = rails.contribute(client, method="bank", currency="EUR", amount=25)
+    assert bank.status_code == 303
+
+
+def test_rate_limits_per_address_and_email(rails, client):
+    same_email = [
+        rails.contribute(client, amount=25, email="same@example.org").status_code for _ in range(7)
+    ]
+    assert same_email == [303] * 5 + [429] * 2
+    # From another address, with a new e-mail address each time: the per-address limit.
+    other = Client(REMOTE_ADDR="10.9.9.9")
+    statuses = [
+        rails.contribute(other, amount=25, email=f"r{n}@example.org").status_code for n in range(11)
+    ]
+    assert statuses == [303] * 10 + [429]

@@ -461,24 +461,25 @@ class StripeProvider(PaymentProvider):
 
     def reconcile(self, since: datetime, until: datetime, repair: bool) -> ReconcileReport:
         report = ReconcileReport()
-        for session in self._listed(self.client.v1.checkout.sessions.list, since, {}):
-            created = _time(session.created)
-            reference = (session.metadata or {}).get(REFERENCE_KEY)
+        for listed in self._listed(self.client.v1.checkout.sessions.list, since, {}):
+            session = _dict(listed)
+            created = _time(session.get("created"))
+            reference = (session.get("metadata") or {}).get(REFERENCE_KEY)
             if not reference or created is None or created > until:
                 continue
             report.checked += 1
             contribution = Contribution.objects.filter(reference=reference).first()
             if contribution is None:
-                report.drift.append(f"{session.id}: no contribution {reference} in the ledger")
+                report.drift.append(f"{session['id']}: no contribution {reference} in the ledger")
                 continue
-            paid = session.status == "complete" and session.payment_status == "paid"
+            paid = session.get("status") == "complete" and session.get("payment_status") == "paid"
             if paid and contribution.status != Contribution.Status.PAID:
                 report.drift.append(f"{reference}: paid at Stripe, {contribution.status} here")
                 if repair:
                     with transaction.atomic():
-                        self._session_completed(_dict(session), created)
+                        self._session_completed(session, created)
                     report.repaired.append(reference)
-            elif session.status == "expired" and contribution.status == Contribution.Status.PENDING:
+            elif session.get("status") == "expired" and contribution.status == "pending":
                 report.drift.append(f"{reference}: expired at Stripe, pending here")
                 if repair:
                     ledger.mark_expired(contribution)

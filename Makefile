@@ -62,3 +62,4 @@ messages: $(BIN)/.installed-main
 bench: $(BIN)/.installed-test
 	$(MAKE) debian-test-packages DEBIAN_TEST_PACKAGES="wrk nginx-light"
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/donations.py

@@ -79,8 +79,8 @@ def goal_context() -> dict[str, Any]:
     return {
         "progress": progress,
         "progress_text": {
-            "raised": money.format_money(progress.raised, progress.currency, language, whole=True),
-            "goal": money.format_money(progress.goal, progress.currency, language, whole=True),
+            "raised": money.format_whole(progress.raised, progress.currency, language),
+            "goal": money.format_whole(progress.goal, progress.currency, language),
         },
     }
 

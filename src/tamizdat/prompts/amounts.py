@@ -50,14 +50,19 @@ def check_syntax(text: str) -> None:
     _items(text)
 
 
+def not_offered(chosen: tuple[SuggestedAmount, ...], offered: tuple[int, ...]) -> list[int]:
+    """The chosen amounts that the contribution form does not offer."""
+    return [amount.minor for amount in chosen if amount.minor not in offered]
+
+
 def parse(text: str, currency: str) -> tuple[SuggestedAmount, ...]:
     """The amounts in minor units of `currency`; without a starred amount the first is the
     default. Decimals the currency does not have ("2.50" yen) are an error."""
     items = _items(text)
     try:
         amounts = [money.to_minor(number, currency) for number, _ in items]
-    except money.MoneyError as error:
-        raise AmountListError(str(error)) from error
+    except money.AmountError as error:
+        raise AmountListError(f"{currency} has no amounts like {text}.") from error
     default_index = next((index for index, (_, default) in enumerate(items) if default), 0)
     return tuple(
         SuggestedAmount(minor=minor, default=index == default_index)

@@ -9,6 +9,7 @@ reader's own choices allow, and one arm of it (see `static/prompts/prompts.js`).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from django.utils.translation import gettext
 from django.utils.translation import override as language_override
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
+
+from tamizdat.support.forms import ContributionForm
 
 from . import amounts, money
 from .models import BASE_ARM, Campaign, FundingGoal
@@ -50,6 +53,7 @@ class Arm:
     body: SafeString
     appeal_body: SafeString
     button_label: str
+    default_frequency: str
     amounts: dict[str, tuple[amounts.SuggestedAmount, ...]]
 
 
@@ -138,10 +142,10 @@ def facts(language: str) -> dict[str, str]:
     if goal.ads_off_since:
         values["ads_off_since"] = format_date(goal.ads_off_since, "long", locale=language)
     if money.is_currency(goal.currency):
-        values["monthly_cost"] = money.format_money(
-            goal.monthly_running_cost, goal.currency, language, whole=True
+        values["monthly_cost"] = money.format_whole(
+            goal.monthly_running_cost, goal.currency, language
         )
-        values["goal"] = money.format_money(goal.amount, goal.currency, language, whole=True)
+        values["goal"] = money.format_whole(goal.amount, goal.currency, language)
     return values
 
 
@@ -174,6 +178,7 @@ def arms_of(campaign: Campaign, placement: str, values: dict[str, str]) -> tuple
         body=rich_text(campaign.body, values),
         appeal_body=rich_text(campaign.appeal_body or campaign.body, values),
         button_label=campaign.button_label or gettext("Support us"),
+        default_frequency=campaign.default_frequency,
         amounts=base_amounts,
     )
     arms = [base]
@@ -191,6 +196,7 @@ def arms_of(campaign: Campaign, placement: str, values: dict[str, str]) -> tuple
                     else base.appeal_body
                 ),
                 button_label=variant.button_label or base.button_label,
+                default_frequency=variant.default_frequency or base.default_frequency,
                 amounts={
                     frequency: own_amounts[frequency] or base_amounts[frequency]
                     for frequency in base_amounts
@@ -231,3 +237,24 @@ def support_url(language: str) -> str:
             return reverse("support:page")
         except NoReverseMatch:
             return f"/{language}/support/"
+
+
+def contribution_form(campaign: Campaign, arm: Arm) -> ContributionForm:
+    """The reader-revenue contribution form, unbound, starting where this arm wants: in the
+    campaign's currency, on its frequency, and showing its choice of the offered amounts."""
+    initial = {"frequency": arm.default_frequency} if arm.default_frequency else {}
+    form = ContributionForm(currency=campaign.currency, initial=initial)
+    if form.shown_currency != campaign.currency:
+        return form
+    table = dict(form.table)
+    for frequency, chosen in arm.amounts.items():
+        offered = table.get((campaign.currency, frequency))
+        suggested = tuple(a.minor for a in chosen if offered and a.minor in offered.suggested)
+        if not suggested:
+            continue  # offered amounts changed since the campaign was saved: the form's own
+        default = next((a.minor for a in chosen if a.default and a.minor in suggested), None)
+        table[(campaign.currency, frequency)] = dataclasses.replace(
+            offered, suggested=suggested, default=default or suggested[0]
+        )
+    form.table = table
+    return form

@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from tamizdat.support.amounts import all_amounts
+
 from . import amounts, money
 
-AMOUNT_FIELDS = ("once_amounts", "monthly_amounts", "annual_amounts")
+AMOUNT_FIELDS = {"once": "once_amounts", "month": "monthly_amounts", "year": "annual_amounts"}
 
 
 def validate_amount_list(text: str) -> None:
@@ -22,14 +24,27 @@ def validate_amount_list(text: str) -> None:
 
 
 def _check_amounts(form: forms.BaseForm, currency: str) -> None:
-    for name in AMOUNT_FIELDS:
+    """Each frequency's amounts must be among those the contribution form offers."""
+    offered = all_amounts()
+    for frequency, name in AMOUNT_FIELDS.items():
         text = form.cleaned_data.get(name)
         if not text:
             continue
         try:
-            amounts.parse(text, currency)
+            chosen = amounts.parse(text, currency)
         except amounts.AmountListError as error:
             form.add_error(name, str(error))
+            continue
+        table = offered.get((currency, frequency))
+        if table is None:
+            form.add_error(name, _("The contribution form offers none in this currency."))
+        elif amounts.not_offered(chosen, table.suggested):
+            listed = ", ".join(money.format_plain(amount, currency) for amount in table.suggested)
+            form.add_error(
+                name,
+                _("Choose among the amounts offered (Support → Amounts): %(amounts)s.")
+                % {"amounts": listed},
+            )
 
 
 class CampaignAdminForm(WagtailAdminModelForm):
@@ -80,7 +95,7 @@ class FundingGoalAdminForm(WagtailAdminModelForm):
                 required=True,
             )
             if money.is_currency(currency):
-                self.initial[name] = money.to_decimal(getattr(self.instance, name), currency)
+                self.initial[name] = money.to_major(getattr(self.instance, name), currency)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -94,6 +109,6 @@ class FundingGoalAdminForm(WagtailAdminModelForm):
                 continue
             try:
                 cleaned[name] = money.to_minor(cleaned[name], currency)
-            except money.MoneyError:
+            except money.AmountError:
                 self.add_error(name, _("More decimals than this currency has."))
         return cleaned

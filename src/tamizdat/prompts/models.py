@@ -25,6 +25,8 @@ from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import DraftStateMixin, Orderable, RevisionMixin, TranslatableMixin
 
+from tamizdat.support.models import Frequency
+
 from . import money
 from .forms import CampaignAdminForm, FundingGoalAdminForm, validate_amount_list
 
@@ -36,12 +38,6 @@ TOKENS_HELP = _(
     "You may write {ads_off_since}, {monthly_cost} and {goal}: they become the values set in "
     "Settings → Funding goal."
 )
-
-
-class Frequency(models.TextChoices):
-    ONCE = "once", _("Once")
-    MONTH = "month", _("Monthly")
-    YEAR = "year", _("Annual")
 
 
 class Event(models.TextChoices):
@@ -60,8 +56,17 @@ class CampaignTargetTag(TaggedItemBase):
 
 
 class AmountsMixin(models.Model):
-    """Suggested amounts per frequency, written as staff think of them: "5, 10*, 20"."""
+    """What the contribution form offers first: a frequency, and per frequency a choice among
+    the amounts staff offer (Support → Amounts), written "5, 10*, 20" with the default starred.
+    Amounts outside the offered ones would look unusual to the card-testing defence."""
 
+    default_frequency = models.CharField(
+        _("frequency chosen first"),
+        max_length=5,
+        blank=True,
+        choices=Frequency.choices,
+        help_text=_("The contribution form's own if empty."),
+    )
     once_amounts = models.CharField(
         _("one-time amounts"), max_length=100, blank=True, validators=[validate_amount_list]
     )
@@ -128,7 +133,7 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
         _("currency of the suggested amounts"),
         max_length=3,
         default="USD",
-        help_text=_("Leave the amounts empty to use the contribution form's own."),
+        help_text=_("The currency the contribution form starts in."),
     )
 
     starts_at = models.DateTimeField(_("starts"), null=True, blank=True)
@@ -192,12 +197,16 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
         MultiFieldPanel(
             [
                 FieldPanel("currency"),
+                FieldPanel("default_frequency"),
                 FieldPanel("once_amounts"),
                 FieldPanel("monthly_amounts"),
                 FieldPanel("annual_amounts"),
             ],
             heading=_("Suggested amounts"),
-            help_text=_("Amounts in the currency above, the default marked with *: 5, 10*, 20"),
+            help_text=_(
+                "Some of the amounts the contribution form offers in this currency (Support → "
+                "Amounts), the default marked with *: 5, 10*, 20. Empty: the form's own."
+            ),
         ),
         MultiFieldPanel(
             [
@@ -272,6 +281,7 @@ class CampaignVariant(AmountsMixin, Orderable):
         FieldPanel("body"),
         FieldPanel("appeal_body"),
         FieldPanel("button_label"),
+        FieldPanel("default_frequency"),
         FieldPanel("once_amounts"),
         FieldPanel("monthly_amounts"),
         FieldPanel("annual_amounts"),

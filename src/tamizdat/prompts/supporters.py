@@ -1,21 +1,16 @@
 """How long a reader who gave counts as a supporter in their own browser.
 
-Nothing about the supporter is kept for this: the thank-you page (and the self-service page) of
-the reader-revenue flow renders `{% supporter_mark until %}`, an element with
-`data-supporter-until="<ISO date or datetime>"`, and the campaigns' script copies that date into
-the browser's localStorage. Until then, appeals become a short thank-you and the banner stays
-away. A later mark replaces an earlier one, so a cancelled plan can shorten it.
+Nothing about the supporter is kept for this. A page of the reader-revenue flow marks the
+browser, and the campaigns' script copies the mark into localStorage; until it runs out, appeals
+become a short thank-you and the banner stays away:
 
-A one-time gift counts for `ONE_TIME_DAYS`; a recurring plan until its paid period ends (the
-plan's `current_period_end`), refreshed whenever the supporter visits the self-service page.
+- `data-supporter="once" | "month" | "year"` on any element (the thank-you page carries one):
+  `ONE_TIME_DAYS` after a one-time gift; one period of a plan (31 or 366 days), renewed each
+  time a page with the mark is seen.
+- `data-supporter-until="<ISO 8601 date or date-time>"` on any element, rendered by
+  `{% load prompts_tags %}{% supporter_mark until %}`: exactly until then. A recurring plan
+  passes its paid period's end (`current_period_end`), e.g. on the self-service page; a later
+  mark replaces an earlier one, so a cancelled plan can end it.
 """
 
-from __future__ import annotations
-
-import datetime
-
 ONE_TIME_DAYS = 30
-
-
-def until_after_one_time_gift(paid_at: datetime.datetime) -> datetime.datetime:
-    return paid_at + datetime.timedelta(days=ONE_TIME_DAYS)

@@ -16,12 +16,12 @@ from typing import Any
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .. import campaigns, goal, money
-from ..models import Frequency
 
 register = template.Library()
 
@@ -32,6 +32,14 @@ def _site_name(context: template.Context) -> str:
     return home.title if home else settings.WAGTAIL_SITE_NAME
 
 
+def _hidden(context: template.Context) -> bool:
+    """No prompts on the reader-revenue pages themselves (the form, the thank-you, the
+    self-service pages), nor where a template sets `hide_prompts`."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return bool(context.get("hide_prompts")) or getattr(match, "namespace", "") == "support"
+
+
 def progress_context(language: str) -> dict[str, Any]:
     progress = goal.current()
     if progress is None:
@@ -39,8 +47,8 @@ def progress_context(language: str) -> dict[str, Any]:
     return {
         "progress": progress,
         "progress_text": {
-            "raised": money.format_money(progress.raised, progress.currency, language, whole=True),
-            "goal": money.format_money(progress.goal, progress.currency, language, whole=True),
+            "raised": money.format_whole(progress.raised, progress.currency, language),
+            "goal": money.format_whole(progress.goal, progress.currency, language),
         },
     }
 
@@ -56,8 +64,8 @@ def prompts_assets(context: template.Context) -> dict[str, Any]:
 
 @register.inclusion_tag("prompts/banner.html", takes_context=True)
 def support_banner(context: template.Context) -> dict[str, Any]:
-    """The top banner. A page about giving (the support page itself) sets `hide_prompts`."""
-    if context.get("hide_prompts"):
+    """The top banner."""
+    if _hidden(context):
         return {"prompts": []}
     language = get_language()
     prompts = campaigns.prompts_for(campaigns.BANNER, context.get("page"), language)
@@ -75,7 +83,7 @@ def support_banner(context: template.Context) -> dict[str, Any]:
 
 @register.inclusion_tag("prompts/appeal.html", takes_context=True)
 def support_appeal(context: template.Context, page: Any) -> dict[str, Any]:
-    if context.get("hide_prompts"):
+    if _hidden(context):
         return {"prompts": []}
     language = get_language()
     prompts = campaigns.prompts_for(campaigns.APPEAL, page, language)
@@ -95,43 +103,39 @@ def goal_meter() -> dict[str, Any]:
     return progress_context(get_language())
 
 
+def _form_assets() -> tuple[str, ...]:
+    """The stylesheet and script tags that the contribution form's template carries."""
+    return (
+        f'<link rel="stylesheet" href="{static("support/support.css")}">',
+        f'<script src="{static("support/contribution.js")}" defer></script>',
+    )
+
+
 @register.simple_tag(takes_context=True)
-def contribution_form(
+def appeal_form(
     context: template.Context, prompt: campaigns.Prompt, arm: campaigns.Arm
 ) -> SafeString:
-    """The contribution form for one arm of a campaign, its controls' ids prefixed by the arm's
-    so the same page can carry several."""
-    language = get_language()
-    frequencies = []
-    for value, label in Frequency.choices:
-        suggested = arm.amounts.get(value, ())
-        frequencies.append(
-            {
-                "value": value,
-                "label": label,
-                "checked": value == Frequency.MONTH,
-                "amounts": [
-                    {
-                        "value": money.plain(amount.minor, prompt.campaign.currency),
-                        "label": money.format_money(
-                            amount.minor, prompt.campaign.currency, language
-                        ),
-                        "checked": amount.default,
-                    }
-                    for amount in suggested
-                ],
-            }
-        )
-    return render_to_string(
-        "prompts/includes/fallback_form.html",
+    """The reader-revenue contribution form for one arm of a campaign: the same form, template
+    and validation as the support page, its controls' ids prefixed by the arm's so that a page
+    can carry several. The form's stylesheet and script come with the first one only: a script
+    that runs twice would set up every form twice."""
+    request = context.get("request")
+    html = render_to_string(
+        "support/includes/contribution_form.html",
         {
-            "support_url": context.get("support_url") or campaigns.support_url(language),
-            "campaign_id": prompt.campaign.pk,
+            "form": campaigns.contribution_form(prompt.campaign, arm),
+            "campaign": str(prompt.campaign.pk),
             "variant": arm.key,
-            "dom_id": arm.dom_id,
-            "frequencies": frequencies,
+            "form_id": arm.dom_id,
         },
+        request=request,
     )
+    if request is not None and getattr(request, "_prompts_form_assets_sent", False):
+        for tag in _form_assets():
+            html = html.replace(tag, "")
+    elif request is not None:
+        request._prompts_form_assets_sent = True
+    return mark_safe(html)  # rendered by the reader-revenue app's own template
 
 
 @register.inclusion_tag("prompts/supporter_mark.html")

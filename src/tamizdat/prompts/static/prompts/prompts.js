@@ -12,8 +12,13 @@
  *   impressions     {"<campaign>:<placement>": {day: "YYYY-MM-DD", n: shown today}}
  *   variants        {"<campaign>": arm} the arm (A/B variant) this browser was given, kept
  *
- * Hook for the reader-revenue pages: any element with data-supporter-until="<ISO date>" (the
- * `{% supporter_mark %}` tag renders one) sets supporterUntil to that date when a page loads.
+ * Hooks for the reader-revenue pages, read when any page loads:
+ *   data-supporter-until="<ISO 8601 date or date-time>" on any element (the template tag
+ *     `{% supporter_mark until %}` renders one) sets supporterUntil to that moment; a later
+ *     mark replaces an earlier one, so a cancelled plan can end it.
+ *   data-supporter="once" | "month" | "year" on any element (the thank-you page has one) marks
+ *     a supporter for 30 days after a one-time gift, or for one period of a plan (31 or 366
+ *     days), renewed whenever a page with the mark is seen again.
  *
  * Events (impression, click, dismiss, snooze, form_open, checkout) go to the first-party
  * counter endpoint as {campaign, variant, language, event}: no identifier, no cookie.
@@ -22,6 +27,7 @@
   "use strict";
 
   var DAY = 24 * 60 * 60 * 1000;
+  var SUPPORTER_DAYS = { once: 30, month: 31, year: 366 };
   var KEY = "tamizdat.prompts";
   var script = document.currentScript;
   var config = {
@@ -320,6 +326,12 @@
   function start() {
     var now = Date.now();
     var state = update(function (state) {
+      document.querySelectorAll("[data-supporter]").forEach(function (mark) {
+        var days = SUPPORTER_DAYS[mark.getAttribute("data-supporter")];
+        if (days) {
+          state.supporterUntil = Math.max(state.supporterUntil, now + days * DAY);
+        }
+      });
       document.querySelectorAll("[data-supporter-until]").forEach(function (mark) {
         var until = Date.parse(mark.getAttribute("data-supporter-until"));
         if (!isNaN(until)) {

@@ -1,0 +1,193 @@
+"""The monthly goal, computed from the reader-revenue ledger on the real database: plans by
+their monthly equivalent, one-time gifts of this month in the newsroom's time zone, refunds
+left out, several currencies converted at dated rates."""
+
+import datetime
+import itertools
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from tamizdat.prompts import goal
+from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+from tests.prompts import factories
+
+pytestmark = pytest.mark.django_db
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+UTC = datetime.UTC
+_numbers = itertools.count(1)
+
+
+def supporter() -> Supporter:
+    return Supporter.objects.create(email=f"reader{next(_numbers)}@example.org")
+
+
+def contribution(who: Supporter, frequency: str, amount: int, currency: str) -> Contribution:
+    return Contribution.objects.create(
+        supporter=who,
+        frequency=frequency,
+        amount=amount,
+        currency=currency,
+        provider="stripe",
+        status=Contribution.Status.PAID,
+    )
+
+
+def plan(amount: int, currency: str, interval: str, status: str = "active") -> RecurringPlan:
+    who = supporter()
+    started = contribution(who, interval, amount, currency)
+    created = RecurringPlan.objects.create(
+        supporter=who,
+        contribution=started,
+        provider="stripe",
+        amount=amount,
+        currency=currency,
+        interval=interval,
+        status=status,
+    )
+    # Its payments are in the ledger too, and must not be counted twice.
+    Payment.objects.create(
+        supporter=who,
+        contribution=started,
+        plan=created,
+        kind=Payment.Kind.FIRST,
+        provider="stripe",
+        provider_payment_id=f"pi_{next(_numbers)}",
+        amount=amount,
+        currency=currency,
+        paid_at=datetime.datetime(2026, 3, 15, 12, tzinfo=UTC),
+    )
+    return created
+
+
+def gift(amount: int, currency: str, paid_at: datetime.datetime, refunded: int = 0) -> Payment:
+    who = supporter()
+    return Payment.objects.create(
+        supporter=who,
+        contribution=contribution(who, "once", amount, currency),
+        kind=Payment.Kind.ONCE,
+        provider="stripe",
+        provider_payment_id=f"pi_{next(_numbers)}",
+        amount=amount,
+        currency=currency,
+        paid_at=paid_at,
+        refunded_amount=refunded,
+    )
+
+
+@pytest.fixture
+def ledger(settings):
+    """March 2026 in a newsroom on New York time, with gifts on both sides of its borders."""
+    settings.TIME_ZONE = "America/New_York"
+    factories.goal(amount=1_000_000, currency="USD")
+    factories.rate("EUR", "USD", "1.10", datetime.date(2026, 1, 1))
+    factories.rate("EUR", "USD", "1.20", datetime.date(2026, 4, 15))  # not yet in March
+    factories.rate("GBP", "USD", "1.25", datetime.date(2025, 6, 1))
+    factories.rate("USD", "JPY", "150", datetime.date(2026, 1, 1))  # used the other way round
+
+    plan(1000, "USD", "month")  # 10.00
+    plan(500, "EUR", "month")  # 5.00 EUR
+    plan(12000, "USD", "year")  # 120.00 a year: 10.00 a month
+    plan(10000, "JPY", "year")  # ¥10,000 a year: ¥833.33 a month
+    plan(5000, "USD", "month", status=RecurringPlan.Status.CANCELED)
+    plan(7000, "USD", "month", status=RecurringPlan.Status.PAST_DUE)
+
+    march_first_ny = datetime.datetime(2026, 3, 1, tzinfo=NEW_YORK)
+    gift(2500, "USD", march_first_ny + datetime.timedelta(minutes=30))
+    # 23:30 on 28 February in New York, though already March in UTC.
+    gift(4000, "USD", datetime.datetime(2026, 3, 1, 4, 30, tzinfo=UTC))
+    # 23:00 on 31 March in New York, though already April in UTC.
+    gift(3000, "USD", datetime.datetime(2026, 4, 1, 3, 0, tzinfo=UTC))
+    gift(2000, "GBP", datetime.datetime(2026, 3, 10, 12, tzinfo=UTC))
+    gift(10000, "USD", datetime.datetime(2026, 3, 11, 12, tzinfo=UTC), refunded=10000)
+    gift(5000, "EUR", datetime.datetime(2026, 3, 12, 12, tzinfo=UTC), refunded=2000)
+    gift(9900, "USD", datetime.datetime(2026, 2, 20, 12, tzinfo=UTC))
+    gift(8800, "USD", datetime.datetime(2026, 4, 2, 12, tzinfo=UTC))
+
+
+def test_progress_this_month_adds_plans_gifts_and_currencies_less_refunds(ledger):
+    last_minute_of_march = datetime.datetime(2026, 3, 31, 23, 59, tzinfo=NEW_YORK)
+    progress = goal.compute(last_minute_of_march)
+
+    # USD: plans 10.00 + 120.00/12; gifts 25.00 + 30.00           = 75.00
+    # EUR: plan 5.00; gift 50.00 less 20.00 refunded = 35.00 × 1.10 = 38.50
+    # GBP: gift 20.00 × 1.25                                      = 25.00
+    # JPY: ¥10,000 / 12 = ¥833.33… ÷ 150                          =  5.5555…
+    # Together 144.0555… USD, rounded once: 144.06
+    assert progress.raised == 14406
+    assert progress.goal == 1_000_000
+    assert progress.currency == "USD"
+    assert progress.month == datetime.date(2026, 3, 1)
+    assert progress.unconverted == ()
+
+
+def test_the_month_turns_at_midnight_in_the_newsrooms_time_zone(ledger):
+    # Already April in UTC, still March in New York: March's gifts count.
+    still_march = datetime.datetime(2026, 4, 1, 3, 30, tzinfo=UTC)
+    assert goal.compute(still_march).raised == 14406
+    assert goal.compute(still_march).month == datetime.date(2026, 3, 1)
+
+    # Half an hour into April in New York only the plans and April's gift of 88.00 count:
+    # 10.00 + 10.00 + 5.00 EUR × 1.10 + ¥833.33… ÷ 150 + 88.00 = 119.0555… → 119.06
+    april = datetime.datetime(2026, 4, 1, 0, 30, tzinfo=NEW_YORK)
+    assert goal.compute(april).raised == 11906
+    assert goal.compute(april).month == datetime.date(2026, 4, 1)
+
+    # From 15 April the newer euro rate applies: 5.00 EUR × 1.20 = 6.00 → 119.5555… → 119.56
+    later = datetime.datetime(2026, 4, 20, 12, tzinfo=NEW_YORK)
+    assert goal.compute(later).raised == 11956
+
+
+def test_a_currency_without_a_rate_is_left_out_and_named(ledger):
+    gift(10000, "SEK", datetime.datetime(2026, 3, 20, 12, tzinfo=UTC))
+    progress = goal.compute(datetime.datetime(2026, 3, 25, tzinfo=NEW_YORK))
+    assert progress.raised == 14406
+    assert progress.unconverted == ("SEK",)
+
+
+def test_a_goal_in_a_zero_decimal_currency(settings):
+    settings.TIME_ZONE = "Asia/Tokyo"
+    tokyo = zoneinfo.ZoneInfo("Asia/Tokyo")
+    factories.goal(amount=1_500_000, currency="JPY")  # ¥1,500,000
+    factories.rate("USD", "JPY", "150", datetime.date(2026, 1, 1))
+    plan(1000, "USD", "month")  # $10.00 → ¥1,500
+    plan(1000, "JPY", "year")  # ¥1,000 a year → ¥83.33… a month
+    gift(101, "USD", datetime.datetime(2026, 3, 31, 23, 30, tzinfo=tokyo))  # $1.01 → ¥151.50
+    gift(3333, "JPY", datetime.datetime(2026, 4, 1, 0, 30, tzinfo=tokyo))  # April already
+
+    march = goal.compute(datetime.datetime(2026, 3, 31, 23, 45, tzinfo=tokyo))
+    assert march.raised == 1735  # ¥1,734.83…, rounded once
+
+
+def test_no_goal_no_progress(db):
+    assert goal.compute() is None
+
+
+def test_progress_is_cached_briefly_and_recomputed_when_settings_change(db):
+    factories.goal(amount=1_000_000)
+    gift(2500, "USD", timezone.now())
+    assert goal.current().raised == 2500
+    gift(100_000, "USD", timezone.now())
+    assert goal.current().raised == 2500  # cached for a few minutes
+    goal.forget_progress()
+    assert goal.current().raised == 102_500
+    factories.goal(amount=2_000_000)  # saving the goal forgets it too
+    assert goal.current().goal == 2_000_000
+
+
+def test_the_meter_reads_this_month_raised_of_goal(client, site):
+    factories.goal(amount=1_000_000, currency="USD")
+    factories.campaign()
+    factories.campaign("ru", headline="Нравится читать без рекламы?")
+    gift(642_099, "USD", timezone.now())
+    html = client.get("/en/politics/parliament-dissolved/").content.decode()
+    # Whole dollars, cut off rather than rounded up: the meter never overstates.
+    assert (
+        '<label class="goal-meter__label"><span class="goal-meter__text">'
+        "this month: $6,420 of $10,000</span>"
+    ) in html
+    assert '<meter class="goal-meter__bar" min="0" max="1000000" value="642099">' in html
+    russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
+    assert "в этом месяце: 6\xa0420\xa0$ из 10\xa0000\xa0$" in russian

@@ -113,3 +113,10 @@ def test_bank_transfer_shows_account_and_reference(rails, client):
     assert contribution.reference in page
     assert "DE89 3704 0044 0532 0130 00" in page
     assert "€40" in page
+
+
+def test_errors_are_translated(rails, client):
+    response = client.post("/ru/support/contribute/", form_data(amount="1", email="x"))
+    found = errors(response.content.decode())
+    assert "Минимальная сумма — 2\xa0$." in found
+    assert "Введите e-mail вида name@example.org." in found

@@ -82,7 +82,8 @@ def test_receipt_in_the_supporters_language(rails, client, smtp, queued):
     rails.give(client, language="ru", amount=25, currency="EUR", email="boris@example.org")
     run_worker()
     message = smtp.messages[0]
-    assert "25\xa0€" in message["Subject"]
+    assert message["Subject"].strip() == "Ваша квитанция от Tamizdat: 25\xa0€"
+    assert "Спасибо, что поддерживаете Tamizdat." in message.get_content()
     assert "/ru/support/manage/" in message.get_content()
 
 

@@ -158,3 +158,15 @@ def test_give_without_javascript(browser: Browser, rails, newsroom):
     rails.peer.wait_idle()
     assert Payment.objects.get().amount == 2500
     context.close()
+
+
+def test_support_page_passes_axe_and_looks_right(reader: Page, rails):
+    from axe_playwright_python.sync_playwright import Axe
+
+    reader.set_viewport_size({"width": 414, "height": 900})
+    reader.goto(f"{rails.base_url}/en/support/")
+    reader.locator("#support-form").get_by_role("button", name="Continue").click()
+    expect(reader.locator(".field-error").first).to_be_visible()  # errors shown in place
+    results = Axe().run(reader)
+    assert results.violations_count == 0, results.generate_report()
+    reader.screenshot(path="/tmp/support-page.png", full_page=True)

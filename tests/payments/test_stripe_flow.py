@@ -17,7 +17,11 @@ def test_give_once_in_usd(rails, client):
     contribution = rails.give(client, amount=25, campaign="spring", variant="b")
 
     assert contribution.status == Contribution.Status.PAID
-    assert (contribution.amount, contribution.currency, contribution.frequency) == (2500, "USD", "once")
+    assert (contribution.amount, contribution.currency, contribution.frequency) == (
+        2500,
+        "USD",
+        "once",
+    )
     assert (contribution.campaign, contribution.variant) == ("spring", "b")
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.kind) == (2500, "USD", "once")
@@ -42,7 +46,12 @@ def test_give_monthly_then_renewal_then_cancel_at_stripe(rails, client):
     contribution = rails.give(client, frequency="month", currency="EUR", amount=5)
     plan = RecurringPlan.objects.get()
     assert contribution.status == Contribution.Status.PAID
-    assert (plan.amount, plan.currency, plan.interval, plan.status) == (500, "EUR", "month", "active")
+    assert (plan.amount, plan.currency, plan.interval, plan.status) == (
+        500,
+        "EUR",
+        "month",
+        "active",
+    )
     assert plan.provider_plan_id.startswith("sub_")
     assert [p.kind for p in Payment.objects.all()] == ["first"]
 
@@ -106,3 +115,23 @@ def test_same_address_is_one_supporter(rails, client):
     rails.give(client, amount=10)
     assert Supporter.objects.get().email == "reader@example.org"
     assert Payment.objects.count() == 2
+
+
+def test_an_abandoned_checkout_expires(rails, client):
+    response = rails.contribute(client, amount=25)
+    session_id = rails.session_id(response["Location"])
+    stripe.checkout.Session.expire(session_id)
+    rails.peer.wait_idle()
+    assert Contribution.objects.get().status == Contribution.Status.EXPIRED
+
+
+def test_thank_you_page_before_the_webhook_records_the_payment_once(rails, client):
+    rails.peer.hold_events()  # the webhooks are late
+    response = rails.contribute(client, amount=25)
+    paid = rails.peer.pay_checkout(rails.session_id(response["Location"]))
+    page = client.get(paid.location.replace(rails.base_url, ""))
+    assert "We received your gift of $25." in page.content.decode()
+    assert page["Cache-Control"] == "private, no-store"
+    rails.peer.release_events(duplicate=True)
+    rails.peer.wait_idle()
+    assert Payment.objects.count() == 1 and len(mail.outbox) == 1

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "tamizdat.news.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
+    "tamizdat.prompts.middleware.CheckoutFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -203,3 +203,51 @@ def test_candidates_are_bounded(site):
     page = site.sections["politics"].get_children().first().specific
     found = campaigns.candidates(campaigns.BANNER, page, "en")
     assert [campaign.priority for campaign in found] == [5, 4, 3]
+
+
+def test_the_embedded_form_is_the_reader_revenue_form_once_per_arm(client, site):
+    campaign = factories.campaign(
+        opens_overlay=True,
+        default_frequency="month",
+        monthly_amounts="10*, 20",
+        variants=({"key": "b", "monthly_amounts": "5, 20*", "default_frequency": "year"},),
+    )
+    html = html_of(client)
+    ids = re.findall(r'<form class="contribution" id="([^"]+)"', html)
+    # Banner overlay and appeal, each for the campaign's own copy and its variant.
+    assert ids == [
+        f"banner-{campaign.pk}-base-form",
+        f"banner-{campaign.pk}-b-form",
+        f"appeal-{campaign.pk}-base-form",
+        f"appeal-{campaign.pk}-b-form",
+    ]
+    assert html.count('action="/en/support/contribute/"') == 4
+    assert len(re.findall(r"<script[^>]+support/contribution\.js", html)) == 1
+    assert len(re.findall(r"<link[^>]+support/support\.css", html)) == 1
+    assert len(set(re.findall(r'\sid="([^"]+)"', html))) == len(re.findall(r'\sid="', html))
+    # Each form records the campaign and arm, and starts where the arm wants.
+    appeal_b = html[html.index(f'id="appeal-{campaign.pk}-b-form"') :]
+    appeal_b = appeal_b[: appeal_b.index("</form>")]
+    assert f'name="campaign" value="{campaign.pk}"' in appeal_b
+    assert 'name="variant" value="b"' in appeal_b
+    assert re.search(r'name="frequency" id="[^"]+" value="year" checked', appeal_b)
+    monthly = re.findall(r'name="amount_month" id="[^"]+" value="(USD:\d+)"( checked)?', appeal_b)
+    assert monthly == [("USD:500", ""), ("USD:2000", " checked")]
+    appeal_base = html[html.index(f'id="appeal-{campaign.pk}-base-form"') :]
+    appeal_base = appeal_base[: appeal_base.index("</form>")]
+    assert re.search(r'name="frequency" id="[^"]+" value="month" checked', appeal_base)
+
+
+def test_pages_with_the_form_may_send_it_to_the_processor(client, site, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+    factories.campaign(in_banner=False)
+
+    def form_action(url: str) -> str:
+        csp = client.get(url)["Content-Security-Policy"]
+        return next(part for part in csp.split(";") if "form-action" in part).strip()
+
+    assert form_action(ARTICLE) == "form-action 'self' https://checkout.stripe.com"
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    assert form_action(ARTICLE) == "form-action 'self' https://checkout.stripe.com"
+    assert form_action("/en/") == "form-action 'self'"  # no appeal, no form

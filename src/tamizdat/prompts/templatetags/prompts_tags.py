@@ -22,6 +22,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from .. import campaigns, goal, money
+from ..middleware import mark_form_embedded
 
 register = template.Library()
 
@@ -130,11 +131,9 @@ def appeal_form(
         },
         request=request,
     )
-    if request is not None and getattr(request, "_prompts_form_assets_sent", False):
+    if request is not None and mark_form_embedded(request):
         for tag in _form_assets():
             html = html.replace(tag, "")
-    elif request is not None:
-        request._prompts_form_assets_sent = True
     return mark_safe(html)  # rendered by the reader-revenue app's own template
 
 

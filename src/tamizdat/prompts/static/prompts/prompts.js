@@ -20,6 +20,9 @@
  *     a supporter for 30 days after a one-time gift, or for one period of a plan (31 or 366
  *     days), renewed whenever a page with the mark is seen again.
  *
+ * On the support page, "#campaign=<id>&variant=<arm>" in the address (the banner's link adds
+ * it) fills the hidden campaign and variant fields of the contribution form, if they are empty.
+ *
  * Events (impression, click, dismiss, snooze, form_open, checkout) go to the first-party
  * counter endpoint as {campaign, variant, language, event}: no identifier, no cookie.
  */
@@ -323,6 +326,23 @@
     });
   }
 
+  // The banner's link to the support page names its campaign and arm in the fragment (which
+  // keeps the page cacheable); the contribution form there records them with the gift.
+  function carryAttribution() {
+    var match = /^#campaign=(\d{1,9})&variant=([A-Za-z0-9_-]{1,20})$/.exec(window.location.hash);
+    if (!match) {
+      return;
+    }
+    document.querySelectorAll("form.contribution").forEach(function (form) {
+      var campaign = form.querySelector("input[name=campaign]");
+      var variant = form.querySelector("input[name=variant]");
+      if (campaign && variant && !campaign.value) {
+        campaign.value = match[1];
+        variant.value = match[2];
+      }
+    });
+  }
+
   function start() {
     var now = Date.now();
     var state = update(function (state) {
@@ -353,4 +373,5 @@
   }
 
   start();
+  carryAttribution();
 })();

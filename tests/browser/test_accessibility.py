@@ -14,6 +14,8 @@ PAGES = [
     "/en/authors/ada/",
     "/en/search/?q=parliament",
     "/en/missing/",
+    "/en/support/",
+    "/ru/support/",
 ]
 
 

@@ -22,44 +22,25 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import altcha  # noqa: E402
+from loopback import free_port, wait_for  # noqa: E402
 
 from tests.stripe_peer.control import StripePeer  # noqa: E402
+from tests.stripe_peer.receiver import Receiver  # noqa: E402
 
 SECRET = "whsec_bench"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {timeout} s")
 
 
 def request(
@@ -121,26 +102,6 @@ def contribute(port: int, peer: StripePeer, n: int) -> bool:
     return b"Thank you for your support" in page
 
 
-class Capture:
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                capture.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 def sign(body: bytes) -> str:
     timestamp = int(time.time())
     digest = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
@@ -200,7 +161,7 @@ def main() -> None:
 
             # Webhooks: capture the events of more payments, then replay them twice, shuffled.
             peer.remove_webhook(endpoint)
-            capture = Capture()
+            capture = Receiver(SECRET)
             peer.add_webhook(capture.url, SECRET)
             offset = args.contributions
             with ThreadPoolExecutor(args.concurrency) as pool:
@@ -210,8 +171,8 @@ def main() -> None:
                     )
                 )
             peer.wait_idle(timeout=120)
-            capture.server.shutdown()
-            deliveries = capture.bodies * 2
+            capture.close()
+            deliveries = [delivery.payload for delivery in capture.deliveries] * 2
             random.Random(1).shuffle(deliveries)
             url = "/payments/webhook/stripe/"
 
@@ -240,7 +201,7 @@ def main() -> None:
                     "completed_per_second": round(completed / contribution_seconds, 2),
                 },
                 "webhooks": {
-                    "unique_events": len(capture.bodies),
+                    "unique_events": len(capture.deliveries),
                     "deliveries": len(deliveries),
                     "concurrency": 16,
                     "non_2xx": sum(1 for s in statuses if not 200 <= s < 300),

@@ -4,12 +4,8 @@ connections: every payment is recorded exactly once and every final state is rig
 from __future__ import annotations
 
 import random
-import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 import stripe
@@ -21,47 +17,15 @@ from tamizdat.payments.registry import get_provider
 from tamizdat.support import ledger
 from tamizdat.support.models import Contribution, Payment, RecurringPlan
 from tests.revenue import WEBHOOK_SECRET
+from tests.stripe_peer.receiver import Delivery, Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    body: bytes
-    signature: str
-
-
-class Capture:
-    """A webhook endpoint that keeps what the peer sends, signed, for replaying later."""
-
-    def __init__(self) -> None:
-        self.deliveries: list[Delivery] = []
-        capture = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                capture.deliveries.append(Delivery(body, self.headers["Stripe-Signature"]))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def post(url: str, delivery: Delivery) -> int:
     request = urllib.request.Request(
         url,
-        data=delivery.body,
+        data=delivery.payload,
         method="POST",
         headers={"Content-Type": "application/json", "Stripe-Signature": delivery.signature},
     )
@@ -85,7 +49,7 @@ def start(frequency: str, amount: int, index: int) -> Contribution:
 def test_a_thousand_events_replayed_duplicated_and_reordered(rails, live_server):
     peer = rails.peer
     peer.reset()
-    capture = Capture()
+    capture = Receiver(WEBHOOK_SECRET)
     peer.add_webhook(capture.url, WEBHOOK_SECRET)
     peer.hold_events()
 

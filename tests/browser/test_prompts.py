@@ -325,3 +325,28 @@ def test_the_banner_leads_to_the_support_page_with_its_campaign(page, site):
     expect(form.locator("input[name=campaign]")).to_have_value(str(campaign.pk))
     expect(form.locator("input[name=variant]")).to_have_value(key)
     counted("click", 1)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_prompts_have_no_axe_violations(browser, live_server, site, scheme):
+    factories.goal()
+    factories.campaign(variants=({"key": "b", "headline": "Headline B"},))
+    factories.campaign("ru", headline="Нравится читать без рекламы?")
+    context = browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.base = live_server.url  # type: ignore[attr-defined]
+    axe = Axe()
+    found = {}
+    for path in (ARTICLE, "/ru/politics/parliament-dissolved/", "/en/"):
+        visit(page, path)
+        expect(page.locator('[data-prompt-slot="banner"]')).to_be_visible()
+        results = axe.run(page)
+        if results.violations_count:
+            found[path] = results.generate_report()
+    visit(page)
+    appeal(page).get_by_role("button", name="Remind me later").click()
+    results = axe.run(page)
+    if results.violations_count:
+        found["snoozed"] = results.generate_report()
+    context.close()
+    assert found == {}, "\n".join(f"{path}: {report}" for path, report in found.items())

@@ -42,7 +42,7 @@ def test_article_carries_banner_appeal_and_the_rules_for_the_browser(client, sit
         'data-daily-cap="4" data-dismiss-days="5" data-snooze-days="9"'
     ) in html
     # The copy quotes the goal settings, written for the page's language.
-    assert "We switched off ads on March 1, 2022." in html
+    assert "We switched off ads on 1 March 2022." in html
     assert "costs $12,500 a month" in html
     assert "this month: $0 of $10,000" in html
     assert "Not ready to support today?" in html and "Remind me later" in html

@@ -41,8 +41,11 @@ def default_period() -> tuple[datetime.date, datetime.date]:
 
 class CampaignResultsView(WagtailAdminTemplateMixin, TemplateView):
     page_title = _("Campaign results")
-    header_icon = "pick"
+    header_icon = "comment"
     template_name = "prompts/admin/results.html"
+
+    def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
+        return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.has_perm(RESULTS_PERMISSION):

@@ -140,7 +140,7 @@ def facts(language: str) -> dict[str, str]:
     goal = FundingGoal.current()
     values = {"ads_off_since": "", "monthly_cost": "", "goal": ""}
     if goal.ads_off_since:
-        values["ads_off_since"] = format_date(goal.ads_off_since, "long", locale=language)
+        values["ads_off_since"] = format_date(goal.ads_off_since, "d MMMM y", locale=language)
     if money.is_currency(goal.currency):
         values["monthly_cost"] = money.format_whole(
             goal.monthly_running_cost, goal.currency, language

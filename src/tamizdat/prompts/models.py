@@ -302,7 +302,7 @@ class CampaignVariant(AmountsMixin, Orderable):
             raise ValidationError({"key": _("“base” names the campaign's own copy.")})
 
 
-@register_setting(icon="pick")
+@register_setting(icon="comment")
 class FundingGoal(BaseGenericSetting):
     """The newsroom's monthly goal and the facts the banner copy can quote."""
 

@@ -18,7 +18,7 @@ from .models import Campaign, ExchangeRate
 
 class CampaignViewSet(SnippetViewSet):
     model = Campaign
-    icon = "pick"
+    icon = "comment"
     menu_label = _("Campaigns")
     list_display = ["name", "headline", "priority", "starts_at", "ends_at", "live"]
     list_filter = ["in_banner", "in_appeal", "live"]
@@ -35,7 +35,7 @@ class ExchangeRateViewSet(SnippetViewSet):
 
 class CampaignsGroup(SnippetViewSetGroup):
     items = (CampaignViewSet, ExchangeRateViewSet)
-    menu_icon = "pick"
+    menu_icon = "comment"
     menu_label = _("Campaigns")
     menu_name = "campaigns"
     menu_order = 250
@@ -59,7 +59,7 @@ def results_url() -> list[Any]:
 @hooks.register("register_reports_menu_item")
 def results_menu_item() -> MenuItem:
     return ResultsMenuItem(
-        _("Campaign results"), reverse("prompts_results"), icon_name="pick", order=100
+        _("Campaign results"), reverse("prompts_results"), icon_name="comment", order=100
     )
 
 

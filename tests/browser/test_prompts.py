@@ -343,6 +343,11 @@ def test_prompts_have_no_axe_violations(browser, live_server, site, scheme):
         results = axe.run(page)
         if results.violations_count:
             found[path] = results.generate_report()
+    visit(page, "/en/support/")
+    expect(page.get_by_role("complementary", name="Funding goal")).to_be_visible()
+    results = axe.run(page)
+    if results.violations_count:
+        found["support"] = results.generate_report()
     visit(page)
     appeal(page).get_by_role("button", name="Remind me later").click()
     results = axe.run(page)

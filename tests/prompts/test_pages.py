@@ -251,3 +251,14 @@ def test_pages_with_the_form_may_send_it_to_the_processor(client, site, settings
     assert client.get(ARTICLE)["X-Cache"] == "hit"
     assert form_action(ARTICLE) == "form-action 'self' https://checkout.stripe.com"
     assert form_action("/en/") == "form-action 'self'"  # no appeal, no form
+
+
+def test_the_support_page_shows_the_goal_and_no_prompt(client, site):
+    factories.goal(amount=1_000_000)
+    factories.campaign()
+    page = client.get("/en/support/").content.decode()
+    assert "this month: $0 of $10,000" in page
+    assert 'aria-label="Funding goal"' in page
+    assert "prompt-slot" not in page
+    russian = client.get("/ru/support/").content.decode()
+    assert "в этом месяце: 0\xa0$ из 10\xa0000\xa0$" in russian

@@ -30,6 +30,7 @@ def test_pages_with_prompts_are_valid_html(client, site, tmp_path: Path):
         "article-ru": "/ru/politics/parliament-dissolved/",
         "home": "/en/",
         "section": "/en/politics/",
+        "support": "/en/support/",
     }
     files = []
     for name, url in pages.items():

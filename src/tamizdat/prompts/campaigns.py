@@ -15,7 +15,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.core.cache import cache
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -25,6 +26,7 @@ from django.utils.translation import override as language_override
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
+from tamizdat.news.caching import generation
 from tamizdat.support.forms import ContributionForm
 
 from . import amounts, money
@@ -105,28 +107,40 @@ def cache_lifetime() -> datetime.timedelta:
     )
 
 
-def live_campaigns(placement: str, language: str, now: datetime.datetime) -> QuerySet[Campaign]:
-    """Published campaigns for a placement and language that have not ended, and start before a
-    page rendered now could leave the caches."""
-    placement_field = {BANNER: "in_banner", APPEAL: "in_appeal"}[placement]
-    return (
-        Campaign.objects.filter(
-            live=True, locale__language_code=language, **{placement_field: True}
+def live_campaigns(placement: str, language: str) -> list[Campaign]:
+    """Published campaigns for a placement and language, highest priority first. Kept in the
+    shared cache until the next publication (any campaign change is one) retires it."""
+    key = f"prompts:campaigns:{generation()}:{placement}:{language}"
+    found = cache.get(key)
+    if found is None:
+        placement_field = {BANNER: "in_banner", APPEAL: "in_appeal"}[placement]
+        found = list(
+            Campaign.objects.filter(
+                live=True, locale__language_code=language, **{placement_field: True}
+            )
+            .prefetch_related("variants", "sections", "target_tag_items")
+            .order_by("-priority", F("starts_at").asc(nulls_first=True), "pk")
         )
-        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-        .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now + cache_lifetime()))
-        .prefetch_related("variants", "sections", "target_tag_items")
-        .order_by("-priority", "starts_at", "pk")
-    )
+        cache.set(key, found, settings.PAGE_CACHE_SERVER_SECONDS)
+    return found
+
+
+def is_current(campaign: Campaign, now: datetime.datetime) -> bool:
+    """Not ended, and starting before a page rendered now could leave the caches; the
+    reader's browser checks the exact dates."""
+    if campaign.ends_at and campaign.ends_at <= now:
+        return False
+    return not campaign.starts_at or campaign.starts_at <= now + cache_lifetime()
 
 
 def candidates(
     placement: str, page: Page | None, language: str, now: datetime.datetime | None = None
 ) -> list[Campaign]:
     target = target_of(page)
+    moment = now or timezone.now()
     found = []
-    for campaign in live_campaigns(placement, language, now or timezone.now()):
-        if matches(campaign, target):
+    for campaign in live_campaigns(placement, language):
+        if is_current(campaign, moment) and matches(campaign, target):
             found.append(campaign)
             if len(found) == MAX_CANDIDATES:
                 break
@@ -135,6 +149,15 @@ def candidates(
 
 def facts(language: str) -> dict[str, str]:
     """What campaign copy may quote, as `{name}` in its text, written for `language`."""
+    key = f"prompts:facts:{generation()}:{language}"
+    values = cache.get(key)
+    if values is None:
+        values = _facts(language)
+        cache.set(key, values, settings.PAGE_CACHE_SERVER_SECONDS)
+    return values
+
+
+def _facts(language: str) -> dict[str, str]:
     from babel.dates import format_date
 
     goal = FundingGoal.current()

@@ -1,10 +1,15 @@
 """Campaigns, the goal and exchange rates are part of every cached reading page: any change to
-them retires the cached pages (and the briefly cached goal progress)."""
+them retires the cached pages, and what the prompts keep cached with them.
+
+A campaign is saved before its variants, sections and tags; the purge is repeated when the
+transaction commits, so that nothing cached in between outlives the whole change.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -12,6 +17,12 @@ from tamizdat.news.caching import purge_all
 
 from . import counters, goal
 from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
+
+
+def purge() -> None:
+    goal.forget_progress()
+    counters.forget_arms()
+    purge_all()
 
 
 @receiver(post_save, sender=Campaign)
@@ -22,6 +33,5 @@ from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
 @receiver(post_save, sender=ExchangeRate)
 @receiver(post_delete, sender=ExchangeRate)
 def purge_pages(sender: Any, **kwargs: Any) -> None:
-    goal.forget_progress()
-    counters.forget_arms()
-    purge_all()
+    purge()
+    transaction.on_commit(purge)

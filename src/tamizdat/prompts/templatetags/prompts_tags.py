@@ -15,11 +15,14 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+
+from tamizdat.news.caching import generation
 
 from .. import campaigns, goal, money
 from ..middleware import mark_form_embedded
@@ -33,12 +36,19 @@ def _site_name(context: template.Context) -> str:
     return home.title if home else settings.WAGTAIL_SITE_NAME
 
 
+SUPPORT_FORM_VIEWS = {"page", "contribute"}
+
+
+def _support_view(context: template.Context) -> str | None:
+    """The reader-revenue view rendering this page, if any: "page", "thanks", "manage"…"""
+    match = getattr(context.get("request"), "resolver_match", None)
+    return match.url_name if getattr(match, "namespace", "") == "support" else None
+
+
 def _hidden(context: template.Context) -> bool:
     """No prompts on the reader-revenue pages themselves (the form, the thank-you, the
     self-service pages), nor where a template sets `hide_prompts`."""
-    request = context.get("request")
-    match = getattr(request, "resolver_match", None)
-    return bool(context.get("hide_prompts")) or getattr(match, "namespace", "") == "support"
+    return bool(context.get("hide_prompts")) or _support_view(context) is not None
 
 
 def progress_context(language: str) -> dict[str, Any]:
@@ -65,10 +75,12 @@ def prompts_assets(context: template.Context) -> dict[str, Any]:
 
 @register.inclusion_tag("prompts/banner.html", takes_context=True)
 def support_banner(context: template.Context) -> dict[str, Any]:
-    """The top banner."""
+    """The top banner; on the support page itself, only this month's progress."""
+    language = get_language()
+    if _support_view(context) in SUPPORT_FORM_VIEWS:
+        return {"goal_only": True, **progress_context(language)}
     if _hidden(context):
         return {"prompts": []}
-    language = get_language()
     prompts = campaigns.prompts_for(campaigns.BANNER, context.get("page"), language)
     if not prompts:
         return {"prompts": []}
@@ -121,16 +133,20 @@ def appeal_form(
     can carry several. The form's stylesheet and script come with the first one only: a script
     that runs twice would set up every form twice."""
     request = context.get("request")
-    html = render_to_string(
-        "support/includes/contribution_form.html",
-        {
-            "form": campaigns.contribution_form(prompt.campaign, arm),
-            "campaign": str(prompt.campaign.pk),
-            "variant": arm.key,
-            "form_id": arm.dom_id,
-        },
-        request=request,
-    )
+    # The same for every page until something is published, so rendered once per language.
+    key = f"prompts:form:{generation()}:{get_language()}:{arm.dom_id}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "support/includes/contribution_form.html",
+            {
+                "form": campaigns.contribution_form(prompt.campaign, arm),
+                "campaign": str(prompt.campaign.pk),
+                "variant": arm.key,
+                "form_id": arm.dom_id,
+            },
+        )
+        cache.set(key, html, settings.PAGE_CACHE_SERVER_SECONDS)
     if request is not None and mark_form_embedded(request):
         for tag in _form_assets():
             html = html.replace(tag, "")

@@ -105,7 +105,6 @@ def support_appeal(context: template.Context, page: Any) -> dict[str, Any]:
     return {
         "prompts": prompts,
         "thank_you": prompts[0].thank_you,
-        "support_url": campaigns.support_url(language),
         "site_name": _site_name(context),
         "request": context.get("request"),
     }

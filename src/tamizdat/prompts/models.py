@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -38,6 +39,10 @@ TOKENS_HELP = _(
     "You may write {ads_off_since}, {monthly_cost} and {goal}: they become the values set in "
     "Settings → Funding goal."
 )
+
+
+def default_currency() -> str:
+    return settings.SUPPORT_DEFAULT_CURRENCY
 
 
 class Event(models.TextChoices):
@@ -132,7 +137,7 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
     currency = models.CharField(
         _("currency of the suggested amounts"),
         max_length=3,
-        default="USD",
+        default=default_currency,
         help_text=_("The currency the contribution form starts in."),
     )
 
@@ -306,7 +311,7 @@ class CampaignVariant(AmountsMixin, Orderable):
 class FundingGoal(BaseGenericSetting):
     """The newsroom's monthly goal and the facts the banner copy can quote."""
 
-    currency = models.CharField(_("currency"), max_length=3, default="USD")
+    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
     amount = models.PositiveBigIntegerField(
         _("monthly goal"), default=0, help_text=_("0 hides the goal meter.")
     )

@@ -154,4 +154,8 @@ def appeal_form(
 
 @register.inclusion_tag("prompts/supporter_mark.html")
 def supporter_mark(until: datetime.date | datetime.datetime) -> dict[str, Any]:
+    """An element the campaigns' script reads on any page: the browser belongs to a supporter
+    until `until` (after a one-time gift, 30 days on; for a plan, the end of its paid period),
+    and appeals thank instead of ask. A later mark replaces an earlier one, so a cancelled
+    plan can end it. Nothing about the supporter is kept anywhere else for this."""
     return {"until": until.isoformat()}

@@ -178,6 +178,21 @@ def test_changing_the_goal_or_a_rate_purges_cached_pages(client, site):
     assert client.get(ARTICLE)["X-Cache"] == "miss"
 
 
+def test_changing_suggested_amounts_purges_the_embedded_forms(client, site):
+    from tamizdat.support.models import AmountSet
+
+    factories.campaign()
+    assert client.get(ARTICLE)["X-Cache"] == "miss"
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    amounts = AmountSet.objects.get(currency="USD", frequency="once")
+    amounts.suggested = [700, 1300, 2900]
+    amounts.default_amount = 1300
+    amounts.save()
+    response = client.get(ARTICLE)
+    assert response["X-Cache"] == "miss"
+    assert "$13" in response.content.decode()
+
+
 def test_no_goal_no_meter_and_campaign_may_hide_it(client, site):
     factories.campaign()
     assert "goal-meter" not in html_of(client)

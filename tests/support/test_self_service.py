@@ -32,6 +32,8 @@ def test_change_amount_switch_to_annual_and_cancel(rails, client):
 
     page = client.get(link).content.decode()
     assert "€5" in page and "every month" in page
+    # The visit renews the browser's supporter mark until the plan's paid period ends.
+    assert f'data-supporter-until="{plan.current_period_end.isoformat()}"' in page
 
     too_low = client.post(f"{link}plans/{plan.pk}/change/", {"amount": "0.50", "interval": "month"})
     assert too_low.status_code == 400

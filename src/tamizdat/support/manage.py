@@ -4,6 +4,8 @@ card, cancel, and download receipts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -163,32 +165,37 @@ def overview(request: HttpRequest, token: str) -> HttpResponseBase:
     return _overview(request, token, supporter)
 
 
-def _plan(token: str, plan_id: int) -> tuple[Supporter, RecurringPlan] | None:
-    supporter = links.supporter_from_token(token)
-    if supporter is None:
-        return None
-    plan = get_object_or_404(RecurringPlan, pk=plan_id, supporter=supporter)
-    return supporter, plan
-
-
 def _done(token: str, what: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(
         f"{reverse('support:manage', args=[token])}?done={what}", status=303
     )
 
 
-def _live(plan: RecurringPlan) -> None:
-    if plan.status == RecurringPlan.Status.CANCELED or not plan.provider_plan_id:
-        raise Http404
+PlanAction = Callable[[HttpRequest, str, Supporter, RecurringPlan], HttpResponseBase]
 
 
-@require_POST
-def change(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
-    found = _plan(token, plan_id)
-    if found is None:
-        return _expired(request)
-    supporter, plan = found
-    _live(plan)
+def plan_action(action: PlanAction) -> Callable[[HttpRequest, str, int], HttpResponseBase]:
+    """A POST on one of the supporter's live plans: an expired link gets the expired page, and
+    another supporter's or an ended plan is a 404."""
+
+    @require_POST
+    @wraps(action)
+    def view(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
+        supporter = links.supporter_from_token(token)
+        if supporter is None:
+            return _expired(request)
+        plan = get_object_or_404(RecurringPlan, pk=plan_id, supporter=supporter)
+        if plan.status == RecurringPlan.Status.CANCELED or not plan.provider_plan_id:
+            raise Http404
+        return action(request, token, supporter, plan)
+
+    return view
+
+
+@plan_action
+def change(
+    request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
+) -> HttpResponseBase:
     form = ChangePlanForm(request.POST, plan=plan)
     if not form.is_valid():
         return _overview(request, token, supporter, status=400, forms_by_plan={plan.pk: form})
@@ -202,13 +209,10 @@ def change(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
     return _done(token, "changed")
 
 
-@require_POST
-def card(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
-    found = _plan(token, plan_id)
-    if found is None:
-        return _expired(request)
-    supporter, plan = found
-    _live(plan)
+@plan_action
+def card(
+    request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
+) -> HttpResponseBase:
     back = request.build_absolute_uri(reverse("support:manage", args=[token]))
     provider = get_provider(plan.provider)
     try:
@@ -226,26 +230,17 @@ def card(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
     return HttpResponseRedirect(target.url, status=303)
 
 
-@require_POST
-def cancel(request: HttpRequest, token: str, plan_id: int) -> HttpResponseBase:
-    found = _plan(token, plan_id)
-    if found is None:
-        return _expired(request)
-    supporter, plan = found
-    _live(plan)
+@plan_action
+def cancel(
+    request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
+) -> HttpResponseBase:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     provider = get_provider(plan.provider)
     try:
         provider.cancel_plan(plan, reason.strip())  # type: ignore[union-attr]
     except ProviderError:
-        return _overview(
-            request,
-            token,
-            supporter,
-            status=502,
-            error=NOT_CHANGED,
-        )
+        return _overview(request, token, supporter, status=502, error=NOT_CHANGED)
     return _done(token, "canceled")
 
 

@@ -94,6 +94,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "tamizdat.news.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Readers on slow networks get compressed pages; whitenoise already serves static files
+    # precompressed, and Django's gzip pads responses against BREACH on pages with tokens.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "tamizdat.news.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -134,3 +134,10 @@ def test_server_error_page_stands_alone_in_both_languages(client, site):
     assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
     assert "Something went wrong" in html and "Что-то пошло не так" in html
     assert "<script" not in html
+
+
+def test_pages_are_compressed_for_readers_who_accept_it(client, site):
+    response = client.get(ARTICLE, headers={"Accept-Encoding": "gzip"})
+    assert response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in response["Vary"]
+    assert len(response.content) < len(client.get(ARTICLE).content) / 2

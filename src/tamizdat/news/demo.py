@@ -179,7 +179,15 @@ def _fill_article(
     article.body = _body(text["body"])
     article.lead_image = _photo(entry["slug"], entry["image"], language)
     article.lead_image_caption = ""
-    article.article_authors = [
-        ArticleAuthor(author=authors[(slug, language)]) for slug in entry["authors"]
-    ]
+    bylines = list(article.article_authors.all())
+    if bylines:
+        # A translation's copied bylines are pointed at the translated authors rather than
+        # replaced, so no background task is left looking for a deleted row.
+        for byline, slug in zip(bylines, entry["authors"], strict=True):
+            byline.author = authors[(slug, language)]
+        article.article_authors = bylines
+    else:
+        article.article_authors = [
+            ArticleAuthor(author=authors[(slug, language)]) for slug in entry["authors"]
+        ]
     article.tags.set(entry["tags"][language], clear=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import subprocess
 import sys
@@ -37,7 +38,14 @@ class Command(BaseCommand):
             self.stdout.write("The demo newsroom is already loaded; keeping it.")
         else:
             self.stdout.write("Loading the demo newsroom (drawing pictures takes a moment)…")
-            counts = demo.load()
+            # Wagtail logs every page it creates; for a whole newsroom that is noise.
+            wagtail_log = logging.getLogger("wagtail")
+            level = wagtail_log.level
+            wagtail_log.setLevel(logging.WARNING)
+            try:
+                counts = demo.load()
+            finally:
+                wagtail_log.setLevel(level)
             self.stdout.write(
                 f"Loaded {counts['articles']} articles and {counts['translations']} translations."
             )

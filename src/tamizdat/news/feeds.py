@@ -9,6 +9,8 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.utils.feedgenerator import Rss201rev2Feed
 
+from .models import with_sections
+
 FEED_LENGTH = 30
 
 
@@ -34,7 +36,7 @@ class ArticleFeed(Feed):
         return getattr(page, "intro", "") or getattr(page, "tagline", "") or page.title
 
     def items(self, page: Any) -> list[Any]:
-        return list(self.articles.order_by("-first_published_at")[:FEED_LENGTH])
+        return with_sections(self.articles.order_by("-first_published_at")[:FEED_LENGTH])
 
     def item_title(self, article: Any) -> str:
         return article.title
@@ -55,4 +57,4 @@ class ArticleFeed(Feed):
         return ", ".join(author.name for author in article.authors)
 
     def item_categories(self, article: Any) -> list[str]:
-        return [article.get_parent().title, *(tag.name for tag in article.tags.all())]
+        return [article.section.title, *(tag.name for tag in article.tags.all())]

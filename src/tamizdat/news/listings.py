@@ -9,10 +9,10 @@ PER_SECTION_COUNT = 4
 
 
 def front_page(home: Any) -> dict[str, Any]:
-    from .models import ArticlePage, SectionPage, newest_first
+    from .models import ArticlePage, SectionPage, newest_first, with_sections
 
     articles = newest_first(ArticlePage.objects.live().descendant_of(home))
-    newest = list(articles[: LATEST_COUNT + 1])
+    newest = with_sections(articles[: LATEST_COUNT + 1])
     shown = {article.pk for article in newest}
     section_lists = []
     for section in SectionPage.objects.live().child_of(home):

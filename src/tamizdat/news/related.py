@@ -10,7 +10,7 @@ RELATED_COUNT = 4
 
 
 def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
-    from .models import ArticlePage
+    from .models import ArticlePage, with_sections
 
     section_path = article.path[: -article.steplen]
     tag_ids = list(article.tags.values_list("pk", flat=True))
@@ -32,4 +32,4 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
         .select_related("lead_image")
         .defer_streamfields()
     )
-    return list(candidates[:count])
+    return with_sections(candidates[:count])

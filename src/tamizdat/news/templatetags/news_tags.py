@@ -66,7 +66,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         if article.first_published_at
         else None,
         "mainEntityOfPage": article.get_full_url(request),
-        "articleSection": article.get_parent().title,
+        "articleSection": article.section.title,
         "author": [{"@type": "Person", "name": author.name} for author in article.authors],
         "publisher": {"@type": "NewsMediaOrganization", "name": settings.WAGTAIL_SITE_NAME},
         "isAccessibleForFree": True,

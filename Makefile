@@ -10,7 +10,9 @@ DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-co
 .PHONY: demo test test-sqlite test-postgres lint format lock messages bench debian-test-packages
 
 # A virtual environment with the locked runtime dependencies; rebuilt only when the lock changes.
+# Debian ships venv support separately (python3-venv); it is installed when missing.
 $(BIN)/.installed-main: requirements/main.txt pyproject.toml
+	$(PYTHON) -c "import ensurepip" 2>/dev/null || $(MAKE) debian-test-packages DEBIAN_TEST_PACKAGES=python3-venv
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/main.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
@@ -26,6 +28,7 @@ demo: $(BIN)/.installed-main
 	TAMIZDAT_BANK_ACCOUNT_HOLDER="$${TAMIZDAT_BANK_ACCOUNT_HOLDER:-Demo Newsroom}" \
 	$(BIN)/tamizdat demo --port $(PORT)
 
+# Installs the Debian packages named in DEBIAN_TEST_PACKAGES that are missing.
 debian-test-packages:
 	@missing=""; for p in $(DEBIAN_TEST_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

@@ -1,5 +1,6 @@
 """`tamizdat demo` builds a whole newsroom once and leaves it alone the second time."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -7,6 +8,7 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from tamizdat.news.models import ArticlePage, Author, SectionPage
+from tamizdat.support.models import Contribution, RecurringPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +41,12 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
                 client.get(f"{article.get_parent().get_parent().url}tags/{tag.slug}/").status_code
                 == 200
             )
+
+    # Demo supporters make the funding goal and the campaign results show real figures.
+    home = client.get("/en/").content.decode()
+    assert re.search(r"this month: \$[1-9][\d,]* of \$10,000", home), "goal meter at $0"
+    assert Contribution.objects.exclude(campaign="").exists()
+    assert RecurringPlan.objects.filter(status="active").count() > 100
 
     again = StringIO()
     call_command("demo", "--no-serve", stdout=again)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from wagtail.models import Locale, Page, Site
 
 from tamizdat.prompts import demo as campaigns_demo
+from tamizdat.support import demo as support_demo
 
 from . import demo_images
 from .models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
@@ -163,7 +164,7 @@ def load() -> dict[str, int]:
                 _fill_article(translated, entry, "ru", authors)
                 _publish(translated, published_at)
                 counts["translations"] += 1
-    campaigns_demo.load()
+    support_demo.load(attributions=campaigns_demo.load())
     return counts
 
 

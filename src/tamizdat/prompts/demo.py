@@ -93,7 +93,8 @@ def _sample_counts(campaign: Campaign, language: str, days: int = 14) -> None:
     EventCount.objects.bulk_create(rows)
 
 
-def load() -> None:
+def load() -> list[tuple[str, str]]:
+    """The goal, rates and campaigns; returns the (campaign id, variant) pairs made."""
     goal = FundingGoal.load()
     goal.currency = "USD"
     goal.amount = 1_000_000  # $10,000
@@ -105,5 +106,9 @@ def load() -> None:
         ExchangeRate.objects.get_or_create(
             base=base, quote="USD", valid_from=valid_from, defaults={"rate": Decimal(rate)}
         )
+    arms = []
     for language in ("en", "ru"):
-        _sample_counts(_campaign(language), language)
+        campaign = _campaign(language)
+        _sample_counts(campaign, language)
+        arms += [(str(campaign.pk), "base"), (str(campaign.pk), "b")]
+    return arms

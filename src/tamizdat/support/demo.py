@@ -1,0 +1,101 @@
+"""Demo supporters for the demo newsroom, so the funding goal and the campaign results show
+what a newsroom a few years into reader funding sees. Every address is at example.org and every
+processor id says "demo"; nothing here was ever charged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Sequence
+
+from django.utils import timezone
+
+from .models import Contribution, Frequency, Payment, RecurringPlan, Supporter
+
+MONTHLY = (500, 1000, 1000, 2000, 500)  # minor units, cycled
+ANNUAL = (6000, 12000, 10000)
+ONCE = (1000, 2500, 5000, 1000)
+CURRENCIES = ("USD", "USD", "EUR", "USD", "GBP")
+
+
+def load(attributions: Sequence[tuple[str, str]] = ()) -> dict[str, int]:
+    """Plans and this month's one-time gifts; every third gift credited to one of the given
+    (campaign id, variant key) pairs, as if it came through that campaign's appeal."""
+    now = timezone.now()
+    month_start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    credits = itertools.cycle([*attributions, ("", ""), ("", "")] if attributions else [("", "")])
+    counter = itertools.count(1)
+    made = {Frequency.MONTH: 0, Frequency.YEAR: 0, Frequency.ONCE: 0}
+    for amounts, frequency, count in (
+        (MONTHLY, Frequency.MONTH, 400),
+        (ANNUAL, Frequency.YEAR, 60),
+        (ONCE, Frequency.ONCE, 60),
+    ):
+        for index in range(count):
+            number = next(counter)
+            # Gifts are spread over the month so far; plans started at some point last year.
+            paid_at = month_start + (now - month_start) * (index + 1) / (count + 1)
+            if frequency != Frequency.ONCE:
+                paid_at = now - datetime.timedelta(days=30 + number % 300)
+            _give(
+                number,
+                amounts[index % len(amounts)],
+                CURRENCIES[index % len(CURRENCIES)],
+                frequency,
+                paid_at,
+                next(credits),
+            )
+            made[frequency] += 1
+    return {str(frequency): count for frequency, count in made.items()}
+
+
+def _give(
+    number: int,
+    amount: int,
+    currency: str,
+    frequency: str,
+    paid_at: datetime.datetime,
+    credit: tuple[str, str],
+) -> None:
+    supporter = Supporter.objects.create(
+        email=f"reader{number}@example.org", language="ru" if number % 3 == 0 else "en"
+    )
+    contribution = Contribution.objects.create(
+        supporter=supporter,
+        frequency=frequency,
+        amount=amount,
+        currency=currency,
+        provider="stripe",
+        status=Contribution.Status.PAID,
+        language=supporter.language,
+        campaign=credit[0],
+        variant=credit[1],
+        provider_session_id=f"cs_demo_{number}",
+        paid_at=paid_at,
+    )
+    plan = None
+    if frequency != Frequency.ONCE:
+        period = datetime.timedelta(days=31 if frequency == Frequency.MONTH else 366)
+        plan = RecurringPlan.objects.create(
+            supporter=supporter,
+            contribution=contribution,
+            provider="stripe",
+            provider_plan_id=f"sub_demo_{number}",
+            amount=amount,
+            currency=currency,
+            interval=frequency,
+            status=RecurringPlan.Status.ACTIVE,
+            current_period_end=timezone.now() + period / 2,
+        )
+    Payment.objects.create(
+        supporter=supporter,
+        contribution=contribution,
+        plan=plan,
+        kind=Payment.Kind.ONCE if plan is None else Payment.Kind.FIRST,
+        provider="stripe",
+        provider_payment_id=f"pi_demo_{number}",
+        amount=amount,
+        currency=currency,
+        paid_at=paid_at,
+    )

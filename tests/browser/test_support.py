@@ -160,7 +160,7 @@ def test_give_without_javascript(browser: Browser, rails, newsroom):
     context.close()
 
 
-def test_support_page_passes_axe_and_looks_right(reader: Page, rails):
+def test_support_page_with_errors_passes_axe(reader: Page, rails):
     from axe_playwright_python.sync_playwright import Axe
 
     reader.set_viewport_size({"width": 414, "height": 900})
@@ -169,4 +169,3 @@ def test_support_page_passes_axe_and_looks_right(reader: Page, rails):
     expect(reader.locator(".field-error").first).to_be_visible()  # errors shown in place
     results = Axe().run(reader)
     assert results.violations_count == 0, results.generate_report()
-    reader.screenshot(path="/tmp/support-page.png", full_page=True)

@@ -141,3 +141,12 @@ def test_pages_are_compressed_for_readers_who_accept_it(client, site):
     assert response["Content-Encoding"] == "gzip"
     assert "Accept-Encoding" in response["Vary"]
     assert len(response.content) < len(client.get(ARTICLE).content) / 2
+
+
+def test_read_more_follows_publishing(client, site):
+    def read_more() -> str:
+        return client.get(ARTICLE).content.decode().split('id="read-more-heading"')[1]
+
+    assert "Snap election called" not in read_more()
+    site.article("politics", "Snap election called", tags=("elections",))
+    assert "Snap election called" in read_more()

@@ -5,13 +5,23 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from wagtail.models import Locale
 
+from . import caching
+
 
 class SiteFrame:
     """Looked up only when a template asks, so pages that don't use the frame pay nothing."""
+
+    # Fragments cached by templates live as long as cached pages, and die with a publish.
+    cache_seconds = settings.PAGE_CACHE_SERVER_SECONDS
+
+    @cached_property
+    def generation(self) -> int:
+        return caching.generation()
 
     @cached_property
     def home(self) -> Any:

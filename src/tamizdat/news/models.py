@@ -11,7 +11,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -245,7 +245,8 @@ class ArticlePage(PublicPageMixin, Page):
         from .related import related_articles
 
         context = super().get_context(request, *args, **kwargs)
-        context["related"] = related_articles(self)
+        # Looked up only when the template's cached "Read more" fragment is missing.
+        context["related"] = SimpleLazyObject(lambda: related_articles(self))
         return context
 
 

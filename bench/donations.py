@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
-import hmac
 import http.client
 import json
 import os
@@ -36,6 +34,7 @@ sys.path.insert(0, str(REPO))
 
 import altcha  # noqa: E402
 from loopback import free_port, wait_for  # noqa: E402
+from stripe import WebhookSignature  # noqa: E402
 
 from tests.stripe_peer.control import StripePeer  # noqa: E402
 from tests.stripe_peer.receiver import Receiver  # noqa: E402
@@ -100,12 +99,6 @@ def contribute(port: int, peer: StripePeer, n: int) -> bool:
     back = urllib.parse.urlsplit(paid.location)
     _, _, page = request(port, "GET", f"{back.path}?{back.query}", source=source)
     return b"Thank you for your support" in page
-
-
-def sign(body: bytes) -> str:
-    timestamp = int(time.time())
-    digest = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
-    return f"t={timestamp},v1={digest.hexdigest()}"
 
 
 def main() -> None:
@@ -177,7 +170,12 @@ def main() -> None:
             url = "/payments/webhook/stripe/"
 
             def deliver(body: bytes) -> int:
-                headers = {"Content-Type": "application/json", "Stripe-Signature": sign(body)}
+                headers = {
+                    "Content-Type": "application/json",
+                    "Stripe-Signature": WebhookSignature.generate_signature_header(
+                        body.decode(), SECRET
+                    ),
+                }
                 return request(port, "POST", url, body, headers)[0]
 
             started = time.perf_counter()

@@ -1,7 +1,8 @@
 import os
 
 import pytest
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 
 from tests import factories
 
@@ -14,10 +15,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def _empty_caches():
+    """Every test starts with empty caches: pages, fragments, rate limits and renditions."""
+    for alias in settings.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture

@@ -309,6 +309,9 @@ SUPPORT_BURST_REJECTS = env_int("TAMIZDAT_BURST_REJECTS", 30)
 SUPPORT_BURST_STARTS = env_int("TAMIZDAT_BURST_STARTS", 60)
 SUPPORT_BURST_WINDOW_SECONDS = env_int("TAMIZDAT_BURST_WINDOW_SECONDS", 600)
 SUPPORT_GUARD_SECONDS = env_int("TAMIZDAT_GUARD_SECONDS", 3600)
+# Behind nginx (deploy/nginx-site.conf) every connection comes from nginx itself; the rate
+# limits then key on the address nginx passes in X-Real-IP.
+SUPPORT_CLIENT_IP_HEADER = os.environ.get("TAMIZDAT_CLIENT_IP_HEADER", "")
 SUPPORT_MANAGE_LINK_SECONDS = env_int("TAMIZDAT_MANAGE_LINK_SECONDS", 24 * 3600)
 
 # Mail (receipts, magic links): an SMTP server when configured, else files in the data directory.

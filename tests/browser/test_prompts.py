@@ -26,7 +26,10 @@ DAY = datetime.timedelta(days=1)
 @pytest.fixture
 def campaign(site) -> Campaign:
     factories.goal(amount=1_000_000, running_cost=1_000_000)
-    return factories.campaign(opens_overlay=True, default_frequency="month")
+    # Not the default 3 and 7 days: the browser must follow the campaign's own settings.
+    return factories.campaign(
+        opens_overlay=True, default_frequency="month", dismiss_days=2, snooze_days=4
+    )
 
 
 @pytest.fixture
@@ -95,11 +98,11 @@ def test_closing_the_banner_hides_it_until_dismiss_days_pass(page, context, camp
     expect(banner(page)).to_be_hidden()
     visit(page, OTHER_ARTICLE)
     expect(banner(page)).to_be_hidden()
-    at(context, START + 3 * DAY - datetime.timedelta(minutes=5))
+    at(context, START + 2 * DAY - datetime.timedelta(minutes=5))
     visit(page)
     expect(banner(page)).to_be_hidden()
 
-    at(context, START + 3 * DAY + datetime.timedelta(minutes=1))
+    at(context, START + 2 * DAY + datetime.timedelta(minutes=1))
     visit(page)
     expect(banner(page)).to_be_visible()
     counted("impression", 2)
@@ -111,20 +114,20 @@ def test_remind_me_later_hides_every_appeal_until_snooze_days_pass(page, context
     appeal(page).scroll_into_view_if_needed()
     expect(appeal(page)).to_contain_text("Not ready to support today?")
     appeal(page).get_by_role("button", name="Remind me later").click()
-    note = appeal(page).get_by_text("Thank you. We will ask again in 7 days.")
+    note = appeal(page).get_by_text("Thank you. We will ask again in 4 days.")
     expect(note).to_be_visible()
     expect(note).to_be_focused()
     expect(appeal(page).get_by_role("button", name="Continue")).to_be_hidden()
     expect(banner(page)).to_be_hidden()
     counted("snooze", 1)
 
-    for moment in (START + DAY, START + 7 * DAY - datetime.timedelta(minutes=5)):
+    for moment in (START + DAY, START + 4 * DAY - datetime.timedelta(minutes=5)):
         at(context, moment)
         visit(page)
         expect(appeal(page)).to_be_hidden()
         expect(banner(page)).to_be_hidden()
 
-    at(context, START + 7 * DAY + datetime.timedelta(minutes=1))
+    at(context, START + 4 * DAY + datetime.timedelta(minutes=1))
     visit(page)
     expect(banner(page)).to_be_visible()
     expect(appeal(page)).to_be_visible()
@@ -238,7 +241,7 @@ def test_the_overlay_works_with_the_keyboard_alone_and_passes_axe(page, campaign
     expect(later).to_be_focused()
     page.keyboard.press("Enter")
     expect(dialog).to_be_hidden()
-    note = banner(page).get_by_text("Thank you. We will ask again in 7 days.")
+    note = banner(page).get_by_text("Thank you. We will ask again in 4 days.")
     expect(note).to_be_focused()
     expect(appeal(page)).to_be_hidden()
     assert page.errors == []  # type: ignore[attr-defined]

@@ -7,7 +7,9 @@ import pytest
 import stripe
 from django.core import mail
 
+from tamizdat.payments.base import ReturnUrls
 from tamizdat.payments.models import WebhookEvent
+from tamizdat.payments.registry import get_provider
 from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -135,3 +137,17 @@ def test_thank_you_page_before_the_webhook_records_the_payment_once(rails, clien
     rails.peer.release_events(duplicate=True)
     rails.peer.wait_idle()
     assert Payment.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_starting_checkout_twice_makes_one_stripe_session(rails, client):
+    """The create call carries an idempotency key made from our record: a retry after a lost
+    answer (or a double submit) gets the same session back, not a second one."""
+    response = rails.contribute(client, amount=25)
+    first = rails.session_id(response["Location"])
+    contribution = Contribution.objects.get(provider_session_id=first)
+    session = stripe.checkout.Session.retrieve(first)
+    urls = ReturnUrls(session.success_url, session.cancel_url)  # the same request again
+    again = get_provider("stripe").start_payment(contribution, urls)
+    assert contribution.provider_session_id == first
+    assert again.url.endswith(first)
+    assert [s.id for s in stripe.checkout.Session.list().data] == [first]

@@ -60,16 +60,14 @@ def test_the_same_article_is_byte_identical_for_every_reader(client, site):
     client.cookies["tamizdat.prompts"] = "dismissed"
     client.cookies["csrftoken"] = "x" * 32
     client.cookies["sessionid_other"] = "abc"
-    second = client.get(
-        ARTICLE,
-        headers={
-            "Accept-Language": "ru",
-            "User-Agent": "Other/1.0",
-            "DNT": "1",
-            "X-Forwarded-For": "203.0.113.9",
-            "Referer": "https://example.org/",
-        },
-    )
+    other_reader = {
+        "Accept-Language": "ru",
+        "User-Agent": "Other/1.0",
+        "DNT": "1",
+        "X-Forwarded-For": "203.0.113.9",
+        "Referer": "https://example.org/",
+    }
+    second = client.get(ARTICLE, headers=other_reader)
     assert second["X-Cache"] == "hit"
     cache_control = second["Cache-Control"]
     assert "public" in cache_control and "s-maxage" in cache_control
@@ -79,7 +77,7 @@ def test_the_same_article_is_byte_identical_for_every_reader(client, site):
     from django.core.cache import cache
 
     cache.clear()
-    third = client.get(ARTICLE, headers={"User-Agent": "Third/2.0"})
+    third = client.get(ARTICLE, headers=other_reader)
     assert third["X-Cache"] == "miss"
     assert third.content == first.content
 

@@ -21,7 +21,6 @@ async def serve(args: argparse.Namespace) -> None:
     from .server import build_app  # imports localstripe, which builds its own app on import
 
     app = build_app(
-        public_url=args.public_url,
         webhook_max_attempts=args.webhook_max_attempts,
         webhook_retry_base=args.webhook_retry_base,
     )
@@ -48,10 +47,6 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.stripe_peer", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8420, help="0 picks a free port")
-    parser.add_argument(
-        "--public-url",
-        help="base URL for hosted checkout links (default: the origin of the API request)",
-    )
     parser.add_argument("--webhook-max-attempts", type=int, default=4)
     parser.add_argument(
         "--webhook-retry-base", type=float, default=0.2, help="seconds; doubles per retry"

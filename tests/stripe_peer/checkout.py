@@ -72,9 +72,6 @@ IGNORED_PARAMS = {
 
 ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd"}
 
-# Set from --public-url; otherwise the session URL uses the origin the API request came to.
-public_url: str | None = None
-
 
 def _sub_params(value: Any, name: str, allowed: set[str]) -> dict[str, Any]:
     if value is None:
@@ -170,7 +167,8 @@ class CheckoutSession(StripeObject):
         self._payment_attempt: str | None = None  # PaymentIntent reused across declined attempts
 
         amount = sum(price.unit_amount * quantity for price, quantity in items) if items else None
-        origin = public_url or (current_request.get() or {}).get("origin") or ""
+        # The hosted page lives where the API request came to.
+        origin = (current_request.get() or {}).get("origin") or ""
         self.after_expiration = None
         self.allow_promotion_codes = kwargs.get("allow_promotion_codes")
         self.amount_subtotal = amount

@@ -53,16 +53,12 @@ class StripePeer:
         *,
         webhook_max_attempts: int = 4,
         webhook_retry_base: float = 0.2,
-        public_url: str | None = None,
-        python: str = sys.executable,
         startup_timeout: float = 20.0,
     ) -> None:
         self.host = host
         self.port = port
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_retry_base = webhook_retry_base
-        self.public_url = public_url
-        self.python = python
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[str] | None = None
         self._base_url: str | None = None
@@ -81,7 +77,7 @@ class StripePeer:
         if self._process is not None:
             return self
         command = [
-            self.python,
+            sys.executable,
             "-m",
             "tests.stripe_peer",
             "--host",
@@ -93,8 +89,6 @@ class StripePeer:
             "--webhook-retry-base",
             str(self.webhook_retry_base),
         ]
-        if self.public_url:
-            command += ["--public-url", self.public_url]
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
         # Logs go to a file rather than a pipe nobody drains, and stay readable after a failure.
@@ -111,8 +105,8 @@ class StripePeer:
                 text=True,
             )
         try:
+            # The peer prints its address only once it accepts connections.
             self._base_url = self._await_ready()
-            self._wait_answering()
         except BaseException:
             self.stop()
             raise
@@ -133,17 +127,6 @@ class StripePeer:
             elif self._process.poll() is not None:
                 break
         raise PeerError(f"the Stripe peer did not start:\n{self.logs()}")
-
-    def _wait_answering(self) -> None:
-        deadline = time.monotonic() + self.startup_timeout
-        while True:
-            try:
-                self._call("GET", "/_peer/health")
-                return
-            except (OSError, PeerError):
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
     def stop(self) -> None:
         process, self._process, self._base_url = self._process, None, None

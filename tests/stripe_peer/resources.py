@@ -10,6 +10,7 @@ differ from Stripe's. Everything here is applied to localstripe's classes at run
 from __future__ import annotations
 
 import contextlib
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -315,25 +316,16 @@ _billing_reason: str | None = None
 
 
 @contextlib.contextmanager
-def forced_decline(enabled: bool) -> Iterator[None]:
-    """Make every charge attempted inside the block decline (renewal failures)."""
-    global _force_decline
-    previous, _force_decline = _force_decline, enabled
+def _overriding(name: str, value: Any) -> Iterator[None]:
+    """Set one of the switches above for the block: localstripe's code, which reads them,
+    cannot be handed them as arguments."""
+    module = sys.modules[__name__]
+    previous = getattr(module, name)
+    setattr(module, name, value)
     try:
         yield
     finally:
-        _force_decline = previous
-
-
-@contextlib.contextmanager
-def billing_reason(reason: str) -> Iterator[None]:
-    """Billing reason given to invoices created inside the block."""
-    global _billing_reason
-    previous, _billing_reason = _billing_reason, reason
-    try:
-        yield
-    finally:
-        _billing_reason = previous
+        setattr(module, name, previous)
 
 
 def install() -> None:
@@ -495,7 +487,8 @@ def bill(sub: Any, reason: str, items: list[Any], fail: bool = False) -> Any:
     payment_intent.payment_failed and invoice.payment_failed and leaves the subscription
     past_due, as Stripe's default dunning does after a failed renewal.
     """
-    with billing_reason(reason):
+    # Billing reason given to the invoice created in the block.
+    with _overriding("_billing_reason", reason):
         invoice = Invoice(
             customer=sub.customer,
             subscription=sub.id,
@@ -506,7 +499,8 @@ def bill(sub: Any, reason: str, items: list[Any], fail: bool = False) -> Any:
     if invoice.status == "paid":  # nothing to charge
         invoice._on_payment_success()
         return invoice
-    with forced_decline(fail):
+    # Every charge attempted in the block declines (a failed renewal).
+    with _overriding("_force_decline", fail):
         Invoice._api_pay_invoice(invoice.id)
     if invoice.status != "paid":
         emit("payment_intent.payment_failed", PaymentIntent._api_retrieve(invoice.payment_intent))

@@ -49,7 +49,7 @@ def stripe_error(
 # -- middlewares ---------------------------------------------------------------------------
 
 
-def context_middleware(dispatcher: Dispatcher, public_url: str | None) -> Any:
+def context_middleware(dispatcher: Dispatcher) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         request_id = "req_" + secrets.token_hex(7)
@@ -59,7 +59,7 @@ def context_middleware(dispatcher: Dispatcher, public_url: str | None) -> Any:
             {
                 "id": request_id if request.path.startswith("/v1/") else None,
                 "idempotency_key": request.headers.get("Idempotency-Key"),
-                "origin": public_url or f"{request.scheme}://{request.host}",
+                "origin": f"{request.scheme}://{request.host}",
             }
         )
         try:
@@ -70,19 +70,18 @@ def context_middleware(dispatcher: Dispatcher, public_url: str | None) -> Any:
             response = stripe_error(
                 404, f"Unrecognized request URL ({request.method}: {request.path})."
             )
-        except TypeError as exc:
+        except Exception as exc:
             # localstripe's constructors take parameters as keyword arguments, so a parameter it
             # does not know surfaces as a TypeError; Stripe answers 400 for unknown parameters.
-            match = re.search(r"unexpected keyword argument '(\w+)'", str(exc))
-            if match is None:
+            unknown = isinstance(exc, TypeError) and re.search(
+                r"unexpected keyword argument '(\w+)'", str(exc)
+            )
+            if unknown:
+                param = unknown[1]
+                response = stripe_error(400, f"Received unknown parameter: {param}", param=param)
+            else:
                 log.exception("peer error on %s %s", request.method, request.path)
                 response = stripe_error(500, f"Stripe peer error: {exc!r}", "api_error")
-            else:
-                param = match[1]
-                response = stripe_error(400, f"Received unknown parameter: {param}", param=param)
-        except Exception as exc:
-            log.exception("peer error on %s %s", request.method, request.path)
-            response = stripe_error(500, f"Stripe peer error: {exc!r}", "api_error")
         finally:
             current_request.reset(token)
         if request.path.startswith("/v1/"):
@@ -183,10 +182,6 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return data
 
 
-async def health(request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
-
-
 async def reset(request: web.Request) -> web.Response:
     store.clear()
     ls_webhooks._webhooks.clear()
@@ -205,14 +200,6 @@ async def add_webhook(request: web.Request) -> web.Response:
     endpoint_id = data.get("id") or "we_" + secrets.token_hex(8)
     ls_webhooks.register_webhook(endpoint_id, url, secret, events)
     return web.json_response({"id": endpoint_id})
-
-
-async def list_webhooks(request: web.Request) -> web.Response:
-    endpoints = [
-        {"id": endpoint_id, "url": endpoint.url, "events": endpoint.events}
-        for endpoint_id, endpoint in ls_webhooks._webhooks.items()
-    ]
-    return web.json_response({"data": endpoints})
 
 
 async def remove_webhook(request: web.Request) -> web.Response:
@@ -285,7 +272,6 @@ def _async(handler: Any) -> Handler:
 
 def build_app(
     *,
-    public_url: str | None = None,
     webhook_max_attempts: int = 4,
     webhook_retry_base: float = 0.2,
 ) -> web.Application:
@@ -294,11 +280,10 @@ def build_app(
     dispatcher = Dispatcher(max_attempts=webhook_max_attempts, retry_base=webhook_retry_base)
     # localstripe's resources call `schedule_webhook(event)` through their module global.
     ls_resources.schedule_webhook = dispatcher.emit
-    checkout.public_url = public_url.rstrip("/") if public_url else None
 
     app = web.Application(
         middlewares=[
-            context_middleware(dispatcher, checkout.public_url),
+            context_middleware(dispatcher),
             idempotency_middleware,
             error_middleware,
             auth_middleware,
@@ -310,9 +295,7 @@ def build_app(
     app.on_cleanup.append(dispatcher.stop)
 
     add = app.router.add_route
-    add("GET", "/_peer/health", health)
     add("POST", "/_peer/reset", reset)
-    add("GET", "/_peer/webhooks", list_webhooks)
     add("POST", "/_peer/webhooks", add_webhook)
     add("DELETE", "/_peer/webhooks/{id}", remove_webhook)
     add("POST", "/_peer/events/hold", hold_events)

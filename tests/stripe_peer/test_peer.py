@@ -5,6 +5,7 @@ verified with `stripe.Webhook.construct_event`."""
 from __future__ import annotations
 
 import random
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -313,6 +314,17 @@ def test_held_events_released_shuffled_duplicated_and_reversed(
     assert peer.redeliver(released[0]) == 1
     peer.wait_idle()
     assert [e.id for e in receiver.events()][-3:] == [*released, released[0]]
+
+
+def test_held_events_can_arrive_late(peer: StripePeer, receiver: Receiver) -> None:
+    peer.hold_events()
+    stripe.Customer.create(email="late@example.org")
+    started = time.monotonic()
+    released = peer.release_events(delay=0.3)
+    assert receiver.deliveries == []  # released, but not yet delivered
+    peer.wait_idle()
+    assert time.monotonic() - started >= 0.3
+    assert [e.id for e in receiver.events()] == released
 
 
 def test_failed_deliveries_are_retried(peer: StripePeer, receiver: Receiver) -> None:

@@ -118,3 +118,15 @@ def test_rate_limits_per_address_and_email(rails, client):
         rails.contribute(other, amount=25, email=f"r{n}@example.org").status_code for n in range(11)
     ]
     assert statuses == [303] * 10 + [429]
+
+
+def test_behind_a_front_server_each_reader_has_their_own_limit(rails, settings):
+    settings.SUPPORT_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    # Every request comes from the front server's address; the header tells readers apart.
+    busy = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.7")
+    statuses = [
+        rails.contribute(busy, amount=25, email=f"r{n}@example.org").status_code for n in range(11)
+    ]
+    assert statuses == [303] * 10 + [429]
+    another = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.8")
+    assert rails.contribute(another, amount=25, email="other@example.org").status_code == 303

@@ -10,6 +10,7 @@ an article appears, so a finer purge would only be a finer way to be wrong.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,8 +38,19 @@ def cache_publicly(response: HttpResponse) -> HttpResponse:
     return response
 
 
+# Within one request the generation is read from the shared cache once, however many keys of
+# the page cache, fragments and prompts need it.
+_request_memo: ContextVar[dict[str, int] | None] = ContextVar("pagecache_request", default=None)
+
+
 def generation() -> int:
-    return cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    memo = _request_memo.get()
+    if memo is not None and "generation" in memo:
+        return memo["generation"]
+    value = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    if memo is not None:
+        memo["generation"] = value
+    return value
 
 
 def purge_all() -> None:
@@ -46,6 +58,9 @@ def purge_all() -> None:
         cache.incr(GENERATION_KEY)
     except ValueError:
         cache.set(GENERATION_KEY, 2, timeout=None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.pop("generation", None)
 
 
 def _key(request: HttpRequest) -> str:
@@ -81,6 +96,13 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request_memo.set({})
+        try:
+            return self._respond(request)
+        finally:
+            _request_memo.reset(token)
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
         if not _is_shareable_request(request):
             return self.get_response(request)
         key = _key(request)

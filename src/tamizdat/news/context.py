@@ -24,14 +24,18 @@ class SiteFrame:
         return caching.generation()
 
     @cached_property
-    def home(self) -> Any:
+    def homes(self) -> dict[str, Any]:
+        """The live home page of each language, by language code."""
         from .models import HomePage
 
-        homes = HomePage.objects.live().select_related("locale")
-        return (
-            homes.filter(locale__language_code=get_language()).first()
-            or homes.filter(locale=Locale.get_default()).first()
-        )
+        return {
+            home.locale.language_code: home
+            for home in HomePage.objects.live().select_related("locale")
+        }
+
+    @cached_property
+    def home(self) -> Any:
+        return self.homes.get(get_language()) or self.homes.get(Locale.get_default().language_code)
 
     @cached_property
     def sections(self) -> list[Any]:

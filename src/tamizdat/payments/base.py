@@ -43,7 +43,6 @@ class Redirect:
     """Send the reader to this address (the processor's hosted page, or our own)."""
 
     url: str
-    session_id: str = ""
 
 
 @dataclass(frozen=True)

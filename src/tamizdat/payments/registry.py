@@ -14,10 +14,6 @@ def _all() -> tuple[PaymentProvider, ...]:
     return (StripeProvider(), BankTransferProvider())
 
 
-def all_providers() -> list[PaymentProvider]:
-    return list(_all())
-
-
 def enabled_providers() -> list[PaymentProvider]:
     return [provider for provider in _all() if provider.is_enabled()]
 

@@ -130,7 +130,7 @@ class StripeProvider(PaymentProvider):
         )
         Contribution.objects.filter(pk=contribution.pk).update(provider_session_id=session.id)
         contribution.provider_session_id = session.id
-        return Redirect(session.url, session.id)
+        return Redirect(session.url)
 
     def sync_contribution(self, contribution: Contribution) -> None:
         if (
@@ -353,7 +353,7 @@ class StripeProvider(PaymentProvider):
     def _payment_failed(self, intent: dict[str, Any], as_of: datetime) -> None:
         # A declined card is what card testing looks like from the processor's side.
         if self._contribution(intent.get("metadata")) is not None:
-            defence.note_decline()
+            defence.note_reject()  # a decline counts toward a burst like a refusal
 
     def _card_saved(self, session: dict[str, Any]) -> None:
         plan_id = (session.get("metadata") or {}).get(PLAN_KEY)
@@ -413,7 +413,7 @@ class StripeProvider(PaymentProvider):
             },
             {"idempotency_key": f"tamizdat-plan-{plan.pk}-r{revision}-card"},
         )
-        return Redirect(session.url, session.id)
+        return Redirect(session.url)
 
     def cancel_plan(self, plan: RecurringPlan, reason: str) -> None:
         try:

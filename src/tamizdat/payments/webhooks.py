@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -12,8 +11,6 @@ from .models import WebhookEvent
 
 if TYPE_CHECKING:
     from .base import ParsedEvent, PaymentProvider
-
-log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):

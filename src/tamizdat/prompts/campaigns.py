@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import F
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -64,7 +64,6 @@ class Prompt:
     """A campaign as one placement on one page shows it."""
 
     campaign: Campaign
-    placement: str
     arms: tuple[Arm, ...]
     remind_label: str
     thank_you: SafeString
@@ -136,10 +135,13 @@ def is_current(campaign: Campaign, now: datetime.datetime) -> bool:
 def candidates(
     placement: str, page: Page | None, language: str, now: datetime.datetime | None = None
 ) -> list[Campaign]:
+    live = live_campaigns(placement, language)
+    if not live:  # the page's section and tags are looked up only when they can matter
+        return []
     target = target_of(page)
     moment = now or timezone.now()
     found = []
-    for campaign in live_campaigns(placement, language):
+    for campaign in live:
         if is_current(campaign, moment) and matches(campaign, target):
             found.append(campaign)
             if len(found) == MAX_CANDIDATES:
@@ -242,7 +244,6 @@ def prompts_for(placement: str, page: Page | None, language: str) -> list[Prompt
     return [
         Prompt(
             campaign=campaign,
-            placement=placement,
             arms=arms_of(campaign, placement, values),
             remind_label=campaign.remind_label or gettext("Remind me later"),
             thank_you=rich_text(campaign.thank_you, values) if campaign.thank_you else "",
@@ -256,10 +257,7 @@ def prompts_for(placement: str, page: Page | None, language: str) -> list[Prompt
 def support_url(language: str) -> str:
     """The support page in the reader's language."""
     with language_override(language):
-        try:
-            return reverse("support:page")
-        except NoReverseMatch:
-            return f"/{language}/support/"
+        return reverse("support:page")
 
 
 def contribution_form(campaign: Campaign, arm: Arm) -> ContributionForm:

@@ -61,10 +61,6 @@ class Progress:
         """What the meter shows: the amount raised, at most the goal."""
         return min(self.raised, self.goal)
 
-    @property
-    def percent(self) -> int:
-        return self.raised * 100 // self.goal if self.goal else 0
-
 
 def newsroom_zone() -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(settings.TIME_ZONE)

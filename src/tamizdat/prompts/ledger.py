@@ -13,6 +13,8 @@ from django.db.models import Count, F, Q, Sum
 
 from tamizdat.support.models import Contribution, Payment, RecurringPlan
 
+from .models import BASE_ARM
+
 
 def recurring_totals() -> dict[tuple[str, str], int]:
     """What active plans charge per period, in minor units, per (currency, "month" | "year")."""
@@ -59,8 +61,10 @@ def conversions(
         .values("campaign", "variant")
         .annotate(number=Count("pk"))
     )
+    # A contribution that came through a campaign without naming a variant counts for its
+    # base arm (the copy everyone sees when there are no variants).
     for row in paid:
-        results[(row["campaign"], row["variant"])].contributions = row["number"]
+        results[(row["campaign"], row["variant"] or BASE_ARM)].contributions += row["number"]
     payments = (
         Payment.objects.filter(paid_at__gte=start, paid_at__lt=end)
         .filter(
@@ -78,7 +82,7 @@ def conversions(
     )
     for row in payments:
         campaign = row["contribution__campaign"] or row["plan__contribution__campaign"]
-        variant = row["contribution__variant"] or row["plan__contribution__variant"] or ""
+        variant = row["contribution__variant"] or row["plan__contribution__variant"] or BASE_ARM
         revenue = results[(campaign, variant)].revenue
         revenue[row["currency"]] = revenue.get(row["currency"], 0) + row["total"]
     return dict(results)

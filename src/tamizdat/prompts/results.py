@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 
 from . import goal, ledger, money
-from .models import BASE_ARM, Campaign, Event, EventCount, FundingGoal
+from .models import Campaign, Event, EventCount, FundingGoal
 
 
 @dataclass
@@ -93,8 +93,6 @@ def results(first: datetime.date, last: datetime.date, language: str) -> list[Ca
         arms = []
         for key in keys:
             conversions = converted.get((str(campaign.pk), key))
-            if conversions is None and key == BASE_ARM:
-                conversions = converted.get((str(campaign.pk), ""))
             arm = ArmResult(key=key, events=dict(events[campaign.pk].get(key, {})))
             if conversions:
                 arm.contributions = conversions.contributions

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from . import money
 from .models import AmountSet, Frequency
 
 
@@ -106,7 +105,3 @@ def seed_defaults() -> int:
         )
         created += was_created
     return created
-
-
-def describe_minimum(amounts: Amounts, language: str) -> str:
-    return money.format_money(amounts.minimum, amounts.currency, language)

@@ -56,9 +56,11 @@ class Screening:
 
 
 def client_ip(request: HttpRequest) -> str:
-    header = getattr(settings, "SUPPORT_CLIENT_IP_HEADER", "")
+    """The reader's address: behind a front server, the one header it sets (and the reader
+    cannot), else the connection's."""
+    header = settings.SUPPORT_CLIENT_IP_HEADER
     if header and request.META.get(header):
-        return request.META[header].split(",")[0].strip()
+        return request.META[header].strip()
     return request.META.get("REMOTE_ADDR", "")
 
 
@@ -100,10 +102,6 @@ def note_reject() -> None:
     _burst_signal("rejects", settings.SUPPORT_BURST_REJECTS)
 
 
-def note_decline() -> None:
-    _burst_signal("rejects", settings.SUPPORT_BURST_REJECTS)
-
-
 def note_start() -> None:
     _burst_signal("starts", settings.SUPPORT_BURST_STARTS)
 
@@ -111,11 +109,6 @@ def note_start() -> None:
 def guarded() -> bool:
     until = cache.get(GUARD_KEY)
     return bool(until and until > time.time())
-
-
-def guard_ends() -> datetime | None:
-    until = cache.get(GUARD_KEY)
-    return datetime.fromtimestamp(until, UTC) if until else None
 
 
 # -- proof of work -----------------------------------------------------------------------

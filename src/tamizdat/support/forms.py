@@ -155,9 +155,6 @@ class ContributionForm(forms.Form):
         frequency = self.value("frequency")
         return frequency if frequency in Frequency.values else Frequency.ONCE.value
 
-    def amounts_for(self, frequency: str) -> Amounts | None:
-        return self.table.get((self.shown_currency, frequency))
-
     def panels(self) -> list[FrequencyPanel]:
         currency = self.shown_currency
         panels = []

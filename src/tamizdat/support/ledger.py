@@ -9,16 +9,12 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from functools import partial
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from .models import Contribution, Payment, RecurringPlan, Supporter, normalize_email
-
-log = logging.getLogger(__name__)
 
 Status = Contribution.Status
 PlanStatus = RecurringPlan.Status
@@ -180,7 +176,3 @@ def record_refund(payment: Payment, refunded_total: int, at: datetime) -> bool:
     )
     payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
     return bool(updated)
-
-
-def now() -> datetime:
-    return timezone.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -42,6 +44,13 @@ class LedgerViewSet(SnippetViewSet):
 
     inspect_view_enabled = True
     copy_view_enabled = False
+    # Rows whose label names their supporter load the supporter with them, not one per row.
+    listing_related: tuple[str, ...] = ()
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet | None:
+        if not self.listing_related:
+            return None
+        return self.model.objects.select_related(*self.listing_related)
 
 
 class SupporterViewSet(LedgerViewSet):
@@ -76,6 +85,7 @@ class RecurringPlanViewSet(LedgerViewSet):
     model = RecurringPlan
     icon = "repeat"
     menu_label = _("Recurring plans")
+    listing_related = ("supporter",)
     list_display = ["__str__", "supporter", "status", "current_period_end", "created_at"]
     list_filter = ["status", "interval", "currency", "provider"]
     search_fields = ["supporter__email", "provider_plan_id"]
@@ -86,6 +96,7 @@ class PaymentViewSet(LedgerViewSet):
     model = Payment
     icon = "success"
     menu_label = _("Payments")
+    listing_related = ("supporter",)
     list_display = ["__str__", "supporter", "kind", "provider", "refunded_amount", "paid_at"]
     list_filter = ["kind", "provider", "currency", "paid_at"]
     search_fields = ["supporter__email", "provider_payment_id"]

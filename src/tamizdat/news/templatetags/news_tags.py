@@ -19,16 +19,12 @@ register = template.Library()
 def language_links(context: dict[str, Any], page: Page | None = None) -> list[dict[str, Any]]:
     """One link per language: the translation of this page where one is live, else that
     language's home page. The reader's own language comes first marked as current."""
-    from ..models import HomePage
-
     request = context.get("request")
     translations = {}
     if isinstance(page, Page) and page.pk:
         for translation in page.get_translations(inclusive=True).live().select_related("locale"):
             translations[translation.locale.language_code] = translation
-    homes = {
-        home.locale.language_code: home for home in HomePage.objects.live().select_related("locale")
-    }
+    homes = context["frame"].homes
     current = get_language()
     links = []
     for code, name in settings.LANGUAGES:

@@ -4,6 +4,7 @@ left out, several currencies converted at dated rates."""
 
 import datetime
 import itertools
+import time
 import zoneinfo
 
 import pytest
@@ -191,3 +192,40 @@ def test_the_meter_reads_this_month_raised_of_goal(client, site):
     assert '<meter class="goal-meter__bar" min="0" max="1000000" value="642099">' in html
     russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
     assert "в этом месяце: 6\xa0420\xa0$ из 10\xa0000\xa0$" in russian
+
+
+def test_the_progress_is_reused_for_minutes_and_never_past_the_months_end(settings):
+    settings.TIME_ZONE = "America/New_York"
+    mid_month = datetime.datetime(2026, 3, 14, 12, tzinfo=NEW_YORK)
+    assert goal.seconds_fresh(mid_month) == goal.CACHE_SECONDS
+    # 23:59 on 31 March in New York (already April in UTC): a minute of March left.
+    last_minute = datetime.datetime(2026, 4, 1, 3, 59, tzinfo=UTC)
+    assert goal.seconds_fresh(last_minute) == 60
+
+
+def test_a_page_with_the_meter_is_shared_only_as_long_as_its_figure(client, site, settings):
+    settings.PAGE_CACHE_CDN_SECONDS = 3600
+    article = "/en/politics/parliament-dissolved/"
+    factories.campaign()
+    without_goal = client.get(article)
+    assert "s-maxage=3600" in without_goal["Cache-Control"]
+
+    factories.goal(amount=1_000_000, currency="USD")  # saving it purges the page cache
+    with_goal = client.get(article)
+    assert f"s-maxage={goal.CACHE_SECONDS}" in with_goal["Cache-Control"]
+    assert f"stale-while-revalidate={goal.CACHE_SECONDS}" in with_goal["Cache-Control"]
+
+
+def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(client, site, monkeypatch):
+    monkeypatch.setattr(goal, "CACHE_SECONDS", 1)
+    article = "/en/politics/parliament-dissolved/"
+    factories.goal(amount=1_000_000, currency="USD")
+    factories.campaign()
+    gift(250_000, "USD", timezone.now())
+    assert "this month: $2,500 of $10,000" in client.get(article).content.decode()
+    gift(100_000, "USD", timezone.now())
+    repeat = client.get(article)
+    assert repeat["X-Cache"] == "hit"
+    assert "this month: $2,500 of $10,000" in repeat.content.decode()
+    time.sleep(1.1)
+    assert "this month: $3,500 of $10,000" in client.get(article).content.decode()

@@ -53,6 +53,25 @@ def generation() -> int:
     return value
 
 
+def expire_within(seconds: int) -> None:
+    """Let the page being rendered be shared for at most `seconds`, here and at the CDN: it
+    shows a figure that changes on its own clock (this month's funding progress), not when
+    something is published. Outside a request through the page cache it does nothing."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo["lifetime"] = min(seconds, memo.get("lifetime", seconds))
+
+
+def _shorten(response: HttpResponse, seconds: int) -> None:
+    """Cap every lifetime the response's Cache-Control grants at `seconds`."""
+    patch_cache_control(
+        response,
+        max_age=min(seconds, settings.PAGE_CACHE_BROWSER_SECONDS),
+        s_maxage=min(seconds, settings.PAGE_CACHE_CDN_SECONDS),
+        stale_while_revalidate=min(seconds, settings.PAGE_CACHE_CDN_SECONDS * 2),
+    )
+
+
 def purge_all() -> None:
     try:
         cache.incr(GENERATION_KEY)
@@ -96,13 +115,14 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        token = _request_memo.set({})
+        memo: dict[str, int] = {}
+        token = _request_memo.set(memo)
         try:
-            return self._respond(request)
+            return self._respond(request, memo)
         finally:
             _request_memo.reset(token)
 
-    def _respond(self, request: HttpRequest) -> HttpResponse:
+    def _respond(self, request: HttpRequest, memo: dict[str, int]) -> HttpResponse:
         if not _is_shareable_request(request):
             return self.get_response(request)
         key = _key(request)
@@ -114,6 +134,10 @@ class PageCacheMiddleware:
         if _is_shareable_response(response):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            cache.set(key, response, settings.PAGE_CACHE_SERVER_SECONDS)
+            lifetime = settings.PAGE_CACHE_SERVER_SECONDS
+            if "lifetime" in memo:
+                lifetime = min(lifetime, memo["lifetime"])
+                _shorten(response, memo["lifetime"])
+            cache.set(key, response, lifetime)
             response["X-Cache"] = "miss"
         return response

@@ -143,17 +143,23 @@ def compute(now: datetime.datetime | None = None) -> Progress | None:
     )
 
 
+def seconds_fresh(now: datetime.datetime | None = None) -> int:
+    """How long a computed progress, or a page showing it, may be reused: a few minutes, and
+    never past the end of the month."""
+    now = now or timezone.now()
+    seconds_left = int((month_of(now).end - now).total_seconds())
+    return max(1, min(CACHE_SECONDS, seconds_left))
+
+
 def current() -> Progress | None:
     """This month's progress as readers see it: computed at most every few minutes, and
     never carried over from one month into the next."""
     now = timezone.now()
-    month = month_of(now)
-    key = f"{CACHE_KEY}:{month.first_day.isoformat()}"
+    key = f"{CACHE_KEY}:{month_of(now).first_day.isoformat()}"
     progress = cache.get(key)
     if progress is None:
         progress = compute(now) or False
-        seconds_left = int((month.end - now).total_seconds())
-        cache.set(key, progress, max(1, min(CACHE_SECONDS, seconds_left)))
+        cache.set(key, progress, seconds_fresh(now))
     return progress or None
 
 

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tamizdat.news.caching import generation
+from tamizdat.news.caching import expire_within, generation
 
 from .. import campaigns, goal, money
 from ..middleware import mark_form_embedded
@@ -55,6 +55,9 @@ def progress_context(language: str) -> dict[str, Any]:
     progress = goal.current()
     if progress is None:
         return {"progress": None}
+    # The figure moves with every gift, not with publishing: the page carrying it is shared
+    # only as long as the figure itself is.
+    expire_within(goal.seconds_fresh())
     return {
         "progress": progress,
         "progress_text": {

@@ -63,3 +63,11 @@ def test_amounts_come_from_the_admin_rows_seeded_by_migration(settings):
 def test_defaults_apply_when_staff_saved_none():
     AmountSet.objects.all().delete()
     assert len(all_amounts()) == len(default_amounts()) == 12
+
+
+@pytest.mark.django_db
+def test_defaults_apply_when_staff_offer_none(client, site):
+    seed_defaults()
+    AmountSet.objects.update(active=False)
+    assert len(all_amounts()) == 12
+    assert 'value="USD:2500" checked' in client.get("/en/support/").content.decode()

@@ -178,6 +178,11 @@ def test_staff_edit_amounts_in_the_currencys_main_unit(db, client):
     response = client.post(url, {**data, "default_amount": "1000"})
     assert "between the limits" in response.content.decode()
 
+    AmountSet.objects.exclude(pk=amounts.pk).update(active=False)
+    response = client.post(url, {**data, "active": ""})
+    assert "Keep at least one currency and frequency offered" in response.content.decode()
+    assert AmountSet.objects.get(pk=amounts.pk).active
+
 
 @pytest.mark.django_db
 def test_ledger_listings_do_not_query_per_row(client):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import money
+from .models import AmountSet
 
 AMOUNT_FIELDS = ("default_amount", "minimum", "maximum")
 
@@ -64,3 +65,12 @@ class AmountSetForm(WagtailAdminModelForm):
 
     def clean_maximum(self) -> int:
         return self._minor(self.cleaned_data["maximum"])
+
+    def clean_active(self) -> bool:
+        active = self.cleaned_data["active"]
+        others = AmountSet.objects.filter(active=True).exclude(pk=self.instance.pk)
+        if not active and not others.exists():
+            raise forms.ValidationError(
+                _("Keep at least one currency and frequency offered, or readers cannot give.")
+            )
+        return active

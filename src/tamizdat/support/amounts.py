@@ -57,8 +57,10 @@ def default_amounts() -> list[Amounts]:
 
 
 def all_amounts() -> dict[tuple[str, str], Amounts]:
-    """Every offered (currency, frequency) pair; staff's settings if any, else the defaults."""
-    rows = list(AmountSet.objects.all())
+    """Every offered (currency, frequency) pair: staff's settings if they offer any, else the
+    defaults. The admin keeps at least one row offered; should every row still be gone or
+    switched off, the defaults keep the form working rather than a page without amounts."""
+    rows = list(AmountSet.objects.filter(active=True))
     if not rows:
         return {(a.currency, a.frequency): a for a in default_amounts()}
     return {
@@ -71,7 +73,6 @@ def all_amounts() -> dict[tuple[str, str], Amounts]:
             row.maximum,
         )
         for row in rows
-        if row.active
     }
 
 

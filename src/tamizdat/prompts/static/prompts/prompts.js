@@ -6,7 +6,8 @@
  * localStorage only, under one key ("tamizdat.prompts"), and sends nothing about the reader:
  *
  *   views           articles read in this browser (for "start after N article views")
- *   dismissed       {banner: time} when "×" was pressed (hidden for the campaign's dismiss days)
+ *   dismissed       {banner: time} until which "×" hides that placement (the dismissed
+ *                   campaign's dismiss days after the press)
  *   snoozedUntil    time until which "Remind me later" hides every prompt
  *   supporterUntil  time until which the reader counts as a supporter (appeals say thank you)
  *   impressions     {"<campaign>:<placement>": {day: "YYYY-MM-DD", n: shown today}}
@@ -182,7 +183,7 @@
       if (now < rules.starts || now >= rules.ends) {
         continue; // not yet, or no more (NaN compares false: no date, no limit)
       }
-      if (state.dismissed[name] && now < state.dismissed[name] + rules.dismissDays * DAY) {
+      if (now < (state.dismissed[name] || 0)) {
         return null; // "×" hides the placement, not just one campaign
       }
       if (viewsBefore < rules.afterViews) {
@@ -257,7 +258,9 @@
       control.addEventListener("click", function (event) {
         if (action === "dismiss") {
           update(function (state) {
-            state.dismissed[name] = Date.now();
+            // Until when, by the dismissed campaign's own rule: another campaign that
+            // takes the placement later must not shorten or stretch it.
+            state.dismissed[name] = Date.now() + rules.dismissDays * DAY;
           });
           send(rules.id, key, "dismiss");
           hide(slot);

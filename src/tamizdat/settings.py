@@ -313,6 +313,9 @@ SUPPORT_GUARD_SECONDS = env_int("TAMIZDAT_GUARD_SECONDS", 3600)
 # limits then key on the address nginx passes in X-Real-IP.
 SUPPORT_CLIENT_IP_HEADER = os.environ.get("TAMIZDAT_CLIENT_IP_HEADER", "")
 SUPPORT_MANAGE_LINK_SECONDS = env_int("TAMIZDAT_MANAGE_LINK_SECONDS", 24 * 3600)
+# Donor privacy: `tamizdat shred --lapsed` forgets supporters with no running plan who have
+# not paid for this many days (amounts stay in the books, who gave them does not).
+SUPPORT_RETENTION_DAYS = env_int("TAMIZDAT_RETENTION_DAYS", 730)
 
 # Mail (receipts, magic links): an SMTP server when configured, else files in the data directory.
 DEFAULT_FROM_EMAIL = os.environ.get("TAMIZDAT_FROM_EMAIL", "newsroom@localhost")

@@ -1,0 +1,57 @@
+"""`tamizdat shred`: forget supporters' personal data, on request or once they have lapsed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from tamizdat.payments.base import ProviderError
+from tamizdat.support import privacy
+from tamizdat.support.models import Supporter, normalize_email
+
+
+class Command(BaseCommand):
+    help = (
+        "Shred the personal data of one supporter (--email, on their request) or of every "
+        "supporter who has lapsed (--lapsed: no running plan and nothing paid for "
+        "TAMIZDAT_RETENTION_DAYS), and empty webhook payloads as old. Amounts stay in the books."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        who = parser.add_mutually_exclusive_group(required=True)
+        who.add_argument("--email", help="the supporter who asked to be forgotten")
+        who.add_argument("--lapsed", action="store_true", help="everyone past the retention")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Only count who would be shredded."
+        )
+
+    def handle(
+        self, *args: Any, email: str | None, lapsed: bool, dry_run: bool, **options: Any
+    ) -> None:
+        if email is not None:
+            supporters = list(Supporter.objects.filter(email=normalize_email(email)))
+            if not supporters:
+                raise CommandError(f"no supporter with the e-mail {email}")
+        else:
+            supporters = list(privacy.lapsed(privacy.retention_cutoff()))
+        if dry_run:
+            self.stdout.write(f"Would shred: {len(supporters)} supporter(s)")
+            return
+        shredded = 0
+        for supporter in supporters:
+            try:
+                privacy.shred(supporter)
+            except privacy.StillSupporting as exc:
+                raise CommandError(
+                    f"{exc} has a running plan: cancel it in the admin first"
+                ) from exc
+            except ProviderError as exc:
+                # The processor could not be reached: keep going, the next run tries again.
+                self.stderr.write(f"supporter {supporter.pk}: {exc}")
+                continue
+            shredded += 1
+        self.stdout.write(f"Shredded: {shredded} supporter(s)")
+        if lapsed:
+            emptied = privacy.empty_old_payloads(privacy.retention_cutoff())
+            self.stdout.write(f"Webhook payloads emptied: {emptied}")

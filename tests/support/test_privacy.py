@@ -1,0 +1,134 @@
+"""Donor privacy: a supporter is forgotten on request or once lapsed, here and at the
+processor, while the newsroom's books keep every amount."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+import stripe
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from tamizdat.payments.models import WebhookEvent
+from tamizdat.support import privacy
+from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, capsys):
+    rails.give(client, frequency="month", currency="EUR", amount=5, email="Reader@Example.org")
+    plan = RecurringPlan.objects.get()
+    customer = plan.provider_customer_id
+
+    call_command("export_supporter", "--email", "reader@example.org")
+    exported = json.loads(capsys.readouterr().out)
+    assert exported["email"] == "reader@example.org"
+    assert [(p["amount"], p["currency"]) for p in exported["payments"]] == [(500, "EUR")]
+
+    # A running plan would go on charging someone who can no longer manage it.
+    with pytest.raises(CommandError, match="running plan"):
+        call_command("shred", "--email", "reader@example.org")
+    assert Supporter.objects.get().shredded_at is None
+
+    plan.status = RecurringPlan.Status.CANCELED
+    plan.cancel_reason = "I moved to Tbilisi"
+    plan.save()
+    call_command("shred", "--email", "reader@example.org")
+
+    supporter = Supporter.objects.get()
+    assert supporter.shredded_at is not None
+    assert supporter.email.endswith("@shredded.invalid") and supporter.name == ""
+    assert RecurringPlan.objects.get().cancel_reason == ""
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe.Customer.retrieve(customer)
+    # The books still add up: the payment and its amount stay.
+    assert list(Payment.objects.values_list("amount", "currency")) == [(500, "EUR")]
+    # A magic link can no longer be had for the old address.
+    mail.outbox = []
+    client.post("/en/support/manage/", {"email": "reader@example.org"})
+    assert mail.outbox == []
+
+
+def _supporter(email: str, paid_days_ago: int | None, plan_status: str | None = None) -> Supporter:
+    who = Supporter.objects.create(email=email)
+    started = timezone.now() - datetime.timedelta(days=paid_days_ago or 1000)
+    frequency = "month" if plan_status else "once"
+    contribution = Contribution.objects.create(
+        supporter=who, frequency=frequency, amount=500, currency="USD", provider="bank"
+    )
+    Contribution.objects.filter(pk=contribution.pk).update(created_at=started)
+    if paid_days_ago is not None:
+        Payment.objects.create(
+            supporter=who,
+            contribution=contribution,
+            kind=Payment.Kind.ONCE,
+            provider="bank",
+            provider_payment_id=f"bank-{email}",
+            amount=500,
+            currency="USD",
+            paid_at=started,
+        )
+    if plan_status:
+        RecurringPlan.objects.create(
+            supporter=who,
+            contribution=contribution,
+            provider="bank",
+            amount=500,
+            currency="USD",
+            interval="month",
+            status=plan_status,
+        )
+    return who
+
+
+def test_lapsed_supporters_are_shredded_and_old_payloads_emptied(settings, capsys):
+    settings.SUPPORT_RETENTION_DAYS = 365
+    _supporter("gave-long-ago@example.org", paid_days_ago=400)
+    _supporter("gave-lately@example.org", paid_days_ago=30)
+    _supporter("never-paid-long-ago@example.org", paid_days_ago=None)
+    _supporter("old-but-running@example.org", paid_days_ago=400, plan_status="active")
+    _supporter("old-and-canceled@example.org", paid_days_ago=400, plan_status="canceled")
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    old = WebhookEvent.objects.create(
+        provider="stripe",
+        event_id="evt_old",
+        type="checkout.session.completed",
+        created=long_ago,
+        payload={"customer_details": {"email": "a@example.org"}},
+        processed_at=long_ago,
+    )
+    recent = WebhookEvent.objects.create(
+        provider="stripe",
+        event_id="evt_new",
+        type="checkout.session.completed",
+        created=timezone.now(),
+        payload={"id": "evt_new"},
+        processed_at=timezone.now(),
+    )
+
+    call_command("shred", "--lapsed", "--dry-run")
+    assert "Would shred: 3 supporter(s)" in capsys.readouterr().out
+    assert not Supporter.objects.filter(shredded_at__isnull=False).exists()
+
+    call_command("shred", "--lapsed")
+    assert "Shredded: 3 supporter(s)" in capsys.readouterr().out
+    kept = set(Supporter.objects.filter(shredded_at__isnull=True).values_list("email", flat=True))
+    assert kept == {"gave-lately@example.org", "old-but-running@example.org"}
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.payload, recent.payload) == ({}, {"id": "evt_new"})
+    # Shredding is done once: a second run finds nobody new.
+    call_command("shred", "--lapsed")
+    assert "Shredded: 0 supporter(s)" in capsys.readouterr().out
+    assert privacy.lapsed(privacy.retention_cutoff()).count() == 0
+
+
+def test_unknown_supporter_is_a_clear_error(db):
+    with pytest.raises(CommandError, match=r"no supporter with the e-mail nobody@example\.org"):
+        call_command("shred", "--email", "nobody@example.org")
+    with pytest.raises(CommandError, match="no supporter"):
+        call_command("export_supporter", "--email", "nobody@example.org")

@@ -1,18 +1,25 @@
 """Receipts go out through the background worker and a real SMTP server, once per payment,
-in the supporter's language."""
+in the supporter's language; a mail server that is down or refusing only delays them."""
 
 from __future__ import annotations
 
 import email
+import logging
 import socket
+from datetime import timedelta
 from email.policy import default as default_policy
+from io import StringIO
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from tamizdat.payments.models import WebhookEvent
-from tamizdat.support.models import Payment
+from tamizdat.support.models import Payment, Supporter
+from tamizdat.support.tasks import send_manage_link, send_receipt
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,8 +27,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 class Sink:
     def __init__(self) -> None:
         self.messages: list[email.message.EmailMessage] = []
+        self.refuse = 0  # how many of the next messages to turn away, as a busy server does
+        self.refused = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd calls it by this name
+        if self.refuse:
+            self.refuse -= 1
+            self.refused += 1
+            return "451 4.3.0 Temporarily unable to accept mail, try again later"
         self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
         return "250 Message accepted"
 
@@ -32,15 +45,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def send_mail_to(settings, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.DEFAULT_FROM_EMAIL = "newsroom@tamizdat.example"
+
+
 @pytest.fixture
 def smtp(settings):
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = controller.hostname, controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "newsroom@tamizdat.example"
+    send_mail_to(settings, controller.port)
     yield sink
     controller.stop()
 
@@ -53,6 +70,28 @@ def queued(settings):
 
 def run_worker() -> None:
     call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def let_time_pass() -> list[timedelta]:
+    """Make the tasks waiting for a later time due now; returns the waits they asked for."""
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    waits = [result.run_after - result.enqueued_at for result in waiting]
+    waiting.update(run_after=timezone.now())
+    return waits
+
+
+def receipt_tasks() -> list[DBTaskResult]:
+    return list(
+        DBTaskResult.objects.filter(task_path=send_receipt.module_path).order_by("enqueued_at")
+    )
+
+
+def retry_logs(caplog) -> list[tuple[int, str]]:
+    return [
+        (record.levelno, record.getMessage())
+        for record in caplog.records
+        if record.name == "tamizdat.support.tasks"
+    ]
 
 
 def test_receipt_sent_once_through_the_worker_and_smtp(rails, client, smtp, queued):
@@ -87,21 +126,95 @@ def test_receipt_in_the_supporters_language(rails, client, smtp, queued):
     assert "/ru/support/manage/" in message.get_content()
 
 
-def test_a_failed_send_is_retried_and_still_sent_once(rails, client, settings, queued):
-    rails.give(client, amount=10)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens
+def test_a_refused_receipt_is_sent_once_when_the_server_takes_mail_again(
+    rails, client, smtp, queued, caplog
+):
+    smtp.refuse = 1
+    rails.give(client, amount=10, email="ada@example.org")
     run_worker()
+    assert smtp.refused == 1
+    assert smtp.messages == []
     payment = Payment.objects.get()
-    assert payment.receipt_sent_at is None  # released for another try
+    assert payment.receipt_sent_at is None  # released for the retry
 
-    from django.core import mail
+    first, retry = receipt_tasks()
+    assert first.status == TaskResultStatus.SUCCESSFUL
+    assert retry.status == TaskResultStatus.READY
+    assert retry.args_kwargs == {"args": [payment.pk], "kwargs": {"attempt": 2}}
+    assert timezone.now() < retry.run_after < timezone.now() + timedelta(minutes=5)
+    [(level, message)] = retry_logs(caplog)
+    assert level == logging.WARNING
+    assert f"send_receipt({payment.pk}) failed (attempt 1 of 8)" in message
 
-    from tamizdat.support.tasks import send_receipt
+    run_worker()  # the retry is not due yet
+    assert smtp.messages == []
 
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    mail.outbox = []
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    send_receipt.enqueue(payment.pk)
-    send_receipt.enqueue(payment.pk)
-    assert len(mail.outbox) == 1
+    # A second task for the same payment (an operator's `send_receipts`) races the retry.
+    call_command("send_receipts", since=f"{timezone.now():%Y-%m-%d}", stdout=StringIO())
+    let_time_pass()
+    run_worker()
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0]["To"] == "ada@example.org"
+    assert payment.receipt_number in smtp.messages[0].get_content()
+    assert Payment.objects.get().receipt_sent_at is not None
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 0
+
+
+def test_gives_up_after_about_a_day_and_send_receipts_catches_up(
+    rails, client, settings, queued, caplog
+):
+    port = free_port()
+    send_mail_to(settings, port)  # nobody listens there: the mail server is down all day
+    rails.give(client, amount=10, email="ada@example.org")
+    run_worker()
+    waits = []
+    for _ in range(20):  # bounded, so that retrying forever fails the test instead of hanging
+        if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
+            break
+        waits += let_time_pass()
+        run_worker()
+
+    attempts = receipt_tasks()
+    assert len(attempts) == 8
+    assert [attempt.status for attempt in attempts] == [TaskResultStatus.SUCCESSFUL] * 7 + [
+        TaskResultStatus.FAILED
+    ]
+    assert attempts[-1].exception_class_path == "builtins.ConnectionRefusedError"
+    assert len(waits) == 7
+    assert waits == sorted(set(waits))  # each wait longer than the one before
+    assert waits[0] <= timedelta(minutes=5)
+    assert timedelta(hours=18) < sum(waits, timedelta()) < timedelta(hours=30)
+    logs = retry_logs(caplog)
+    assert [level for level, _ in logs] == [logging.WARNING] * 7 + [logging.ERROR]
+    assert logs[-1][1].startswith("Giving up: send_receipt(")
+    assert Payment.objects.get().receipt_sent_at is None
+
+    # The server is back; the operator queues what is still owed, twice by mistake.
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        since = f"{timezone.now() - timedelta(days=2):%Y-%m-%d}"
+        out = StringIO()
+        call_command("send_receipts", since=since, stdout=out)
+        assert out.getvalue() == "Receipts queued: 1\n"
+        run_worker()
+        out = StringIO()
+        call_command("send_receipts", since=since, stdout=out)
+        assert out.getvalue() == "Receipts queued: 0\n"
+        run_worker()
+    finally:
+        controller.stop()
+    assert len(sink.messages) == 1
+    assert sink.messages[0]["To"] == "ada@example.org"
+
+
+def test_other_mails_to_readers_are_retried_the_same_way(smtp, queued):
+    supporter = Supporter.objects.create(email="boris@example.org")
+    smtp.refuse = 1
+    send_manage_link.enqueue(supporter.pk)
+    run_worker()
+    assert smtp.messages == []
+    let_time_pass()
+    run_worker()
+    assert [message["To"] for message in smtp.messages] == ["boris@example.org"]

@@ -132,3 +132,28 @@ def test_unknown_supporter_is_a_clear_error(db):
         call_command("shred", "--email", "nobody@example.org")
     with pytest.raises(CommandError, match="no supporter"):
         call_command("export_supporter", "--email", "nobody@example.org")
+
+
+def test_staff_export_and_shred_from_the_admin(client):
+    from django.contrib.auth import get_user_model
+
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    client.force_login(staff)
+    who = _supporter("asks@example.org", paid_days_ago=10, plan_status="active")
+    listing = client.get("/admin/snippets/support/supporter/").content.decode()
+    assert f"/admin/support/supporters/{who.pk}/shred/" in listing
+
+    exported = client.get(f"/admin/support/supporters/{who.pk}/export/")
+    assert exported["Content-Disposition"] == f'attachment; filename="supporter-{who.pk}.json"'
+    assert exported.json()["email"] == "asks@example.org"
+
+    shred_url = f"/admin/support/supporters/{who.pk}/shred/"
+    assert "has a running plan" in client.get(shred_url).content.decode()
+    client.post(shred_url)
+    assert Supporter.objects.get(pk=who.pk).email == "asks@example.org"
+
+    RecurringPlan.objects.update(status=RecurringPlan.Status.CANCELED)
+    assert client.post(shred_url).status_code == 302
+    assert Supporter.objects.get(pk=who.pk).shredded_at is not None
+    listing = client.get("/admin/snippets/support/supporter/").content.decode()
+    assert shred_url not in listing and "asks@example.org" not in listing

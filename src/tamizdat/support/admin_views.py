@@ -1,19 +1,23 @@
-"""Staff views beyond the listings: marking bank transfers received."""
+"""Staff views beyond the listings: marking bank transfers received; a supporter's data
+requests (see what is kept, forget them)."""
 
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tamizdat.payments.base import ProviderError
 from tamizdat.payments.registry import get_provider
 
-from . import money
-from .models import Contribution
+from . import money, privacy
+from .models import Contribution, Supporter
 
 
 class ReceivedForm(forms.Form):
@@ -61,4 +65,38 @@ def pending_transfers(request: HttpRequest) -> HttpResponse:
             "query": query,
             "received": request.GET.get("received"),
         },
+    )
+
+
+def _supporter_for_staff(request: HttpRequest, pk: int) -> Supporter:
+    if not request.user.has_perm("support.change_supporter"):
+        raise PermissionDenied
+    return get_object_or_404(Supporter, pk=pk)
+
+
+def export_supporter(request: HttpRequest, pk: int) -> JsonResponse:
+    """Everything kept about one supporter, as a JSON file to send them on request."""
+    supporter = _supporter_for_staff(request, pk)
+    response = JsonResponse(privacy.export(supporter), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="supporter-{supporter.pk}.json"'
+    return response
+
+
+def shred_supporter(request: HttpRequest, pk: int) -> HttpResponse:
+    """Forget a supporter on their request, after staff confirm it."""
+    supporter = _supporter_for_staff(request, pk)
+    running = supporter.plans.filter(status__in=privacy.RUNNING).exists()
+    if request.method == "POST" and not running:
+        try:
+            privacy.shred(supporter)
+        except ProviderError as error:
+            # Nothing was forgotten yet: staff can try again once the processor answers.
+            messages.error(request, _("The payment processor did not answer: %s") % error)
+        else:
+            messages.success(request, _("The supporter's personal data was shredded."))
+            return HttpResponseRedirect(reverse("wagtailsnippets_support_supporter:list"))
+    return TemplateResponse(
+        request,
+        "support/admin/shred_supporter.html",
+        {"supporter": supporter, "running": running},
     )

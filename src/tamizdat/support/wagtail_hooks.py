@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import path, reverse
@@ -10,6 +12,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -126,6 +129,39 @@ def register_admin_urls() -> list:
             "support/transfers/",
             admin_views.pending_transfers,
             name="support_pending_transfers",
+        ),
+        path(
+            "support/supporters/<int:pk>/export/",
+            admin_views.export_supporter,
+            name="support_export_supporter",
+        ),
+        path(
+            "support/supporters/<int:pk>/shred/",
+            admin_views.shred_supporter,
+            name="support_shred_supporter",
+        ),
+    ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def supporter_privacy_buttons(instance: object, user: Any, next_url: str) -> list[Button]:
+    """A supporter's data requests, from the supporters' listing."""
+    if not isinstance(instance, Supporter) or instance.shredded_at:
+        return []
+    if not user.has_perm("support.change_supporter"):
+        return []
+    return [
+        Button(
+            _("Export data"),
+            reverse("support_export_supporter", args=[instance.pk]),
+            icon_name="download",
+            priority=50,
+        ),
+        Button(
+            _("Shred personal data"),
+            reverse("support_shred_supporter", args=[instance.pk]),
+            icon_name="bin",
+            priority=60,
         ),
     ]
 

@@ -27,6 +27,7 @@ from localstripe.resources import (
 )
 
 from .resources import (
+    created_within,
     emit,
     error,
     expand_paths,
@@ -270,13 +271,14 @@ class CheckoutSession(StripeObject):
         payment_intent: Any = None,
         subscription: Any = None,
         status: Any = None,
+        created: Any = None,
         limit: Any = None,
         starting_after: Any = None,
         **kwargs: Any,
     ) -> Any:
-        reject_unknown({k: v for k, v in kwargs.items() if k not in ("created", "payment_link")})
+        reject_unknown({k: v for k, v in kwargs.items() if k != "payment_link"})
         li = super()._api_list_all(url, limit=limit, starting_after=starting_after)
-        sessions = li._list
+        sessions = created_within(li._list, created)
         for field, value in (
             ("customer", customer),
             ("payment_intent", payment_intent),

@@ -208,6 +208,11 @@ class StripePeer:
         path = f"/_peer/subscriptions/{subscription_id}/renew"
         return dict(self._call("POST", path, {"fail": fail}))
 
+    def backdate(self, object_id: str, created: int) -> dict[str, Any]:
+        """Set an object's `created` (a Unix timestamp): time does not pass on the peer, so this
+        is how a test gets an object older than a listing's `created` range. Returns it."""
+        return self._call("POST", f"/_peer/objects/{object_id}/backdate", {"created": created})
+
     def deliveries(self) -> list[dict[str, Any]]:
         """Every delivery attempt so far: event, type, url, attempt, status, error, delivered."""
         return list(self._call("GET", "/_peer/deliveries")["data"])

@@ -93,6 +93,54 @@ def retrieve(cls: Any, object_id: Any, kind: str) -> Any:
     return cls._api_retrieve(object_id)
 
 
+_RANGE_TESTS = {
+    "gt": lambda at, bound: at > bound,
+    "gte": lambda at, bound: at >= bound,
+    "lt": lambda at, bound: at < bound,
+    "lte": lambda at, bound: at <= bound,
+}
+
+
+def created_within(objects: list[Any], created: Any) -> list[Any]:
+    """Stripe's `created` list filter: an exact timestamp, or a range of `gt`/`gte`/`lt`/`lte`."""
+    if created is None:
+        return objects
+    if not isinstance(created, dict):
+        created = {"gte": created, "lte": created}
+    bounds = {key: try_convert_to_int(value) for key, value in created.items()}
+    valid = all(k in _RANGE_TESTS and isinstance(v, int) for k, v in bounds.items())
+    if not bounds or not valid:
+        raise error(400, "Invalid created filter.", "created")
+    return [o for o in objects if all(_RANGE_TESTS[k](o.created, v) for k, v in bounds.items())]
+
+
+def add_list_filters(cls: Any, *fields: str) -> None:
+    """Give localstripe's list of `cls` the `created` filter and equality filters on `fields`,
+    applied before pagination like every other filter."""
+    original = cls._api_list_all.__func__
+
+    def list_all(klass: Any, url: Any, created: Any = None, **kwargs: Any) -> Any:
+        wanted = {field: kwargs.pop(field) for field in fields if kwargs.get(field) is not None}
+        li = original(klass, url, **kwargs)
+        li._list = [
+            o
+            for o in created_within(li._list, created)
+            if all(getattr(o, field) == value for field, value in wanted.items())
+        ]
+        return li
+
+    cls._api_list_all = classmethod(list_all)
+
+
+def backdate(object_id: str, created: int) -> Any:
+    """Control endpoint: set an object's creation time, as if it had been made back then."""
+    obj = next((o for key, o in store.items() if key.split(":", 1)[-1] == object_id), None)
+    if obj is None:
+        raise error(404, f"No such object: '{object_id}'", code="resource_missing")
+    obj.created = created
+    return obj
+
+
 def merge_metadata(obj: Any, metadata: Any) -> None:
     """Stripe semantics: keys are merged, an empty value deletes a key, "" clears everything."""
     if metadata == "":
@@ -375,6 +423,10 @@ def install() -> None:
         return li
 
     StripeObject._api_list_all = classmethod(list_all)
+    # Stripe filters invoices by `created` and `status`, subscriptions by `created` too
+    # (localstripe already filters their `status`).
+    add_list_filters(Invoice, "status")
+    add_list_filters(Subscription)
 
     original_charging_is_declined = PaymentMethod._charging_is_declined
 

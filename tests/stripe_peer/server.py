@@ -256,6 +256,14 @@ async def renew(request: web.Request) -> web.Response:
     )
 
 
+async def backdate(request: web.Request) -> web.Response:
+    data = await _json_body(request)
+    created = data.get("created")
+    if not isinstance(created, int):
+        raise UserError(400, "created (a Unix timestamp) is required")
+    return web.json_response(resources.backdate(request.match_info["id"], created)._export())
+
+
 # -- assembly ------------------------------------------------------------------------------
 
 
@@ -305,6 +313,7 @@ def build_app(
     add("GET", "/_peer/deliveries", attempts)
     add("POST", "/_peer/wait_idle", wait_idle)
     add("POST", "/_peer/subscriptions/{id}/renew", renew)
+    add("POST", "/_peer/objects/{id}/backdate", backdate)
     add("GET", "/checkout/{id}", checkout.show_page)
     add("POST", "/checkout/{id}", checkout.submit_page)
 

@@ -334,3 +334,43 @@ def test_failed_deliveries_are_retried(peer: StripePeer, receiver: Receiver) -> 
     attempts = [a for a in peer.deliveries() if a["type"] == "customer.created"]
     assert [(a["attempt"], a["status"]) for a in attempts] == [(1, 500), (2, 500), (3, 200)]
     assert [e.data.object.id for e in receiver.events()] == [customer.id] * 3
+
+
+def test_lists_filter_by_creation_and_invoices_by_status(peer: StripePeer) -> None:
+    session = stripe.checkout.Session.create(
+        mode="subscription",
+        line_items=[
+            {
+                "price_data": {
+                    "currency": "eur",
+                    "unit_amount": 500,
+                    "recurring": {"interval": "month"},
+                    "product_data": {"name": "Membership"},
+                },
+                "quantity": 1,
+            }
+        ],
+        success_url="https://news.example/welcome",
+        customer_email="member@example.org",
+    )
+    assert peer.pay_checkout(session.id).status == 303
+    session = stripe.checkout.Session.retrieve(session.id)
+    long_ago = int(time.time()) - 90 * 86400
+    for object_id in (session.id, session.subscription, session.invoice):
+        assert peer.backdate(object_id, long_ago)["created"] == long_ago
+    renewed = peer.renew(session.subscription)["invoice"]["id"]
+    failed = peer.renew(session.subscription, fail=True)["invoice"]["id"]
+
+    recent = {"gte": long_ago + 1}
+    listed = stripe.Invoice.list(created=recent, limit=1)
+    assert [i.id for i in listed.auto_paging_iter()] == [failed, renewed]
+    assert [i.id for i in stripe.Invoice.list(created=recent, status="paid").data] == [renewed]
+    assert [i.id for i in stripe.Invoice.list(created={"lte": long_ago}).data] == [session.invoice]
+    assert [i.id for i in stripe.Invoice.list(created=long_ago).data] == [session.invoice]
+    assert not stripe.Subscription.list(status="all", created=recent).data
+    assert [s.id for s in stripe.Subscription.list(created={"lt": long_ago + 1}).data] == [
+        session.subscription
+    ]
+    assert not stripe.checkout.Session.list(created=recent).data
+    with pytest.raises(stripe.InvalidRequestError, match="created"):
+        stripe.Invoice.list(created={"after": long_ago})

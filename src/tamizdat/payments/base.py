@@ -106,4 +106,8 @@ class PaymentProvider(ABC):
         """Delete what the processor keeps about this person, where it allows."""
 
     def reconcile(self, since: datetime, until: datetime, repair: bool) -> ReconcileReport:
+        """Compare the ledger with the processor's objects of [since, until) and report drift;
+        with `repair`, apply the processor's state the way its webhooks would, so a late
+        webhook changes nothing twice. By default there is nothing to compare with (a rail
+        whose payments staff record by hand)."""
         return ReconcileReport()

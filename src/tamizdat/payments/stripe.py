@@ -11,12 +11,15 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+import math
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import stripe
 from django.conf import settings
@@ -39,10 +42,17 @@ from .base import (
 from .webhooks import RetryLater
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 REFERENCE_KEY = "tamizdat_reference"
 PLAN_KEY = "tamizdat_plan"
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Stripe's longest: a Checkout Session expires at most 24 hours after it is created, and Smart
+# Retries try a failed renewal for at most two months.
+CHECKOUT_LIFETIME = timedelta(hours=24)
+RENEWAL_RETRY_WINDOW = timedelta(days=62)
+# Processor objects compared per read of the ledger.
+RECONCILE_BATCH = 500
 # Languages Stripe's hosted page speaks that Tamizdat may be read in.
 CHECKOUT_LOCALES = {"en", "ru", "uk", "de", "fr", "es", "it", "pl", "lv", "lt", "et", "fi", "ka"}
 PLAN_STATUSES = {
@@ -72,6 +82,42 @@ def _now() -> datetime:
     """Now, to the second: Stripe's events carry whole seconds, and an event of this same
     second must still count as not older than a change we made."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+@dataclass(frozen=True)
+class PlanTerms:
+    """What a Stripe subscription says about its plan, in the ledger's terms (None: unknown)."""
+
+    status: str | None
+    amount: int | None
+    interval: str | None
+    period_end: datetime | None
+
+    @classmethod
+    def of(cls, subscription: Mapping[str, Any]) -> PlanTerms:
+        items = (subscription.get("items") or {}).get("data") or []
+        # Each period charges every item's unit price times its quantity.
+        amount = sum(i["price"]["unit_amount"] * i.get("quantity", 1) for i in items)
+        interval = (items[0]["price"].get("recurring") or {}).get("interval") if items else None
+        # Since API version 2025-03-31 the period lives on the items; older ones keep it on top.
+        period_end = _time(items[0].get("current_period_end")) if items else None
+        return cls(
+            status=PLAN_STATUSES.get(subscription.get("status", "")),
+            amount=amount if items else None,
+            interval=interval if interval in Frequency.values else None,
+            period_end=period_end or _time(subscription.get("current_period_end")),
+        )
+
+    def differ_from(self, plan: RecurringPlan) -> bool:
+        """The renewal period is left out: each paid renewal invoice moves it anyway."""
+        known = (self.status, self.amount, self.interval)
+        ours = (plan.status, plan.amount, plan.interval)
+        return any(
+            theirs is not None and theirs != mine for theirs, mine in zip(known, ours, strict=True)
+        )
+
+    def describe(self) -> str:
+        return f"{self.status} {self.amount}/{self.interval}"
 
 
 class StripeProvider(PaymentProvider):
@@ -309,7 +355,8 @@ class StripeProvider(PaymentProvider):
         if plan is not None and invoice.get("billing_reason") != "subscription_create":
             ledger.apply_plan_state(plan, as_of=as_of, status=RecurringPlan.Status.PAST_DUE)
 
-    def _subscription_changed(self, subscription: dict[str, Any], as_of: datetime) -> None:
+    def _subscription_changed(self, subscription: dict[str, Any], as_of: datetime) -> bool:
+        """Apply a subscription's state; True if the ledger took it (canceled stays final)."""
         plan = self._plan(
             subscription["id"],
             subscription.get("metadata"),
@@ -317,22 +364,15 @@ class StripeProvider(PaymentProvider):
             as_of,
         )
         if plan is None:
-            return
-        items = (subscription.get("items") or {}).get("data") or []
-        amount = interval = period_end = None
-        if items:
-            price = items[0]["price"]
-            amount = price["unit_amount"] * items[0].get("quantity", 1)
-            interval = (price.get("recurring") or {}).get("interval")
-            period_end = _time(items[0].get("current_period_end"))
-        period_end = period_end or _time(subscription.get("current_period_end"))
-        ledger.apply_plan_state(
+            return False
+        terms = PlanTerms.of(subscription)
+        return ledger.apply_plan_state(
             plan,
             as_of=as_of,
-            status=PLAN_STATUSES.get(subscription.get("status", "")),
-            amount=amount,
-            interval=interval if interval in Frequency.values else None,
-            period_end=period_end,
+            status=terms.status,
+            amount=terms.amount,
+            interval=terms.interval,
+            period_end=terms.period_end,
         )
 
     def _charge_refunded(self, charge: dict[str, Any], as_of: datetime) -> None:
@@ -445,61 +485,176 @@ class StripeProvider(PaymentProvider):
 
     # -- reconciliation ------------------------------------------------------------------
 
-    def _listed(
-        self, lister: Callable[..., Any], since: datetime, params: dict[str, Any]
-    ) -> Iterator[Any]:
-        """Stripe lists newest first: page until the objects are older than `since`."""
-        page = self._call(lister, {"limit": 100, **params})
-        while True:
-            for obj in page.data:
-                if _time(obj.created) and _time(obj.created) < since:  # type: ignore[operator]
-                    return
-                yield obj
-            if not page.has_more or not page.data:
-                return
-            page = self._call(lister, {"limit": 100, "starting_after": page.data[-1].id, **params})
+    def _listed(self, lister: Callable[..., Any], params: dict[str, Any]) -> Iterator[Any]:
+        """Every object of a Stripe list, page after page."""
+        try:
+            for obj in self._call(lister, {"limit": 100, **params}).auto_paging_iter():
+                yield _dict(obj)
+        except stripe.StripeError as exc:  # a later page failed
+            raise ProviderError(str(exc)) from exc
+
+    def _plans(self, subscription_ids: Iterable[str]) -> dict[str, RecurringPlan]:
+        plans = RecurringPlan.objects.filter(
+            provider=self.identifier, provider_plan_id__in=list(subscription_ids)
+        )
+        return {plan.provider_plan_id: plan for plan in plans if plan.provider_plan_id}
 
     def reconcile(self, since: datetime, until: datetime, repair: bool) -> ReconcileReport:
+        """Compare the period's checkout sessions and paid invoices, and every plan live on
+        either side, with the ledger. Each pass reads the ledger after the previous pass's
+        repairs: a repaired checkout creates the plan its subscription and invoice are then
+        compared with. Repairs go through the webhook handlers, so a held webhook that arrives
+        later finds its payment recorded and its older state ignored."""
         report = ReconcileReport()
-        for listed in self._listed(self.client.v1.checkout.sessions.list, since, {}):
-            session = _dict(listed)
-            created = _time(session.get("created"))
-            reference = (session.get("metadata") or {}).get(REFERENCE_KEY)
-            if not reference or created is None or created > until:
-                continue
-            report.checked += 1
-            contribution = Contribution.objects.filter(reference=reference).first()
-            if contribution is None:
-                report.drift.append(f"{session['id']}: no contribution {reference} in the ledger")
-                continue
-            paid = session.get("status") == "complete" and session.get("payment_status") == "paid"
-            if paid and contribution.status != Contribution.Status.PAID:
-                report.drift.append(f"{reference}: paid at Stripe, {contribution.status} here")
-                if repair:
-                    with transaction.atomic():
-                        self._session_completed(session, created)
-                    report.repaired.append(reference)
-            elif session.get("status") == "expired" and contribution.status == "pending":
-                report.drift.append(f"{reference}: expired at Stripe, pending here")
-                if repair:
-                    ledger.mark_expired(contribution)
-                    report.repaired.append(reference)
-        for subscription in self._listed(
-            self.client.v1.subscriptions.list, since, {"status": "all"}
-        ):
-            report.checked += 1
-            data = _dict(subscription)
-            plan = RecurringPlan.objects.filter(provider_plan_id=subscription.id).first()
-            expected = PLAN_STATUSES.get(data.get("status", ""))
-            amount = data["items"]["data"][0]["price"]["unit_amount"] if data.get("items") else None
-            if plan is not None and (plan.status, plan.amount) == (expected, amount):
-                continue
-            state = "missing" if plan is None else f"{plan.status} {plan.amount}"
-            report.drift.append(
-                f"{subscription.id}: {data.get('status')} {amount} at Stripe, {state} here"
-            )
-            if repair:
-                with transaction.atomic():
-                    self._subscription_changed(data, _now())
-                report.repaired.append(subscription.id)
+        self._reconcile_sessions(since, until, repair, report)
+        self._reconcile_subscriptions(since, until, repair, report)
+        self._reconcile_invoices(since, until, repair, report)
         return report
+
+    def _reconcile_sessions(
+        self, since: datetime, until: datetime, repair: bool, report: ReconcileReport
+    ) -> None:
+        # A session can be paid until it expires, so one opened just before the period may
+        # have been paid within it.
+        period = _created(since - CHECKOUT_LIFETIME, until)
+        sessions = self._listed(self.client.v1.checkout.sessions.list, {"created": period})
+        ours = (s for s in sessions if (s.get("metadata") or {}).get(REFERENCE_KEY))
+        for batch in _batches(ours):
+            contributions = Contribution.objects.filter(provider=self.identifier).in_bulk(
+                [s["metadata"][REFERENCE_KEY] for s in batch], field_name="reference"
+            )
+            for session in batch:
+                report.checked += 1
+                reference = session["metadata"][REFERENCE_KEY]
+                contribution = contributions.get(reference)
+                if contribution is None:
+                    report.drift.append(f"{session['id']}: no contribution {reference} here")
+                    continue
+                status = session.get("status")
+                if status == "complete" and session.get("payment_status") == "paid":
+                    if contribution.status == Contribution.Status.PAID:
+                        continue
+                    report.drift.append(f"{reference}: paid at Stripe, {contribution.status} here")
+                    if repair:
+                        with transaction.atomic():
+                            self._session_completed(session, _time(session["created"]) or _now())
+                        report.repaired.append(reference)
+                elif status == "expired" and contribution.status == Contribution.Status.PENDING:
+                    report.drift.append(f"{reference}: expired at Stripe, pending here")
+                    if repair and ledger.mark_expired(contribution):
+                        report.repaired.append(reference)
+
+    def _reconcile_subscriptions(
+        self, since: datetime, until: datetime, repair: bool, report: ReconcileReport
+    ) -> None:
+        # Taken before reading: a change Stripe makes after the read has a later webhook,
+        # which then still wins over this repair.
+        observed = _now()
+        lister = self.client.v1.subscriptions.list
+        listed = itertools.chain(
+            # Those started in the period, whatever became of them since...
+            self._listed(lister, {"status": "all", "created": _created(since, until)}),
+            # ... and every live one however old (Stripe lists those without a status): a
+            # renewal, a price change or dunning changes a plan without any new object.
+            self._listed(lister, {}),
+        )
+        seen: set[str] = set()
+        for batch in _batches(_first_seen(listed, seen)):
+            plans = self._plans(s["id"] for s in batch)
+            for subscription in batch:
+                plan = plans.get(subscription["id"])
+                self._check_subscription(subscription, plan, observed, repair, report)
+        # A plan live here that Stripe no longer lists as live was canceled there.
+        live_here = (
+            RecurringPlan.objects.filter(provider=self.identifier, provider_plan_id__isnull=False)
+            .exclude(status=RecurringPlan.Status.CANCELED)
+            .exclude(provider_plan_id="")
+        )
+        for plan in live_here.iterator():
+            if plan.provider_plan_id not in seen:
+                found = self._call(self.client.v1.subscriptions.retrieve, plan.provider_plan_id)
+                self._check_subscription(_dict(found), plan, observed, repair, report)
+
+    def _check_subscription(
+        self,
+        subscription: dict[str, Any],
+        plan: RecurringPlan | None,
+        observed: datetime,
+        repair: bool,
+        report: ReconcileReport,
+    ) -> None:
+        if plan is None and not (subscription.get("metadata") or {}).get(REFERENCE_KEY):
+            return  # not started here (another product on the same Stripe account)
+        report.checked += 1
+        terms = PlanTerms.of(subscription)
+        if plan is not None and not terms.differ_from(plan):
+            return
+        here = "missing" if plan is None else f"{plan.status} {plan.amount}/{plan.interval}"
+        report.drift.append(f"{subscription['id']}: {terms.describe()} at Stripe, {here} here")
+        if repair:
+            with transaction.atomic():
+                applied = self._subscription_changed(subscription, observed)
+            if applied:  # a plan canceled here stays canceled: that needs a person
+                report.repaired.append(subscription["id"])
+
+    def _reconcile_invoices(
+        self, since: datetime, until: datetime, repair: bool, report: ReconcileReport
+    ) -> None:
+        # Every renewal is a paid invoice, so listing invoices finds renewals of plans of any
+        # age. Stripe lists invoices by creation, and an invoice may be paid long after it was
+        # created (Stripe retries a failed renewal for up to two months): the list reaches
+        # back that far and keeps the invoices paid within the period.
+        period = _created(since - RENEWAL_RETRY_WINDOW, until)
+        invoices = self._listed(self.client.v1.invoices.list, {"status": "paid", "created": period})
+        paid = (i for i in invoices if i.get("amount_paid") and since <= _paid_at(i) < until)
+        for batch in _batches(paid):
+            owners = [self._invoice_subscription(invoice) for invoice in batch]
+            plans = self._plans(subscription_id for subscription_id, _ in owners if subscription_id)
+            recorded = set(
+                Payment.objects.filter(
+                    provider=self.identifier, provider_payment_id__in=[i["id"] for i in batch]
+                ).values_list("provider_payment_id", flat=True)
+            )
+            for invoice, (subscription_id, metadata) in zip(batch, owners, strict=True):
+                if subscription_id not in plans and not metadata.get(REFERENCE_KEY):
+                    continue  # not a plan started here
+                report.checked += 1
+                if invoice["id"] in recorded:
+                    continue
+                report.drift.append(
+                    f"{invoice['id']}: {invoice['amount_paid']} {invoice['currency']} paid at "
+                    f"Stripe for {subscription_id}, not recorded here"
+                )
+                if not repair:
+                    continue
+                try:
+                    with transaction.atomic():
+                        self._invoice_paid(invoice, _paid_at(invoice))
+                except RetryLater:  # no plan here, nor a contribution to start one from
+                    continue
+                report.repaired.append(invoice["id"])
+
+
+def _created(since: datetime, until: datetime) -> dict[str, int]:
+    """Stripe's `created` range for [since, until), in its whole seconds."""
+    return {"gte": math.floor(since.timestamp()), "lt": math.ceil(until.timestamp())}
+
+
+def _paid_at(invoice: Mapping[str, Any]) -> datetime:
+    paid_at = (invoice.get("status_transitions") or {}).get("paid_at")
+    return _time(paid_at or invoice["created"]) or _now()
+
+
+def _batches(objects: Iterable[T], size: int = RECONCILE_BATCH) -> Iterator[list[T]]:
+    """Processor objects in groups, so that the ledger is read once per group, not per object."""
+    iterator = iter(objects)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _first_seen(objects: Iterable[dict[str, Any]], seen: set[str]) -> Iterator[dict[str, Any]]:
+    """Each object once, however many lists name it; `seen` collects their ids."""
+    for obj in objects:
+        if obj["id"] not in seen:
+            seen.add(obj["id"])
+            yield obj

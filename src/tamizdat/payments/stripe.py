@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -477,11 +476,17 @@ class StripeProvider(PaymentProvider):
         )
 
     def shred(self, supporter: Supporter) -> None:
+        """Delete the customers that plans created (one-time payments create none), and with
+        them the e-mail and card details Stripe keeps for them."""
         for plan in supporter.plans.filter(provider=self.identifier).exclude(
             provider_customer_id=""
         ):
-            with contextlib.suppress(stripe.InvalidRequestError):  # already gone
+            try:
                 self.client.v1.customers.delete(plan.provider_customer_id)
+            except stripe.InvalidRequestError:
+                continue  # already gone
+            except stripe.StripeError as exc:
+                raise ProviderError(str(exc)) from exc
 
     # -- reconciliation ------------------------------------------------------------------
 

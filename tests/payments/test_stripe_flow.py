@@ -3,14 +3,22 @@ delivered to a live Tamizdat: the ledger records what was paid, once."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import sqlite3
+import time
+
 import pytest
 import stripe
 from django.core import mail
+from django.db import connection
 
 from tamizdat.payments.base import ReturnUrls
 from tamizdat.payments.models import WebhookEvent
 from tamizdat.payments.registry import get_provider
 from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+from tests.revenue import WEBHOOK_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -151,3 +159,40 @@ def test_starting_checkout_twice_makes_one_stripe_session(rails, client):
     assert contribution.provider_session_id == first
     assert again.url.endswith(first)
     assert [s.id for s in stripe.checkout.Session.list().data] == [first]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's database-wide write lock")
+def test_a_webhook_that_finds_the_database_locked_is_asked_again(rails, client):
+    payload = json.dumps(
+        {
+            "id": "evt_while_locked",
+            "object": "event",
+            "type": "customer.created",
+            "created": int(time.time()),
+            "data": {"object": {"id": "cus_1", "object": "customer"}},
+        }
+    ).encode()
+    timestamp = int(time.time())
+    digest = hmac.new(
+        WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+
+    def deliver() -> int:
+        return client.post(
+            "/payments/webhook/stripe/",
+            data=payload,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=f"t={timestamp},v1={digest}",
+        ).status_code
+
+    # Another process holds the write lock for longer than the lock timeout.
+    holder = sqlite3.connect(connection.settings_dict["NAME"])
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert deliver() == 503
+    finally:
+        holder.rollback()
+        holder.close()
+    assert not WebhookEvent.objects.filter(event_id="evt_while_locked").exists()
+    assert deliver() == 200
+    assert WebhookEvent.objects.filter(event_id="evt_while_locked").count() == 1

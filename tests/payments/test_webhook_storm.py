@@ -77,16 +77,17 @@ def test_a_thousand_events_replayed_duplicated_and_reordered(rails, live_server)
     capture.close()
     assert len(capture.deliveries) == len(held)
 
-    # Every event twice, in random order, sixteen at a time; what asks to be retried
-    # (a refund or renewal ahead of its payment) comes again in the next round, as Stripe does.
+    # Every event twice, in random order, sixteen at a time; what asks to be retried (a refund
+    # or renewal ahead of its payment, or, on SQLite, a delivery that waited out the database
+    # lock under this burst) comes again in the next round, as Stripe does.
     url = f"{live_server.url}/payments/webhook/stripe/"
     pending = capture.deliveries * 2
     random.Random(11).shuffle(pending)
     for _round in range(10):
         with ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(lambda d: post(url, d), pending))
-        assert set(statuses) <= {200, 409}, set(statuses)
-        pending = [d for d, status in zip(pending, statuses, strict=True) if status == 409]
+        assert set(statuses) <= {200, 409, 503}, set(statuses)
+        pending = [d for d, status in zip(pending, statuses, strict=True) if status in (409, 503)]
         if not pending:
             break
     assert not pending

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -32,4 +33,9 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
     except RetryLater as exc:
         log.info("%s %s postponed: %s", event.type, event.id, exc)
         return HttpResponse(status=409)
+    except OperationalError as exc:
+        # The database is busy (SQLite waited out its lock timeout under a burst) or away:
+        # nothing of the event was kept, and the processor delivers it again later.
+        log.warning("%s %s not stored, asked for a retry: %s", event.type, event.id, exc)
+        return HttpResponse(status=503, headers={"Retry-After": "60"})
     return HttpResponse("applied" if applied else "duplicate", content_type="text/plain")

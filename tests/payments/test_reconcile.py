@@ -193,3 +193,18 @@ def test_ledger_is_read_in_bulk_whatever_the_number_of_objects(rails, client):
     give("once", 20)
     assert RecurringPlan.objects.count() == 4 and Payment.objects.count() == 6
     assert queries_of_a_run() == few
+
+
+def test_a_plan_unknown_at_stripe_is_reported_and_the_run_goes_on(rails, client):
+    rails.give(client, frequency="month", currency="EUR", amount=5)
+    RecurringPlan.objects.update(provider_plan_id="sub_from_another_account")
+    # A renewal whose webhook is lost, in the same run: it must still be found.
+    rails.peer.hold_events()
+    other = rails.give(client, frequency="month", currency="EUR", amount=7, email="b@example.org")
+    assert other.status == "pending"
+
+    output, code = reconcile("--repair")
+    assert "sub_from_another_account: not found at Stripe" in output
+    assert Contribution.objects.get(pk=other.pk).status == "paid"
+    assert Payment.objects.filter(contribution=other).count() == 1
+    assert code == 0

@@ -576,9 +576,18 @@ class StripeProvider(PaymentProvider):
             .exclude(provider_plan_id="")
         )
         for plan in live_here.iterator():
-            if plan.provider_plan_id not in seen:
-                found = self._call(self.client.v1.subscriptions.retrieve, plan.provider_plan_id)
-                self._check_subscription(_dict(found), plan, observed, repair, report)
+            if plan.provider_plan_id in seen:
+                continue
+            try:
+                found = self.client.v1.subscriptions.retrieve(plan.provider_plan_id)
+            except stripe.InvalidRequestError:
+                # Gone, or from another account or mode: a person must look; the rest of the
+                # run (lost renewals among it) goes on.
+                report.drift.append(f"{plan.provider_plan_id}: not found at Stripe")
+                continue
+            except stripe.StripeError as exc:
+                raise ProviderError(str(exc)) from exc
+            self._check_subscription(_dict(found), plan, observed, repair, report)
 
     def _check_subscription(
         self,
@@ -596,7 +605,8 @@ class StripeProvider(PaymentProvider):
             return
         here = "missing" if plan is None else f"{plan.status} {plan.amount}/{plan.interval}"
         report.drift.append(f"{subscription['id']}: {terms.describe()} at Stripe, {here} here")
-        if repair:
+        # A subscription not yet paid for (incomplete, paused) is no plan to record.
+        if repair and terms.status is not None:
             with transaction.atomic():
                 applied = self._subscription_changed(subscription, observed)
             if applied:  # a plan canceled here stays canceled: that needs a person

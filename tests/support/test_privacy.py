@@ -33,20 +33,41 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
     with pytest.raises(CommandError, match="running plan"):
         call_command("shred", "--email", "reader@example.org")
     assert Supporter.objects.get().shredded_at is None
+    # The processor's webhooks named the supporter; another reader's stay as they were.
+    rails.give(client, amount=10, email="someone-else@example.org")
+    naming = set(
+        WebhookEvent.objects.filter(payload__data__object__customer=customer).values_list(
+            "event_id", flat=True
+        )
+    )
+    assert naming
+    others = WebhookEvent.objects.exclude(event_id__in=naming).exclude(type__startswith="customer.")
+    others_before = {e.event_id: e.payload for e in others}
 
     plan.status = RecurringPlan.Status.CANCELED
     plan.cancel_reason = "I moved to Tbilisi"
     plan.save()
     call_command("shred", "--email", "reader@example.org")
 
-    supporter = Supporter.objects.get()
+    supporter = Supporter.objects.get(pk=plan.supporter_id)
     assert supporter.shredded_at is not None
     assert supporter.email.endswith("@shredded.invalid") and supporter.name == ""
     assert RecurringPlan.objects.get().cancel_reason == ""
     with pytest.raises(stripe.InvalidRequestError):
         stripe.Customer.retrieve(customer)
+    assert all(WebhookEvent.objects.get(event_id=event_id).payload == {} for event_id in naming)
+    assert (
+        not WebhookEvent.objects.exclude(payload={})
+        .filter(event_id__in=[e for e in naming])
+        .exists()
+    )
+    texts = [json.dumps(e.payload) for e in WebhookEvent.objects.all()]
+    assert not any("reader@example.org" in text for text in texts)
+    assert {e.event_id: e.payload for e in others.all()} == others_before
     # The books still add up: the payment and its amount stay.
-    assert list(Payment.objects.values_list("amount", "currency")) == [(500, "EUR")]
+    assert list(Payment.objects.filter(supporter=supporter).values_list("amount", "currency")) == [
+        (500, "EUR")
+    ]
     # A magic link can no longer be had for the old address.
     mail.outbox = []
     client.post("/en/support/manage/", {"email": "reader@example.org"})
@@ -136,6 +157,7 @@ def test_unknown_supporter_is_a_clear_error(db):
 
 def test_staff_export_and_shred_from_the_admin(client):
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
 
     staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
     client.force_login(staff)
@@ -149,6 +171,16 @@ def test_staff_export_and_shred_from_the_admin(client):
 
     shred_url = f"/admin/support/supporters/{who.pk}/shred/"
     assert "has a running plan" in client.get(shred_url).content.decode()
+    # Editing supporters is not enough to erase one.
+    clerk = get_user_model().objects.create_user("clerk", "clerk@example.org", "pw")
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "change_supporter"])
+    )
+    client.force_login(clerk)
+    client.post(shred_url)
+    assert Supporter.objects.get(pk=who.pk).shredded_at is None
+    assert shred_url not in client.get("/admin/snippets/support/supporter/").content.decode()
+    client.force_login(staff)
     client.post(shred_url)
     assert Supporter.objects.get(pk=who.pk).email == "asks@example.org"
 
@@ -157,3 +189,20 @@ def test_staff_export_and_shred_from_the_admin(client):
     assert Supporter.objects.get(pk=who.pk).shredded_at is not None
     listing = client.get("/admin/snippets/support/supporter/").content.decode()
     assert shred_url not in listing and "asks@example.org" not in listing
+
+
+def test_an_open_checkout_holds_the_shredding_back(db):
+    who = Supporter.objects.create(email="paying-now@example.org")
+    Contribution.objects.create(
+        supporter=who,
+        frequency="once",
+        amount=500,
+        currency="USD",
+        provider="stripe",
+        status=Contribution.Status.PENDING,
+    )
+    with pytest.raises(CommandError, match="open checkout"):
+        call_command("shred", "--email", "paying-now@example.org")
+    Contribution.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
+    call_command("shred", "--email", "paying-now@example.org")
+    assert Supporter.objects.get().shredded_at is not None

@@ -68,27 +68,30 @@ def pending_transfers(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _supporter_for_staff(request: HttpRequest, pk: int) -> Supporter:
-    if not request.user.has_perm("support.change_supporter"):
+def _supporter_for_staff(request: HttpRequest, pk: int, permission: str) -> Supporter:
+    if not request.user.has_perm(permission):
         raise PermissionDenied
     return get_object_or_404(Supporter, pk=pk)
 
 
 def export_supporter(request: HttpRequest, pk: int) -> JsonResponse:
     """Everything kept about one supporter, as a JSON file to send them on request."""
-    supporter = _supporter_for_staff(request, pk)
+    supporter = _supporter_for_staff(request, pk, "support.view_supporter")
     response = JsonResponse(privacy.export(supporter), json_dumps_params={"indent": 2})
     response["Content-Disposition"] = f'attachment; filename="supporter-{supporter.pk}.json"'
     return response
 
 
 def shred_supporter(request: HttpRequest, pk: int) -> HttpResponse:
-    """Forget a supporter on their request, after staff confirm it."""
-    supporter = _supporter_for_staff(request, pk)
-    running = supporter.plans.filter(status__in=privacy.RUNNING).exists()
+    """Forget a supporter on their request, after staff confirm it. Irreversible, so it takes
+    the permission to delete supporters, not just to edit them."""
+    supporter = _supporter_for_staff(request, pk, "support.delete_supporter")
+    running = privacy.is_still_supporting(supporter)
     if request.method == "POST" and not running:
         try:
             privacy.shred(supporter)
+        except privacy.StillSupporting:
+            running = True  # a checkout was completed meanwhile
         except ProviderError as error:
             # Nothing was forgotten yet: staff can try again once the processor answers.
             messages.error(request, _("The payment processor did not answer: %s") % error)

@@ -5,9 +5,11 @@ processor's customer record) and keeps what the newsroom's books need (amounts, 
 dates, receipt numbers), so the ledger and the funding goal still add up. A supporter lapses
 when they have no running plan and have not paid for `SUPPORT_RETENTION_DAYS`.
 
-Webhook payloads carry the processor's copy of a payer's details (e-mail, name, country); once
-the event is applied the ledger holds what matters, so payloads older than the same period are
-emptied too.
+Other copies of who a supporter is go with them: webhook payloads that name them (the processor's
+copy of a payer's e-mail, name and country), the admin's history labels, and the tracebacks of
+mail tasks that failed for their address. Once an event is applied the ledger holds what matters,
+so payloads older than the retention period are emptied for everyone. Stripe keeps its own copy
+of a one-time payer's e-mail on the Checkout Session, which its API cannot delete.
 """
 
 from __future__ import annotations
@@ -16,21 +18,38 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+from wagtail.models import ModelLogEntry
 
 from tamizdat.payments.models import WebhookEvent
 from tamizdat.payments.registry import get_provider
 
-from .models import Payment, RecurringPlan, Supporter
+from .models import Contribution, Payment, RecurringPlan, Supporter
 
 RUNNING = (RecurringPlan.Status.ACTIVE, RecurringPlan.Status.PAST_DUE)
+# A checkout can still be paid this long after it was opened (Stripe's longest session life).
+OPEN_CHECKOUT = datetime.timedelta(hours=24)
 
 
 class StillSupporting(Exception):
-    """The supporter has a running plan: it must be canceled first, or the processor would
-    go on charging someone who can no longer be reached or manage it."""
+    """The supporter has a running plan or an open checkout: it must end first, or the
+    processor would go on charging someone who can no longer be reached or manage it."""
+
+
+def is_still_supporting(supporter: Supporter) -> bool:
+    open_since = timezone.now() - OPEN_CHECKOUT
+    return (
+        supporter.plans.filter(status__in=RUNNING).exists()
+        or supporter.contributions.filter(
+            status__in=(Contribution.Status.HELD, Contribution.Status.PENDING),
+            created_at__gte=open_since,
+        ).exists()
+    )
 
 
 def shredded_email(supporter: Supporter) -> str:
@@ -42,19 +61,61 @@ def shred(supporter: Supporter) -> None:
     """Forget who `supporter` is, here and at every processor they paid through."""
     if supporter.shredded_at:
         return
-    if supporter.plans.filter(status__in=RUNNING).exists():
+    if is_still_supporting(supporter):
         raise StillSupporting(supporter.email)
     providers = set(supporter.contributions.values_list("provider", flat=True))
     for identifier in sorted(providers):
         provider = get_provider(identifier)
-        if provider is not None:
+        # A processor switched off here cannot be asked; what we keep is shredded anyway.
+        if provider is not None and provider.is_enabled():
             provider.shred(supporter)
+    traces = _traces(supporter)
     with transaction.atomic():
+        _empty_payloads_naming(traces)
+        DBTaskResult.objects.filter(traceback__contains=supporter.email).update(traceback="")
         supporter.plans.exclude(cancel_reason="").update(cancel_reason="")
+        email = supporter.email
         supporter.email = shredded_email(supporter)
         supporter.name = ""
         supporter.shredded_at = timezone.now()
         supporter.save(update_fields=["email", "name", "shredded_at"])
+        ModelLogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Supporter),
+            object_id=str(supporter.pk),
+            label=email,
+        ).update(label=supporter.email)
+
+
+def _traces(supporter: Supporter) -> set[str]:
+    """What a processor's payload would name this supporter by: the e-mail and the ids of
+    their checkouts, plans, customers and payments."""
+    found = {supporter.email}
+    found.update(supporter.contributions.values_list("provider_session_id", flat=True))
+    for plan_id, customer_id in supporter.plans.values_list(
+        "provider_plan_id", "provider_customer_id"
+    ):
+        found.update((plan_id, customer_id))
+    for payment_id, charge_ref in supporter.payments.values_list(
+        "provider_payment_id", "provider_charge_ref"
+    ):
+        found.update((payment_id, charge_ref))
+    return {trace for trace in found if trace}
+
+
+def _empty_payloads_naming(traces: set[str]) -> None:
+    # One pass over the payloads as text: a shred on request is rare, and the retention run
+    # empties old payloads wholesale anyway.
+    if not traces:
+        return
+    naming = Q()
+    for trace in traces:
+        naming |= Q(text__contains=trace)
+    (
+        WebhookEvent.objects.exclude(payload={})
+        .annotate(text=Cast("payload", TextField()))
+        .filter(naming)
+        .update(payload={})
+    )
 
 
 def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:

@@ -148,22 +148,26 @@ def supporter_privacy_buttons(instance: object, user: Any, next_url: str) -> lis
     """A supporter's data requests, from the supporters' listing."""
     if not isinstance(instance, Supporter) or instance.shredded_at:
         return []
-    if not user.has_perm("support.change_supporter"):
-        return []
-    return [
-        Button(
-            _("Export data"),
-            reverse("support_export_supporter", args=[instance.pk]),
-            icon_name="download",
-            priority=50,
-        ),
-        Button(
-            _("Shred personal data"),
-            reverse("support_shred_supporter", args=[instance.pk]),
-            icon_name="bin",
-            priority=60,
-        ),
-    ]
+    buttons = []
+    if user.has_perm("support.view_supporter"):
+        buttons.append(
+            Button(
+                _("Export data"),
+                reverse("support_export_supporter", args=[instance.pk]),
+                icon_name="download",
+                priority=50,
+            )
+        )
+    if user.has_perm("support.delete_supporter"):
+        buttons.append(
+            Button(
+                _("Shred personal data"),
+                reverse("support_shred_supporter", args=[instance.pk]),
+                icon_name="bin",
+                priority=60,
+            )
+        )
+    return buttons
 
 
 @hooks.register("register_admin_menu_item")

@@ -43,9 +43,11 @@ class Command(BaseCommand):
             try:
                 privacy.shred(supporter)
             except privacy.StillSupporting as exc:
-                raise CommandError(
-                    f"{exc} has a running plan: cancel it in the admin first"
-                ) from exc
+                message = f"{exc} has a running plan or an open checkout: it must end first"
+                if email is not None:
+                    raise CommandError(message) from exc
+                self.stderr.write(message)  # it started again since the list was made
+                continue
             except ProviderError as exc:
                 # The processor could not be reached: keep going, the next run tries again.
                 self.stderr.write(f"supporter {supporter.pk}: {exc}")

@@ -9,6 +9,7 @@ an article appears, so a finer purge would only be a finer way to be wrong.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextvars import ContextVar
 
@@ -63,12 +64,13 @@ def expire_within(seconds: int) -> None:
 
 
 def _shorten(response: HttpResponse, seconds: int) -> None:
-    """Cap every lifetime the response's Cache-Control grants at `seconds`."""
+    """Cap every lifetime the response's Cache-Control grants at `seconds`; a figure that is
+    due to change may not be served stale either."""
     patch_cache_control(
         response,
         max_age=min(seconds, settings.PAGE_CACHE_BROWSER_SECONDS),
         s_maxage=min(seconds, settings.PAGE_CACHE_CDN_SECONDS),
-        stale_while_revalidate=min(seconds, settings.PAGE_CACHE_CDN_SECONDS * 2),
+        stale_while_revalidate=0,
     )
 
 
@@ -83,7 +85,9 @@ def purge_all() -> None:
 
 
 def _key(request: HttpRequest) -> str:
-    return f"pagecache:{generation()}:{request.get_host()}:{request.get_full_path()}"
+    # "pagecache2": entries are (response, expiry) pairs; a bare response stored by an
+    # earlier release is never read back as one.
+    return f"pagecache2:{generation()}:{request.get_host()}:{request.get_full_path()}"
 
 
 # Query parameters that select a different page; any other makes a request bypass the page
@@ -128,16 +132,22 @@ class PageCacheMiddleware:
         key = _key(request)
         cached = cache.get(key)
         if cached is not None:
-            cached["X-Cache"] = "hit"
-            return cached
+            response, expires_at = cached
+            if expires_at is not None:
+                # Whoever keeps it next gets only what is left of its life, not all of it.
+                _shorten(response, max(1, int(expires_at - time.time())))
+            response["X-Cache"] = "hit"
+            return response
         response = self.get_response(request)
         if _is_shareable_response(response):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             lifetime = settings.PAGE_CACHE_SERVER_SECONDS
+            expires_at = None
             if "lifetime" in memo:
                 lifetime = min(lifetime, memo["lifetime"])
+                expires_at = time.time() + memo["lifetime"]
                 _shorten(response, memo["lifetime"])
-            cache.set(key, response, lifetime)
+            cache.set(key, (response, expires_at), lifetime)
             response["X-Cache"] = "miss"
         return response

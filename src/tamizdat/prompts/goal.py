@@ -12,6 +12,7 @@ converted once with a `Decimal` rate, and the grand total is rounded once, halve
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import zoneinfo
@@ -55,6 +56,8 @@ class Progress:
     raised: int
     month: datetime.date
     unconverted: tuple[str, ...] = ()
+    # Until when this figure may be shown: set on the copy kept for readers.
+    fresh_until: datetime.datetime | None = None
 
     @property
     def meter_value(self) -> int:
@@ -158,9 +161,20 @@ def current() -> Progress | None:
     key = f"{CACHE_KEY}:{month_of(now).first_day.isoformat()}"
     progress = cache.get(key)
     if progress is None:
+        seconds = seconds_fresh(now)
         progress = compute(now) or False
-        cache.set(key, progress, seconds_fresh(now))
+        if progress:
+            fresh_until = now + datetime.timedelta(seconds=seconds)
+            progress = dataclasses.replace(progress, fresh_until=fresh_until)
+        cache.set(key, progress, seconds)
     return progress or None
+
+
+def seconds_left(progress: Progress, now: datetime.datetime | None = None) -> int:
+    """How much longer a page may show this figure: what is left of its freshness."""
+    if progress.fresh_until is None:
+        return seconds_fresh(now)
+    return max(1, int((progress.fresh_until - (now or timezone.now())).total_seconds()))
 
 
 def forget_progress() -> None:

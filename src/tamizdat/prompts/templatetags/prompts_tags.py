@@ -57,7 +57,7 @@ def progress_context(language: str) -> dict[str, Any]:
         return {"progress": None}
     # The figure moves with every gift, not with publishing: the page carrying it is shared
     # only as long as the figure itself is.
-    expire_within(goal.seconds_fresh())
+    expire_within(goal.seconds_left(progress))
     return {
         "progress": progress,
         "progress_text": {
@@ -87,13 +87,15 @@ def support_banner(context: template.Context) -> dict[str, Any]:
     prompts = campaigns.prompts_for(campaigns.BANNER, context.get("page"), language)
     if not prompts:
         return {"prompts": []}
+    # Only a banner that shows the goal ties the page's lifetime to the figure's.
+    shows_goal = any(prompt.campaign.show_goal for prompt in prompts)
     return {
         "prompts": prompts,
         "plain": prompts[0].arms[0],
         "support_url": campaigns.support_url(language),
         "site_name": _site_name(context),
         "request": context.get("request"),
-        **progress_context(language),
+        **(progress_context(language) if shows_goal else {"progress": None}),
     }
 
 

@@ -28,6 +28,8 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
     exported = json.loads(capsys.readouterr().out)
     assert exported["email"] == "reader@example.org"
     assert [(p["amount"], p["currency"]) for p in exported["payments"]] == [(500, "EUR")]
+    assert [c["status"] for c in exported["contributions"]] == ["paid"]
+    assert exported["plans"][0]["processor_customer"] == customer
 
     # A running plan would go on charging someone who can no longer manage it.
     with pytest.raises(CommandError, match="running plan"):

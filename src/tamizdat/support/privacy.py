@@ -152,8 +152,26 @@ def export(supporter: Supporter) -> dict[str, Any]:
         "language": supporter.language,
         "anonymous": supporter.anonymous,
         "first_gave": supporter.created_at.isoformat(),
+        "contributions": [
+            {
+                "reference": contribution.reference,
+                "frequency": contribution.frequency,
+                "amount": contribution.amount,
+                "fees_covered": contribution.fee_amount,
+                "currency": contribution.currency,
+                "status": contribution.status,
+                "method": contribution.provider,
+                "language": contribution.language,
+                "campaign": contribution.campaign,
+                "started": contribution.created_at.isoformat(),
+                "processor_checkout": contribution.provider_session_id,
+            }
+            for contribution in supporter.contributions.order_by("created_at")
+        ],
         "plans": [
             {
+                "processor_subscription": plan.provider_plan_id,
+                "processor_customer": plan.provider_customer_id,
                 "amount": plan.amount,
                 "currency": plan.currency,
                 "interval": plan.interval,
@@ -172,6 +190,7 @@ def export(supporter: Supporter) -> dict[str, Any]:
                 "paid": payment.paid_at.isoformat(),
                 "refunded": payment.refunded_amount,
                 "method": payment.provider,
+                "processor_payment": payment.provider_payment_id,
             }
             for payment in payments
         ],

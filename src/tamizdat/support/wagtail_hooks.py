@@ -143,31 +143,23 @@ def register_admin_urls() -> list:
     ]
 
 
+# A supporter's data requests: (permission, label, admin URL name, icon).
+PRIVACY_BUTTONS = (
+    ("support.view_supporter", _("Export data"), "support_export_supporter", "download"),
+    ("support.delete_supporter", _("Shred personal data"), "support_shred_supporter", "bin"),
+)
+
+
 @hooks.register("register_snippet_listing_buttons")
 def supporter_privacy_buttons(instance: object, user: Any, next_url: str) -> list[Button]:
     """A supporter's data requests, from the supporters' listing."""
     if not isinstance(instance, Supporter) or instance.shredded_at:
         return []
-    buttons = []
-    if user.has_perm("support.view_supporter"):
-        buttons.append(
-            Button(
-                _("Export data"),
-                reverse("support_export_supporter", args=[instance.pk]),
-                icon_name="download",
-                priority=50,
-            )
-        )
-    if user.has_perm("support.delete_supporter"):
-        buttons.append(
-            Button(
-                _("Shred personal data"),
-                reverse("support_shred_supporter", args=[instance.pk]),
-                icon_name="bin",
-                priority=60,
-            )
-        )
-    return buttons
+    return [
+        Button(label, reverse(url_name, args=[instance.pk]), icon_name=icon, priority=50)
+        for permission, label, url_name, icon in PRIVACY_BUTTONS
+        if user.has_perm(permission)
+    ]
 
 
 @hooks.register("register_admin_menu_item")

@@ -34,7 +34,7 @@ def wrk(url: str, seconds: int, connections: int, headers: list[str] = ()) -> di
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
     def latency(percent: str) -> float:
-        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.M).groups()
+        value, unit = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
         return round(float(value) * UNITS[unit], 3)
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

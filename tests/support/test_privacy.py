@@ -50,6 +50,10 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
     plan.cancel_reason = "I moved to Tbilisi"
     plan.save()
     call_command("shred", "--email", "reader@example.org")
+    # Stripe reports the deleted customer, details and all, after the shred: that event is
+    # applied to nothing, and its body is not kept.
+    rails.peer.wait_idle()
+    assert WebhookEvent.objects.filter(type="customer.deleted").exists()
 
     supporter = Supporter.objects.get(pk=plan.supporter_id)
     assert supporter.shredded_at is not None
@@ -58,11 +62,6 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
     with pytest.raises(stripe.InvalidRequestError):
         stripe.Customer.retrieve(customer)
     assert all(WebhookEvent.objects.get(event_id=event_id).payload == {} for event_id in naming)
-    assert (
-        not WebhookEvent.objects.exclude(payload={})
-        .filter(event_id__in=[e for e in naming])
-        .exists()
-    )
     texts = [json.dumps(e.payload) for e in WebhookEvent.objects.all()]
     assert not any("reader@example.org" in text for text in texts)
     assert {e.event_id: e.payload for e in others.all()} == others_before

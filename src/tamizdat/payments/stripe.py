@@ -52,6 +52,18 @@ CHECKOUT_LIFETIME = timedelta(hours=24)
 RENEWAL_RETRY_WINDOW = timedelta(days=62)
 # Processor objects compared per read of the ledger.
 RECONCILE_BATCH = 500
+# The events the ledger applies, and the provider's method that applies each.
+EVENT_HANDLERS = {
+    "checkout.session.completed": "_session_completed",
+    "checkout.session.async_payment_succeeded": "_session_completed",
+    "checkout.session.expired": "_session_expired",
+    "invoice.paid": "_invoice_paid",
+    "invoice.payment_failed": "_invoice_failed",
+    "customer.subscription.updated": "_subscription_changed",
+    "customer.subscription.deleted": "_subscription_changed",
+    "charge.refunded": "_charge_refunded",
+    "payment_intent.payment_failed": "_payment_failed",
+}
 # Languages Stripe's hosted page speaks that Tamizdat may be read in.
 CHECKOUT_LOCALES = {"en", "ru", "uk", "de", "fr", "es", "it", "pl", "lv", "lt", "et", "fi", "ka"}
 PLAN_STATUSES = {
@@ -207,25 +219,17 @@ class StripeProvider(PaymentProvider):
                 id=str(data["id"]),
                 type=str(data["type"]),
                 created=_time(int(data["created"])) or _now(),
-                payload=data,
+                # An event the ledger does not apply (customer.deleted, say) is kept by its id
+                # only: its body would be a copy of a payer's details that nothing needs.
+                payload=data if data["type"] in EVENT_HANDLERS else {},
             )
         except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError) as e:
             raise InvalidWebhook(str(e)) from e
 
     def apply_event(self, event: ParsedEvent) -> None:
-        handler = {
-            "checkout.session.completed": self._session_completed,
-            "checkout.session.async_payment_succeeded": self._session_completed,
-            "checkout.session.expired": self._session_expired,
-            "invoice.paid": self._invoice_paid,
-            "invoice.payment_failed": self._invoice_failed,
-            "customer.subscription.updated": self._subscription_changed,
-            "customer.subscription.deleted": self._subscription_changed,
-            "charge.refunded": self._charge_refunded,
-            "payment_intent.payment_failed": self._payment_failed,
-        }.get(event.type)
-        if handler is not None:
-            handler(event.payload["data"]["object"], event.created)
+        name = EVENT_HANDLERS.get(event.type)
+        if name is not None:
+            getattr(self, name)(event.payload["data"]["object"], event.created)
 
     def _contribution(self, metadata: Mapping[str, Any] | None) -> Contribution | None:
         reference = (metadata or {}).get(REFERENCE_KEY)

@@ -12,7 +12,6 @@ converted once with a `Decimal` rate, and the grand total is rounded once, halve
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import logging
 import zoneinfo
@@ -55,9 +54,9 @@ class Progress:
     goal: int
     raised: int
     month: datetime.date
+    # Until when this figure may be shown: a few minutes on, never past the month's end.
+    fresh_until: datetime.datetime
     unconverted: tuple[str, ...] = ()
-    # Until when this figure may be shown: set on the copy kept for readers.
-    fresh_until: datetime.datetime | None = None
 
     @property
     def meter_value(self) -> int:
@@ -132,8 +131,9 @@ def compute(now: datetime.datetime | None = None) -> Progress | None:
     settings_goal = FundingGoal.current()
     if not settings_goal.amount:
         return None
-    month = month_of(now or timezone.now())
-    rates_day = min(month.last_day, (now or timezone.now()).astimezone(newsroom_zone()).date())
+    now = now or timezone.now()
+    month = month_of(now)
+    rates_day = min(month.last_day, now.astimezone(newsroom_zone()).date())
     raised, missing = convert(monthly_totals(month), settings_goal.currency, rates_day)
     if missing:
         log.warning("No exchange rate into %s for %s", settings_goal.currency, ", ".join(missing))
@@ -142,6 +142,7 @@ def compute(now: datetime.datetime | None = None) -> Progress | None:
         goal=settings_goal.amount,
         raised=raised,
         month=month.first_day,
+        fresh_until=now + datetime.timedelta(seconds=seconds_fresh(now)),
         unconverted=missing,
     )
 
@@ -161,19 +162,13 @@ def current() -> Progress | None:
     key = f"{CACHE_KEY}:{month_of(now).first_day.isoformat()}"
     progress = cache.get(key)
     if progress is None:
-        seconds = seconds_fresh(now)
         progress = compute(now) or False
-        if progress:
-            fresh_until = now + datetime.timedelta(seconds=seconds)
-            progress = dataclasses.replace(progress, fresh_until=fresh_until)
-        cache.set(key, progress, seconds)
+        cache.set(key, progress, seconds_fresh(now))
     return progress or None
 
 
 def seconds_left(progress: Progress, now: datetime.datetime | None = None) -> int:
     """How much longer a page may show this figure: what is left of its freshness."""
-    if progress.fresh_until is None:
-        return seconds_fresh(now)
     return max(1, int((progress.fresh_until - (now or timezone.now())).total_seconds()))
 
 

@@ -7,15 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tamizdat.management.arguments import day
 from tamizdat.payments.base import ProviderError
 from tamizdat.payments.registry import enabled_providers
-
-
-def _date(text: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
-    except ValueError as exc:
-        raise CommandError(f"not a date: {text} (use YYYY-MM-DD)") from exc
 
 
 class Command(BaseCommand):
@@ -34,8 +28,8 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, since: str | None, until: str | None, repair: bool, **options: Any
     ) -> None:
-        end = _date(until) + timedelta(days=1) if until else datetime.now(UTC)
-        start = _date(since) if since else end - timedelta(days=7)
+        end = day(until) + timedelta(days=1) if until else datetime.now(UTC)
+        start = day(since) if since else end - timedelta(days=7)
         drifted = 0
         for provider in enabled_providers():
             try:

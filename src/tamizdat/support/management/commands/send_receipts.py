@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
+from tamizdat.management.arguments import day
 from tamizdat.support.models import Payment
 from tamizdat.support.tasks import send_receipt
 
@@ -22,10 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--since", required=True, help="YYYY-MM-DD: payments from this day on")
 
     def handle(self, *args: Any, since: str, **options: Any) -> None:
-        try:
-            start = datetime.fromisoformat(since).replace(tzinfo=UTC)
-        except ValueError as exc:
-            raise CommandError(f"not a date: {since} (use YYYY-MM-DD)") from exc
+        start = day(since)
         # The task claims each payment before sending, so a receipt that a retry still in the
         # queue sends first is not sent twice.
         owed = Payment.objects.filter(

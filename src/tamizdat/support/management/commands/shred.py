@@ -38,6 +38,11 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(f"Would shred: {len(supporters)} supporter(s)")
             return
+        if lapsed:
+            # First, so that each shred below scans only the payloads newer than the cutoff
+            # for copies that name its supporter.
+            emptied = privacy.empty_old_payloads(privacy.retention_cutoff())
+            self.stdout.write(f"Webhook payloads emptied: {emptied}")
         shredded = 0
         for supporter in supporters:
             try:
@@ -54,6 +59,3 @@ class Command(BaseCommand):
                 continue
             shredded += 1
         self.stdout.write(f"Shredded: {shredded} supporter(s)")
-        if lapsed:
-            emptied = privacy.empty_old_payloads(privacy.retention_cutoff())
-            self.stdout.write(f"Webhook payloads emptied: {emptied}")

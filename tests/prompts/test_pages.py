@@ -163,6 +163,20 @@ def test_publishing_a_campaign_change_purges_cached_pages(client, site):
     assert "Reading us every day?" not in response.content.decode()
 
 
+def test_a_saved_campaign_shows_on_the_next_request_after_any_time(client, site, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    campaign = factories.campaign(headline="Enjoying ad-free content?")
+    # Minutes past the cache's default timeout, within the page cache's hour and past it: the
+    # copy last saved always shows, and a retired copy never comes back.
+    for step, minutes in enumerate((6, 10, 6, 61, 6)):
+        headline = f"Reading us every day? ({step})"
+        campaign.headline = headline
+        campaign.save_revision().publish()
+        assert headline in html_of(client), step
+        time_machine.shift(datetime.timedelta(minutes=minutes))
+        assert headline in html_of(client), step
+
+
 def test_changing_the_goal_or_a_rate_purges_cached_pages(client, site):
     factories.campaign()
     factories.goal(amount=1_000_000)

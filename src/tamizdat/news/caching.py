@@ -10,8 +10,10 @@ an article appears, so a finer purge would only be a finer way to be wrong.
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -39,18 +41,38 @@ def cache_publicly(response: HttpResponse) -> HttpResponse:
     return response
 
 
-# Within one request the generation is read from the shared cache once, however many keys of
-# the page cache, fragments and prompts need it.
-_request_memo: ContextVar[dict[str, int] | None] = ContextVar("pagecache_request", default=None)
+@dataclass
+class _RequestMemo:
+    """Within one request the generation is read from the shared cache once, however many keys
+    of the page cache, fragments and prompts need it; `lifetime` caps how long the page may be
+    shared (see `expire_within`)."""
+
+    generation: str | None = None
+    lifetime: int | None = None
 
 
-def generation() -> int:
+_request_memo: ContextVar[_RequestMemo | None] = ContextVar("pagecache_request", default=None)
+
+
+def _new_generation() -> str:
+    # A fresh random token, never a counter: a counter that the cache evicts or expires starts
+    # again at 1 and reuses numbers whose entries still hold old copy.
+    return uuid.uuid4().hex
+
+
+def generation() -> str:
     memo = _request_memo.get()
-    if memo is not None and "generation" in memo:
-        return memo["generation"]
-    value = cache.get_or_set(GENERATION_KEY, 1, timeout=None)
+    if memo is not None and memo.generation is not None:
+        return memo.generation
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        # Lost (evicted, or a cache that was just emptied): every stored page is retired, and
+        # concurrent requests agree on one replacement.
+        cache.add(GENERATION_KEY, _new_generation(), timeout=None)
+        value = cache.get(GENERATION_KEY) or _new_generation()
+    value = str(value)
     if memo is not None:
-        memo["generation"] = value
+        memo.generation = value
     return value
 
 
@@ -60,7 +82,7 @@ def expire_within(seconds: int) -> None:
     something is published. Outside a request through the page cache it does nothing."""
     memo = _request_memo.get()
     if memo is not None:
-        memo["lifetime"] = min(seconds, memo.get("lifetime", seconds))
+        memo.lifetime = seconds if memo.lifetime is None else min(seconds, memo.lifetime)
 
 
 def _shorten(response: HttpResponse, seconds: int) -> None:
@@ -75,13 +97,10 @@ def _shorten(response: HttpResponse, seconds: int) -> None:
 
 
 def purge_all() -> None:
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, timeout=None)
+    cache.set(GENERATION_KEY, _new_generation(), timeout=None)
     memo = _request_memo.get()
     if memo is not None:
-        memo.pop("generation", None)
+        memo.generation = None
 
 
 def _key(request: HttpRequest) -> str:
@@ -119,14 +138,14 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        memo: dict[str, int] = {}
+        memo = _RequestMemo()
         token = _request_memo.set(memo)
         try:
             return self._respond(request, memo)
         finally:
             _request_memo.reset(token)
 
-    def _respond(self, request: HttpRequest, memo: dict[str, int]) -> HttpResponse:
+    def _respond(self, request: HttpRequest, memo: _RequestMemo) -> HttpResponse:
         if not _is_shareable_request(request):
             return self.get_response(request)
         key = _key(request)
@@ -144,10 +163,10 @@ class PageCacheMiddleware:
                 response.render()
             lifetime = settings.PAGE_CACHE_SERVER_SECONDS
             expires_at = None
-            if "lifetime" in memo:
-                lifetime = min(lifetime, memo["lifetime"])
-                expires_at = time.time() + memo["lifetime"]
-                _shorten(response, memo["lifetime"])
+            if memo.lifetime is not None:
+                lifetime = min(lifetime, memo.lifetime)
+                expires_at = time.time() + memo.lifetime
+                _shorten(response, memo.lifetime)
             cache.set(key, (response, expires_at), lifetime)
             response["X-Cache"] = "miss"
         return response

@@ -20,7 +20,7 @@ class SiteFrame:
     cache_seconds = settings.PAGE_CACHE_SERVER_SECONDS
 
     @cached_property
-    def generation(self) -> int:
+    def generation(self) -> str:
         return caching.generation()
 
     @cached_property

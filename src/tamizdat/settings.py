@@ -100,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "tamizdat.news.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
+    "tamizdat.web.admin_policy.AdminPolicyMiddleware",
     "tamizdat.prompts.middleware.CheckoutFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -240,6 +241,9 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
+# Frames a click-to-load video may open (privacy-enhanced players only), on the reading pages
+# that show one and in the editor's preview.
+EMBED_FRAME_SOURCES = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
 
 # Anonymous reading pages: how long browsers and a CDN may keep them. Publishing purges them.
 PAGE_CACHE_BROWSER_SECONDS = env_int("TAMIZDAT_BROWSER_CACHE_SECONDS", 60)

@@ -21,21 +21,45 @@ READING_PAGES = [
 ]
 
 
+def policy_of(response) -> dict[str, str]:
+    csp = response["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+
+
 def test_security_headers_on_reading_pages_and_admin(client, site):
     for url in [*READING_PAGES, "/admin/login/"]:
         response = client.get(url)
         csp = response["Content-Security-Policy"]
-        directives = dict(part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+        directives = policy_of(response)
         assert directives["default-src"] == "'self'", url
-        assert directives["script-src"] == "'self'", url
+        if url.startswith("/admin/"):
+            assert re.fullmatch(r"'self' 'nonce-[\w-]{24}'", directives["script-src"]), url
+        else:
+            assert directives["script-src"] == "'self'", url
+            assert "unsafe-inline" not in csp, url
         assert directives["frame-ancestors"] == "'self'", url
         assert directives["object-src"] == "'none'", url
-        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
-        assert not re.search(r"https?://", csp), f"third-party source in CSP of {url}"
+        assert "unsafe-eval" not in csp, url
+        assert not re.search(r"https?://", directives["script-src"]), url
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"
         assert "camera=()" in response["Permissions-Policy"]
         assert "Strict-Transport-Security" not in response  # only over HTTPS
+
+
+def test_admin_inline_scripts_carry_this_responses_nonce(client, site, admin_user):
+    client.force_login(admin_user)
+    article = site.sections["politics"].get_children().get(slug="budget-passed")
+    nonces = set()
+    for _ in range(2):
+        response = client.get(f"/admin/pages/{article.pk}/edit/")
+        nonce = policy_of(response)["script-src"].split("'nonce-")[1].rstrip("'")
+        html = response.content.decode()
+        inline = re.findall(r"<script\b(?![^>]*\bsrc=)[^>]*>", html)
+        assert inline, "the edit page starts its choosers with inline scripts"
+        assert all(f"nonce={nonce}" in tag for tag in inline), inline
+        nonces.add(nonce)
+    assert len(nonces) == 2  # a fresh one for every response
 
 
 def test_hsts_over_https(client, site, settings):

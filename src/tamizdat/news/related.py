@@ -13,7 +13,8 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
     from .models import ArticlePage, with_sections
 
     section_path = article.path[: -article.steplen]
-    tag_ids = list(article.tags.values_list("pk", flat=True))
+    # `all()` rather than a query: a preview's article is unsaved, its tags held in memory.
+    tag_ids = [tag.pk for tag in article.tags.all() if tag.pk is not None]
     candidates = (
         ArticlePage.objects.live()
         .filter(locale_id=article.locale_id)

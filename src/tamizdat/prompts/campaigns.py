@@ -75,9 +75,10 @@ def target_of(page: Page | None) -> Target:
     from tamizdat.news.models import ArticlePage, SectionPage
 
     if isinstance(page, ArticlePage):
+        # `all()` rather than a query: a preview's page is unsaved, its tags held in memory.
         return Target(
             section=page.get_parent().translation_key,
-            tags=frozenset(page.tags.values_list("pk", flat=True)),
+            tags=frozenset(tag.pk for tag in page.tags.all() if tag.pk is not None),
         )
     if isinstance(page, SectionPage):
         return Target(section=page.translation_key)

@@ -1,0 +1,61 @@
+"""The worker's clock: scheduled pages go live (and expired ones come down) within a minute of
+their time, once however many workers tick."""
+
+import datetime
+from http import HTTPStatus
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from tamizdat import clock
+
+# The worker closes connections between tasks, as it must in production: outside a test's
+# transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ARTICLE = "/en/politics/budget-passed/"
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks wait in the database until the worker runs, as in production."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def test_a_period_is_claimed_by_one_worker_only():
+    minute = timezone.now().replace(second=0, microsecond=0)
+    assert clock.run_due(minute) == ["publish_scheduled"]
+    # Other workers ticking later in the same minute find it taken.
+    assert clock.run_due(minute + datetime.timedelta(seconds=10)) == []
+    assert clock.run_due(minute + datetime.timedelta(seconds=59)) == []
+    assert clock.run_due(minute + datetime.timedelta(minutes=1)) == ["publish_scheduled"]
+
+
+def test_scheduled_page_goes_live_and_expires_through_the_worker(
+    client, site, queued, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    article = site.sections["politics"].get_children().get(slug="budget-passed").specific
+    article.unpublish()
+    article.title = "Budget passed at night"
+    article.go_live_at = timezone.now() + datetime.timedelta(minutes=5)
+    article.expire_at = timezone.now() + datetime.timedelta(hours=2)
+    article.save_revision().publish()
+    run_worker()
+    assert client.get(ARTICLE).status_code == HTTPStatus.NOT_FOUND
+
+    time_machine.shift(datetime.timedelta(minutes=5, seconds=30))
+    run_worker()
+    response = client.get(ARTICLE)
+    assert response.status_code == HTTPStatus.OK
+    assert "Budget passed at night" in response.content.decode()
+    assert "Budget passed at night" in client.get("/en/politics/").content.decode()
+
+    time_machine.shift(datetime.timedelta(hours=2))
+    run_worker()
+    assert client.get(ARTICLE).status_code == HTTPStatus.NOT_FOUND

@@ -241,10 +241,6 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
     }
 }
-# Frames a click-to-load video may open (privacy-enhanced players only), on the reading pages
-# that show one and in the editor's preview.
-EMBED_FRAME_SOURCES = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
-
 # Anonymous reading pages: how long browsers and a CDN may keep them. Publishing purges them.
 PAGE_CACHE_BROWSER_SECONDS = env_int("TAMIZDAT_BROWSER_CACHE_SECONDS", 60)
 PAGE_CACHE_CDN_SECONDS = env_int("TAMIZDAT_CDN_CACHE_SECONDS", 300)

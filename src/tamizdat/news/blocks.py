@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.images.blocks import ImageChooserBlock
 
+from . import players
+
 
 class PhotoBlock(blocks.StructBlock):
     image = ImageChooserBlock()
@@ -30,19 +32,30 @@ class ExternalMediaStructValue(blocks.StructValue):
     def host(self) -> str:
         return urlsplit(self.get("url", "")).hostname or ""
 
+    def player(self) -> str | None:
+        return players.player_url(self.get("url", ""))
+
 
 class ExternalMediaBlock(blocks.StructBlock):
-    """A video or post hosted elsewhere, shown as a link card.
+    """A video or post hosted elsewhere: a link card, and for YouTube and Vimeo videos a
+    player that loads when the reader clicks.
 
-    Nothing is fetched from the other site when the page loads: the reader decides to go there
-    by following the link, so a reading page never tells a third party who is reading it.
+    Nothing is fetched from the other site when the page loads: the reader decides to go there,
+    so a reading page never tells a third party who is reading it.
     """
 
-    url = blocks.URLBlock()
-    title = blocks.CharBlock()
+    url = blocks.URLBlock(
+        label=_("Address"),
+        help_text=_(
+            "A YouTube or Vimeo video plays on the page once the reader clicks; any other "
+            "address is shown as a link."
+        ),
+    )
+    title = blocks.CharBlock(label=_("Title"))
 
     class Meta:
         icon = "media"
+        label = _("Video or outside post")
         template = "news/blocks/external_media.html"
         value_class = ExternalMediaStructValue
 

@@ -24,6 +24,7 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from . import players
 from .blocks import ArticleBodyBlock
 from .caching import cache_publicly
 
@@ -234,6 +235,26 @@ class ArticlePage(PublicPageMixin, Page):
     @cached_property
     def authors(self) -> list[Author]:
         return [byline.author for byline in self.article_authors.all()]
+
+    @cached_property
+    def player_origins(self) -> list[str]:
+        """The hosts whose video players the body may load once the reader presses play."""
+        found = {
+            players.origin_of(player)
+            for block in self.body
+            if block.block_type == "external_media" and (player := block.value.player())
+        }
+        return sorted(found)
+
+    def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().serve(request, *args, **kwargs)
+        if self.player_origins:
+            # The page is the same for every reader, so its policy may name the players too.
+            response._csp_update = {  # type: ignore[attr-defined]
+                **getattr(response, "_csp_update", {}),
+                "frame-src": self.player_origins,
+            }
+        return response
 
     @property
     def caption(self) -> str:

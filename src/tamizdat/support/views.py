@@ -40,7 +40,10 @@ def allow_checkout(response: HttpResponseBase) -> HttpResponseBase:
     a page with a form that may end on Stripe's checkout must allow that origin.
     """
     if settings.STRIPE_SECRET_KEY and settings.STRIPE_CHECKOUT_ORIGIN:
-        response._csp_update = {"form-action": [settings.STRIPE_CHECKOUT_ORIGIN]}  # type: ignore[attr-defined]
+        response._csp_update = {  # type: ignore[attr-defined]
+            **getattr(response, "_csp_update", {}),
+            "form-action": [settings.STRIPE_CHECKOUT_ORIGIN],
+        }
     return response
 
 

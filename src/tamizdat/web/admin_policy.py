@@ -19,6 +19,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from tamizdat.news.players import ORIGINS as PLAYER_ORIGINS
+
 ADMIN_PREFIX = "/admin/"
 STAMPED_TYPES = ("text/html", "application/json")
 # An opening <script> tag that loads nothing and has no nonce yet.
@@ -31,7 +33,7 @@ def policy(nonce: str) -> str:
         "script-src": ["'self'", f"'nonce-{nonce}'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         # The editor's preview shows outside videos only after a click, like the reading page.
-        "frame-src": ["'self'", *settings.EMBED_FRAME_SOURCES],
+        "frame-src": ["'self'", *PLAYER_ORIGINS],
     }
     return "; ".join(f"{name} {' '.join(values)}" for name, values in sources.items())
 

@@ -10,21 +10,35 @@ from . import players
 
 
 class PhotoBlock(blocks.StructBlock):
-    image = ImageChooserBlock()
-    caption = blocks.CharBlock(required=False, help_text=_("Defaults to the photo's own caption."))
-    credit = blocks.CharBlock(required=False, help_text=_("Defaults to the photo's own credit."))
+    image = ImageChooserBlock(label=_("Image"))
+    caption = blocks.CharBlock(
+        label=_("Caption"), required=False, help_text=_("Defaults to the photo's own caption.")
+    )
+    credit = blocks.CharBlock(
+        label=_("Credit"), required=False, help_text=_("Defaults to the photo's own credit.")
+    )
+    alt = blocks.CharBlock(
+        label=_("Description"),
+        required=False,
+        help_text=_(
+            "What the photo shows, for readers who cannot see it, in this page's language. "
+            "Defaults to the photo's own description."
+        ),
+    )
 
     class Meta:
         icon = "image"
+        label = _("Photo")
         template = "news/blocks/photo.html"
 
 
 class QuoteBlock(blocks.StructBlock):
-    text = blocks.TextBlock()
-    attribution = blocks.CharBlock(required=False)
+    text = blocks.TextBlock(label=_("Text"))
+    attribution = blocks.CharBlock(label=_("Attribution"), required=False)
 
     class Meta:
         icon = "openquote"
+        label = _("Quote")
         template = "news/blocks/quote.html"
 
 
@@ -62,9 +76,13 @@ class ExternalMediaBlock(blocks.StructBlock):
 
 class ArticleBodyBlock(blocks.StreamBlock):
     paragraph = blocks.RichTextBlock(
-        features=["bold", "italic", "link", "ol", "ul"], template="news/blocks/paragraph.html"
+        label=_("Paragraph"),
+        features=["bold", "italic", "link", "ol", "ul"],
+        template="news/blocks/paragraph.html",
     )
-    subheading = blocks.CharBlock(icon="title", template="news/blocks/subheading.html")
+    subheading = blocks.CharBlock(
+        label=_("Subheading"), icon="title", template="news/blocks/subheading.html"
+    )
     photo = PhotoBlock()
     quote = QuoteBlock()
     external_media = ExternalMediaBlock()

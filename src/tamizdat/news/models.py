@@ -27,6 +27,7 @@ from wagtail.snippets.models import register_snippet
 from . import players
 from .blocks import ArticleBodyBlock
 from .caching import cache_publicly
+from .translations import TranslationStatusPanel
 
 ARTICLES_PER_PAGE = 12
 
@@ -34,10 +35,16 @@ ARTICLES_PER_PAGE = 12
 class Photo(AbstractImage):
     """An image with the credit and caption that a newsroom must print beside it."""
 
-    credit = models.CharField(_("credit"), max_length=255, blank=True, help_text="AP / TASS")
+    credit = models.CharField(
+        _("credit"), max_length=255, blank=True, help_text=_("For example: AP / TASS")
+    )
     caption = models.CharField(_("caption"), max_length=500, blank=True)
 
     admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
+
+    class Meta(AbstractImage.Meta):
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
 
 
 class PhotoRendition(AbstractRendition):
@@ -54,7 +61,12 @@ class Author(TranslatableMixin, index.Indexed, models.Model):
     role = models.CharField(_("role"), max_length=200, blank=True)
     bio = models.TextField(_("biography"), blank=True)
     photo = models.ForeignKey(
-        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Photo,
+        verbose_name=_("photo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     panels = [FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio")]
@@ -62,6 +74,7 @@ class Author(TranslatableMixin, index.Indexed, models.Model):
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["locale", "slug"], name="unique_author_slug_per_locale")
@@ -91,6 +104,10 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
     content_panels = [*Page.content_panels, FieldPanel("tagline"), FieldPanel("notice")]
     parent_page_types = ["wagtailcore.Page"]
     subpage_types = ["news.SectionPage"]
+
+    class Meta:
+        verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from .listings import front_page
@@ -151,6 +168,10 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
     parent_page_types = ["news.HomePage"]
     subpage_types = ["news.ArticlePage"]
 
+    class Meta:
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
     def get_cached_paths(self) -> list[str]:
         return ["/", "/feed/"]
 
@@ -179,21 +200,41 @@ class ArticleAuthor(Orderable):
     article = ParentalKey(
         "news.ArticlePage", on_delete=models.CASCADE, related_name="article_authors"
     )
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="+"
+    )
 
     panels = [FieldPanel("author")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
 
 
 class ArticlePage(PublicPageMixin, Page):
     standfirst = models.TextField(_("standfirst"), max_length=600)
     lead_image = models.ForeignKey(
-        Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Photo,
+        verbose_name=_("lead image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     lead_image_caption = models.CharField(
         _("lead image caption"),
         max_length=500,
         blank=True,
         help_text=_("Defaults to the photo's own caption."),
+    )
+    lead_image_alt = models.CharField(
+        _("lead image description"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "What the photo shows, for readers who cannot see it, in this page's language. "
+            "Defaults to the photo's own description."
+        ),
     )
     body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
     updated_at = models.DateTimeField(
@@ -205,12 +246,18 @@ class ArticlePage(PublicPageMixin, Page):
     tags = ClusterTaggableManager(through=ArticleTag, blank=True)
 
     content_panels = [
+        TranslationStatusPanel(),
         *Page.content_panels,
         FieldPanel("standfirst"),
         MultiFieldPanel(
-            [FieldPanel("lead_image"), FieldPanel("lead_image_caption")], heading=_("Lead image")
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_alt"),
+            ],
+            heading=_("Lead image"),
         ),
-        InlinePanel("article_authors", label=_("Bylines")),
+        InlinePanel("article_authors", heading=_("Bylines"), label=_("byline")),
         FieldPanel("body"),
         FieldPanel("tags"),
         FieldPanel("updated_at"),
@@ -226,6 +273,7 @@ class ArticlePage(PublicPageMixin, Page):
 
     class Meta:
         verbose_name = _("article")
+        verbose_name_plural = _("articles")
 
     @cached_property
     def section(self) -> Page:
@@ -234,7 +282,25 @@ class ArticlePage(PublicPageMixin, Page):
 
     @cached_property
     def authors(self) -> list[Author]:
-        return [byline.author for byline in self.article_authors.all()]
+        """The bylines in the page's own language: a translated page names each author's
+        translation where one exists, whichever copy the byline points at."""
+        bylines = [byline.author for byline in self.article_authors.all()]
+        if all(author.locale_id == self.locale_id for author in bylines):
+            return bylines
+        translations = {
+            author.translation_key: author
+            for author in Author.objects.filter(
+                locale_id=self.locale_id,
+                translation_key__in=[author.translation_key for author in bylines],
+            )
+        }
+        return [translations.get(author.translation_key, author) for author in bylines]
+
+    @property
+    def lead_image_description(self) -> str:
+        if self.lead_image_alt:
+            return self.lead_image_alt
+        return self.lead_image.description if self.lead_image else ""
 
     @cached_property
     def player_origins(self) -> list[str]:

@@ -221,6 +221,12 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
                 FieldPanel("target_tags"),
             ],
             heading=_("Schedule and targeting"),
+            help_text=_(
+                "Starts and ends decide when readers see a published campaign, checked in their "
+                "browser to the minute, so a banner can end at midnight. Wagtail's own schedule "
+                "(beside Publish) decides when these settings themselves go live; most campaigns "
+                "need only the dates here."
+            ),
         ),
         MultiFieldPanel(
             [
@@ -294,6 +300,7 @@ class CampaignVariant(AmountsMixin, Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("variant")
+        verbose_name_plural = _("variants")
         constraints = [
             models.UniqueConstraint(fields=["campaign", "key"], name="unique_variant_key")
         ]
@@ -328,6 +335,7 @@ class FundingGoal(BaseGenericSetting):
 
     class Meta:
         verbose_name = _("funding goal")
+        verbose_name_plural = _("funding goals")
 
     @classmethod
     def current(cls) -> FundingGoal:
@@ -343,13 +351,17 @@ class FundingGoal(BaseGenericSetting):
 class ExchangeRate(models.Model):
     """One unit of `base` is worth `rate` units of `quote`, from `valid_from` on."""
 
-    base = models.CharField(_("currency"), max_length=3, help_text="EUR")
-    quote = models.CharField(_("in currency"), max_length=3, help_text="USD")
+    base = models.CharField(_("currency"), max_length=3, help_text=_("For example: EUR"))
+    quote = models.CharField(_("in currency"), max_length=3, help_text=_("For example: USD"))
     rate = models.DecimalField(
         _("rate"),
         max_digits=20,
         decimal_places=10,
-        validators=[MinValueValidator(Decimal("0.0000000001"))],
+        validators=[
+            MinValueValidator(
+                Decimal("0.0000000001"), message=_("The rate must be greater than zero.")
+            )
+        ],
         help_text=_("How many units of the second currency one unit of the first buys."),
     )
     valid_from = models.DateField(_("valid from"), default=datetime.date.today)
@@ -362,6 +374,7 @@ class ExchangeRate(models.Model):
 
     class Meta:
         verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
         ordering = ["-valid_from", "base", "quote"]
         constraints = [
             models.UniqueConstraint(
@@ -399,6 +412,7 @@ class EventCount(models.Model):
 
     class Meta:
         verbose_name = _("event count")
+        verbose_name_plural = _("event counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["campaign", "variant", "language", "day", "event"],

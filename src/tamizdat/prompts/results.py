@@ -12,7 +12,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_percent
 from django.db.models import Sum
+from django.utils.translation import get_language, to_locale
 
 from . import goal, ledger, money
 from .models import Campaign, Event, EventCount, FundingGoal
@@ -59,7 +61,8 @@ def percent(part: int, whole: int) -> str:
     if not whole:
         return "–"
     value = (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), ROUND_HALF_UP)
-    return f"{value}%"
+    # In the reader of the report's language: "12.5%", "12,5 %".
+    return format_percent(value / 100, "#,##0.0%", locale=to_locale(get_language() or "en"))
 
 
 def period_bounds(first: datetime.date, last: datetime.date) -> tuple[datetime.datetime, ...]:

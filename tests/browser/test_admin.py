@@ -1,0 +1,150 @@
+"""An editor's and a revenue lead's day in the admin, in Chromium under the site's real
+Content-Security-Policy: every page these flows visit must log no console error."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.utils import timezone
+from playwright.sync_api import Browser, Page, expect
+
+from tamizdat.news.models import ArticlePage, Author
+from tests import factories
+
+PASSWORD = "a long editor password"
+
+
+@pytest.fixture
+def editor(db) -> User:
+    return User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
+
+
+@pytest.fixture
+def admin(browser: Browser, live_server, editor) -> Iterator[Page]:
+    """A signed-in editor's tab; at the end, no page it visited may have logged an error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    errors: list[str] = []
+    # Wagtail saves an open form in the background and answers 400 while it is incomplete (a
+    # required field still empty): that is its way of saying "not saved yet", which the browser
+    # logs as a failed load. Only those answers are forgiven.
+    unsaved_drafts: set[str] = set()
+
+    def note_unsaved_draft(response) -> None:
+        request = response.request
+        if response.status == 400 and request.method == "POST":
+            if "application/json" in request.headers.get("accept", ""):
+                unsaved_drafts.add(response.url)
+
+    def note_error(message) -> None:
+        forgiven = "status of 400" in message.text and message.location["url"] in unsaved_drafts
+        if message.type == "error" and not forgiven:
+            errors.append(f"{page.url}: {message.text}")
+
+    page.on("response", note_unsaved_draft)
+    page.on("console", note_error)
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "editor")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/admin/")
+    yield page
+    context.close()
+    assert errors == []
+
+
+def press(button) -> None:
+    """Press a button from the keyboard, as the admin's sticky action bar may cover it."""
+    button.focus()
+    button.press("Enter")
+
+
+def choose_in_modal(page: Page, name: str) -> None:
+    modal = page.locator(".modal-dialog")
+    modal.get_by_role("link", name=name).click()
+    expect(modal).to_be_hidden()
+
+
+def add_block(page: Page, name: str) -> None:
+    press(page.locator("[data-contentpath=body]").get_by_title("Insert a block").last)
+    # Each insert button has a menu of its own; wait until the last one has faded out.
+    option = page.locator("[role=option]:visible", has_text=re.compile(f"^{name}$"))
+    expect(option).to_have_count(1)
+    option.click()
+
+
+def test_editor_writes_previews_and_publishes_an_article_with_every_block(
+    admin: Page, live_server, site
+) -> None:
+    factories.photo("Harbour", credit="AP / TASS")
+    factories.photo("Square at night", credit="Reuters")
+    section = site.sections["politics"]
+    admin.goto(f"{live_server.url}/admin/pages/add/news/articlepage/{section.pk}/")
+    admin.fill("#id_title", "Night session ends")
+    admin.fill("#id_standfirst", "Deputies left the chamber at dawn.")
+
+    lead = admin.locator("[data-contentpath=lead_image]")
+    lead.get_by_role("button", name="Choose an image").click()
+    choose_in_modal(admin, "Harbour")
+    expect(lead).to_contain_text("Harbour")
+    admin.fill("#id_lead_image_alt", "Boats in the harbour at dawn")
+
+    press(admin.get_by_role("button", name="Add byline"))
+    press(admin.locator("#id_article_authors-0-author-chooser").get_by_role("button").first)
+    choose_in_modal(admin, "Ada Reporter")
+
+    add_block(admin, "Paragraph")
+    admin.locator("[data-contentpath=body] [role=textbox]").click()
+    admin.keyboard.type("The session lasted eleven hours.")
+    add_block(admin, "Subheading")
+    admin.fill("#body-1-value", "What comes next")
+    add_block(admin, "Photo")
+    admin.locator("#body-2-value-image-chooser").get_by_role("button").first.click()
+    choose_in_modal(admin, "Square at night")
+    add_block(admin, "Quote")
+    admin.fill("#body-3-value-text", "We will be back.")
+    admin.fill("#body-3-value-attribution", "A deputy")
+    add_block(admin, "Video or outside post")
+    admin.fill("#body-4-value-url", "https://youtu.be/Lm4pQ8zR2Xc")
+    admin.fill("#body-4-value-title", "The vote on film")
+
+    tags = admin.locator("[data-contentpath=tags] .tagit-new input")
+    for tag in ("elections", "parliament"):
+        tags.fill(tag)
+        tags.press("Enter")
+
+    admin.get_by_role("button", name="Toggle preview").click()
+    preview = admin.frame_locator("#w-preview-iframe")
+    expect(preview.get_by_role("heading", level=1)).to_have_text("Night session ends")
+    expect(preview.locator(".article__byline")).to_contain_text("Ada Reporter")
+    expect(preview.locator("blockquote")).to_contain_text("We will be back.")
+
+    admin.get_by_role("button", name="More actions").click()
+    admin.get_by_role("button", name="Publish").click()
+    expect(admin.locator(".messages")).to_contain_text("published")
+
+    article = ArticlePage.objects.get(slug="night-session-ends")
+    assert article.live
+    assert article.lead_image.title == "Harbour"
+    assert [author.name for author in article.authors] == ["Ada Reporter"]
+    assert sorted(tag.name for tag in article.tags.all()) == ["elections", "parliament"]
+    assert [block.block_type for block in article.body] == [
+        "paragraph",
+        "subheading",
+        "photo",
+        "quote",
+        "external_media",
+    ]
+    reader = admin.context.new_page()
+    reader.goto(f"{live_server.url}/en/politics/night-session-ends/")
+    expect(reader.locator(".article__lead-image img")).to_have_attribute(
+        "alt", "Boats in the harbour at dawn"
+    )
+    expect(reader.locator(".article__photo figcaption")).to_contain_text("Reuters")
+    reader.close()

@@ -148,3 +148,83 @@ def test_editor_writes_previews_and_publishes_an_article_with_every_block(
     )
     expect(reader.locator(".article__photo figcaption")).to_contain_text("Reuters")
     reader.close()
+
+
+def test_a_scheduled_article_goes_live_through_the_worker(
+    admin: Page, live_server, site, settings, time_machine
+) -> None:
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    article = site.sections["politics"].get_children().get(slug="budget-passed").specific
+    article.unpublish()
+    go_live = timezone.localtime() + datetime.timedelta(minutes=10)
+    admin.goto(f"{live_server.url}/admin/pages/{article.pk}/edit/")
+    admin.fill("#id_title", "Budget passed after midnight")
+    admin.get_by_role("button", name="Toggle status").click()
+    admin.get_by_role("button", name="Set schedule").click()
+    schedule = admin.get_by_role("dialog")
+    schedule.locator("#id_go_live_at").fill(go_live.strftime("%Y-%m-%d %H:%M"))
+    schedule.get_by_role("button", name="Save schedule").click()
+    admin.get_by_role("button", name="More actions").click()
+    admin.get_by_role("button", name="Publish").click()
+    expect(admin.locator(".messages")).to_contain_text("scheduled")
+
+    reader = admin.context.new_page()
+    run_worker()
+    assert reader.goto(f"{live_server.url}/en/politics/budget-passed/").status == 404
+
+    time_machine.move_to(go_live + datetime.timedelta(seconds=30))
+    run_worker()
+    reader.goto(f"{live_server.url}/en/politics/budget-passed/")
+    expect(reader.get_by_role("heading", level=1)).to_have_text("Budget passed after midnight")
+    reader.close()
+
+
+def run_worker() -> None:
+    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def test_a_translation_names_the_translated_author_and_tells_when_its_source_changed(
+    admin: Page, live_server, site
+) -> None:
+    ada = site.authors["ada"]
+    ada_ru = ada.copy_for_translation(site.ru)
+    ada_ru.name = "Ада Репортёр"
+    ada_ru.save()
+    Author.objects.create(locale=site.ru, slug="vera", name="Вера Корреспондент")
+    article = site.article("politics", "Ports reopen", authors=("ada",))
+
+    admin.goto(f"{live_server.url}/admin/pages/{article.pk}/edit/")
+    header_actions = admin.get_by_role("navigation", name="Actions", exact=True)
+    header_actions.get_by_role("button", name="Actions").click()
+    header_actions.get_by_role("link", name="Translate").click()
+    admin.get_by_label("Русский").check()
+    admin.get_by_role("button", name="Submit").click()
+    expect(admin.locator(".messages")).to_contain_text("created")
+    translation = article.get_translation(site.ru).specific
+
+    # The copy's byline already reads in Russian on the reading page.
+    translation.title = "Порты открываются"
+    translation.save_revision().publish()
+    reader = admin.context.new_page()
+    reader.goto(f"{live_server.url}/ru/politics/ports-reopen/")
+    expect(reader.locator(".article__byline")).to_contain_text("Ада Репортёр")
+
+    # The translator switches the byline in the chooser.
+    admin.goto(f"{live_server.url}/admin/pages/{translation.pk}/edit/")
+    expect(admin.locator(".help-warning")).to_have_count(0)  # up to date so far
+    chooser = admin.locator("#id_article_authors-0-author-chooser")
+    chooser.get_by_role("button", name="Actions").click()
+    chooser.get_by_role("button", name="Choose another author").click()
+    choose_in_modal(admin, "Вера Корреспондент")
+    admin.get_by_role("button", name="More actions").click()
+    admin.get_by_role("button", name="Publish").click()
+    expect(admin.locator(".messages")).to_contain_text("published")
+    reader.reload()  # the browser may keep a reading page for a minute
+    expect(reader.locator(".article__byline")).to_contain_text("Вера Корреспондент")
+
+    # The original changes afterwards: the translation's editor is told.
+    article.title = "Ports reopen after a week"
+    article.save_revision().publish()
+    admin.goto(f"{live_server.url}/admin/pages/{translation.pk}/edit/")
+    expect(admin.locator(".help-warning")).to_contain_text("after this translation was last edited")
+    reader.close()

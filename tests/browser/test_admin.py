@@ -37,9 +37,9 @@ def admin(browser: Browser, live_server, editor) -> Iterator[Page]:
 
     def note_unsaved_draft(response) -> None:
         request = response.request
-        if response.status == 400 and request.method == "POST":
-            if "application/json" in request.headers.get("accept", ""):
-                unsaved_drafts.add(response.url)
+        is_json = "application/json" in request.headers.get("accept", "")
+        if response.status == 400 and request.method == "POST" and is_json:
+            unsaved_drafts.add(response.url)
 
     def note_error(message) -> None:
         forgiven = "status of 400" in message.text and message.location["url"] in unsaved_drafts

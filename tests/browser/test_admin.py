@@ -25,8 +25,9 @@ def editor(db) -> User:
 
 
 @pytest.fixture
-def admin(browser: Browser, live_server, editor) -> Iterator[Page]:
-    """A signed-in editor's tab; at the end, no page it visited may have logged an error."""
+def admin(browser: Browser, live_server, editor, newsroom) -> Iterator[Page]:
+    """A signed-in editor's tab; at the end, no page it visited may have logged an error.
+    The newsroom comes first: a browser test's database starts without Wagtail's page tree."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors: list[str] = []
@@ -228,3 +229,72 @@ def test_a_translation_names_the_translated_author_and_tells_when_its_source_cha
     admin.goto(f"{live_server.url}/admin/pages/{translation.pk}/edit/")
     expect(admin.locator(".help-warning")).to_contain_text("after this translation was last edited")
     reader.close()
+
+
+def test_a_revenue_lead_adds_a_campaign_variant(admin: Page, live_server, site) -> None:
+    from tamizdat.prompts.models import Campaign
+    from tests.prompts import factories as campaign_factories
+
+    campaign = campaign_factories.campaign(headline="Enjoying ad-free content?")
+    admin.goto(f"{live_server.url}/admin/snippets/prompts/campaign/edit/{campaign.pk}/")
+    press(admin.get_by_role("button", name="Add variant"))
+    admin.fill("#id_variants-0-key", "short")
+    admin.fill("#id_variants-0-headline", "Read us every day?")
+    admin.get_by_role("button", name="More actions").click()
+    admin.get_by_role("button", name="Publish").click()
+    expect(admin.locator(".messages")).to_contain_text("published")
+
+    variant = Campaign.objects.get(pk=campaign.pk).variants.get()
+    assert (variant.key, variant.headline) == ("short", "Read us every day?")
+    reader = admin.context.new_page()
+    reader.goto(f"{live_server.url}/en/politics/parliament-dissolved/")
+    assert "Read us every day?" in reader.content()
+    reader.close()
+
+
+# Words that are the same in a Russian admin: names, codes and the staff member's login.
+NOT_ENGLISH = {"Wagtail", "Tamizdat", "English", "EUR", "USD", "GBP", "ISO", "editor", "goal"}
+RUSSIAN_ADMIN_PAGES = [
+    "/admin/",
+    "/admin/pages/{article}/edit/",
+    "/admin/pages/add/news/articlepage/{section}/",
+    "/admin/snippets/news/author/",
+    "/admin/snippets/news/author/add/",
+    "/admin/images/",
+    "/admin/snippets/prompts/campaign/",
+    "/admin/snippets/prompts/campaign/add/",
+    "/admin/snippets/prompts/exchangerate/",
+    "/admin/snippets/prompts/exchangerate/add/",
+    "/admin/settings/prompts/fundinggoal/",
+]
+
+
+def test_the_russian_admin_speaks_russian_with_its_plurals(
+    admin: Page, live_server, newsroom, editor
+) -> None:
+    from wagtail.users.models import UserProfile
+
+    from tests.prompts import factories as campaign_factories
+
+    profile = UserProfile.get_for_user(editor)
+    profile.preferred_language = "ru"
+    profile.save()
+    section = newsroom.section("politics", "Политика", "Политика")
+    newsroom.author("vera", "Вера Корреспондент")
+    article = newsroom.article(
+        "politics",
+        "Elections",
+        authors=("vera",),
+        image=factories.photo("Площадь"),
+        body=[("paragraph", "<p>Текст статьи.</p>"), ("quote", {"text": "Цитата"})],
+    )
+    article.title = "Выборы назначены"
+    article.save_revision().publish()
+    campaign_factories.campaign(name="Декабрьский сбор", headline="Нравится читать без рекламы?")
+    for address in RUSSIAN_ADMIN_PAGES:
+        admin.goto(live_server.url + address.format(article=article.pk, section=section.pk))
+        text = admin.locator("body").inner_text()
+        english = set(re.findall(r"\b[A-Za-z][A-Za-z']{2,}\b", text)) - NOT_ENGLISH
+        assert not english, (address, sorted(english))
+        # A Russian name with an English plural ending: "Сторонникs".
+        assert not re.findall(r"[А-Яа-яЁё]+s\b", text), address

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -240,7 +241,7 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
         InlinePanel(
             "variants",
             heading=_("Variants (A/B)"),
-            label=_("Variant"),
+            label=_("variant"),
             max_num=MAX_VARIANTS,
             help_text=_(
                 "Each browser sees the campaign above or one of its variants, always the same "
@@ -257,6 +258,20 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
 
     def __str__(self) -> str:
         return self.name
+
+    @admin.display(description=_("shown in"))
+    def placements(self) -> str:
+        """Where the campaign shows, in words, for the admin's listing."""
+        shown = [
+            label
+            for wanted, label in (
+                (self.in_banner, _("banner")),
+                (self.in_appeal, _("appeal after articles")),
+                (self.opens_overlay, _("overlay")),
+            )
+            if wanted
+        ]
+        return ", ".join(str(label) for label in shown)
 
     def clean(self) -> None:
         super().clean()

@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import LiveStatusTagColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -20,7 +21,16 @@ class CampaignViewSet(SnippetViewSet):
     model = Campaign
     icon = "comment"
     menu_label = _("Campaigns")
-    list_display = ["name", "headline", "priority", "starts_at", "ends_at", "live"]
+    list_display = [
+        "name",
+        "headline",
+        "placements",
+        "priority",
+        "starts_at",
+        "ends_at",
+        # The label is given lazily: the column would translate its own once, at import.
+        LiveStatusTagColumn(label=_("Status")),
+    ]
     list_filter = ["in_banner", "in_appeal", "live"]
     search_fields = ["name", "headline"]
 

@@ -44,7 +44,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.utils import timezone
 
-from . import mirrorlist
+from . import mirrorlist, paths
 from .pages import COPY_INFO, CopySettings, PageMaker, Rendered, write_file
 
 logger = logging.getLogger(__name__)
@@ -294,6 +294,10 @@ def _build_search(root: Path) -> None:
     )
     if result.returncode != 0:
         raise ExportError(f"the search index failed: {result.stderr.strip() or result.stdout}")
+    # Pagefind lists the languages in no fixed order; the same copy must be the same bytes.
+    entry = root / SEARCH_BUNDLE / "pagefind-entry.json"
+    data = json.loads(entry.read_text())
+    entry.write_text(json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")))
 
 
 def _tree_files(root: Path) -> Iterator[Path]:
@@ -322,9 +326,11 @@ def write_zip(root: Path, destination: Path) -> None:
 
 
 def _family(manifest: Manifest, url: str) -> set[str]:
-    """A listing and every page of its pagination that the copy holds."""
+    """A listing, every page of its pagination that the copy holds, and its feed."""
     path = url.partition("?")[0]
-    return {path} | {known for known in manifest.pages if known.partition("?")[0] == path}
+    pages = {known for known in manifest.pages if known.partition("?")[0] == path}
+    feed = f"{path}{paths.FEED_SEGMENT}/"
+    return {path} | pages | ({feed} if feed in manifest.pages else set())
 
 
 def _referrers(manifest: Manifest) -> dict[str, set[str]]:
@@ -452,7 +458,8 @@ class Export:
         dirty: set[str] = set()
         for url in old_urls:
             dirty |= referrers.get(url, set())
-            manifest.pages.pop(url, None)
+            if file := manifest.pages.pop(url, {}).get("file"):
+                (renderer.root / file).unlink(missing_ok=True)
         # The changed pages first: what they link to now names the listings they join.
         for rendered in renderer.render(new_urls, frozenset()):
             manifest.add(rendered)
@@ -487,6 +494,9 @@ class Export:
             if file:
                 (root / file).unlink(missing_ok=True)
                 removed += 1
+        for folder, _, _ in os.walk(root, topdown=False):
+            if Path(folder) != root and not os.listdir(folder):
+                os.rmdir(folder)
         return removed
 
     def _fix_missing(self, renderer: Renderer, manifest: Manifest) -> None:

@@ -192,9 +192,11 @@ class PageMaker:
         if kind is paths.Kind.ASSET:
             found["assets"].add(url)
             return paths.relative(file, unquote(url).lstrip("/")) + suffix
-        if kind is paths.Kind.PAGE and url not in self.missing:
+        if kind is paths.Kind.PAGE:
+            # Kept even when the site gave no page for it, so the export knows who links there.
             found["pages"].add(url)
-            return paths.relative(file, paths.file_for(url)) + suffix
+            if url not in self.missing:
+                return paths.relative(file, paths.file_for(url)) + suffix
         if kind in (paths.Kind.PAGE, paths.Kind.LIVE):
             return paths.live_base(url) + url + suffix
         return reference

@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tamizdat.mirror import export
+from tamizdat.mirror import export, push
 
 
 class Command(BaseCommand):
@@ -60,4 +60,14 @@ class Command(BaseCommand):
             self.stdout.write(f"Wrote {archive}.")
 
     def _push(self, folder: Path) -> None:
-        raise CommandError("push is not available yet")
+        outcomes = push.push(folder, settings.MIRROR_TARGETS)
+        for outcome in outcomes:
+            if outcome.error:
+                self.stderr.write(f"{outcome.target}: failed: {outcome.error}")
+            else:
+                self.stdout.write(
+                    f"{outcome.target}: {outcome.uploaded} uploaded, {outcome.deleted} deleted"
+                )
+        failed = [outcome.target for outcome in outcomes if outcome.error]
+        if failed:
+            raise CommandError(f"the push failed for {', '.join(failed)}; the others have the copy")

@@ -275,6 +275,7 @@ MIRROR_DIR = Path(os.environ.get("TAMIZDAT_MIRROR_DIR", DATA_DIR / "mirror")).re
 MIRROR_GIVING_URL = os.environ.get("TAMIZDAT_MIRROR_GIVING_URL", "").rstrip("/")
 MIRROR_ZIP_URL = os.environ.get("TAMIZDAT_MIRROR_ZIP_URL", "")
 MIRROR_DEBOUNCE_SECONDS = env_int("TAMIZDAT_MIRROR_DEBOUNCE_SECONDS", 60)
+MIRROR_JOBS = env_int("TAMIZDAT_MIRROR_JOBS", os.cpu_count() or 1)
 
 
 def _mirror_targets() -> list[Any]:

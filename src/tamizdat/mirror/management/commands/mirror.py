@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +22,8 @@ class Command(BaseCommand):
         make.add_argument(
             "--jobs",
             type=int,
-            default=os.cpu_count() or 1,
-            help="Processes that render pages (default: the machine's cores).",
+            default=settings.MIRROR_JOBS,
+            help="Processes that render pages (default: TAMIZDAT_MIRROR_JOBS, else the cores).",
         )
         make.add_argument(
             "--full",

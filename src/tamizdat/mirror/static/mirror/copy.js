@@ -98,13 +98,14 @@
       }
       var summary = document.createElement("p");
       summary.className = "search-summary";
-      summary.textContent = found.length + " / " + (input.value || "");
+      summary.textContent = results.getAttribute("data-found-label") + " " + found.length;
       results.appendChild(summary);
       var list = document.createElement("ul");
       found.forEach(function (data) {
         var item = document.createElement("li");
         var link = document.createElement("a");
-        link.href = root + data.url.replace(/^\//, "");
+        // Pagefind names results under the folder its bundle was loaded from.
+        link.href = data.url;
         link.textContent = (data.meta && data.meta.title) || data.url;
         var excerpt = document.createElement("p");
         // The excerpt marks matches with <mark>; shown as plain text, never as HTML.

@@ -31,6 +31,8 @@ def test_the_copy_crawled_from_a_bucket_sub_path_has_no_broken_link_nor_outside_
     site, copy_settings, tmp_path
 ):
     Address.objects.create(url="https://mirror.example.net/", kind=Address.Kind.MIRROR)
+    for number in range(12):  # a second page for the section and for a tag
+        site.article("politics", f"Filler {number}", hours_ago=50 + number, tags=("budget",))
     folder = tmp_path / "newsroom"
     call_command("mirror", "export", str(folder), "--jobs", "1", "--zip", str(tmp_path / "c.zip"))
 
@@ -50,6 +52,8 @@ def test_the_copy_crawled_from_a_bucket_sub_path_has_no_broken_link_nor_outside_
         "en/search/index.html",
     } <= pages
     assert {"en/tags/elections/index.html", "en/authors/ada/index.html"} <= pages
+    assert {"en/politics/index-2.html", "en/tags/budget/index-2.html"} <= pages
+    assert "en/politics/index-3.html" not in pages
 
     article = (folder / "en/politics/parliament-dissolved/index.html").read_text()
     # The main site stays the canonical address; the copy says what it is.
@@ -115,12 +119,12 @@ def test_without_a_giving_address_the_copy_shows_no_form_that_cannot_work(site, 
         ),
     ],
 )
-def test_a_bad_folder_is_one_clear_error(site, tmp_path, make, message):
+def test_a_bad_folder_is_one_clear_error(db, tmp_path, make, message):
     with pytest.raises(CommandError, match=message):
         call_command("mirror", "export", str(make(tmp_path)))
 
 
-def test_two_exports_at_once_the_second_says_so(site, tmp_path):
+def test_two_exports_at_once_the_second_says_so(db, tmp_path):
     import fcntl
 
     with open(tmp_path / ".copy.lock", "w") as lock:
@@ -145,3 +149,14 @@ def test_a_full_disk_leaves_the_previous_copy_whole(site, tmp_path, monkeypatch)
         call_command("mirror", "export", str(tmp_path / "copy"), "--full", "--jobs", "1")
     assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "copy").rglob("*")) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy.new")]
+
+
+def test_a_blocked_address_is_gone_from_the_next_copy(newsroom, tmp_path):
+    mirror = Address.objects.create(url="https://mirror.example.net/", kind=Address.Kind.MIRROR)
+    export.export(tmp_path / "copy")
+    assert "mirror.example.net" in (tmp_path / "copy/copy-info.js").read_text()
+    mirror.state = Address.State.BLOCKED
+    mirror.save()
+    export.export(tmp_path / "copy")
+    for name in ("copy-info.js", "mirrors.json", "en/reach/index.html", "ru/reach/index.html"):
+        assert "mirror.example.net" not in (tmp_path / "copy" / name).read_text(), name

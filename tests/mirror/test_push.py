@@ -86,7 +86,7 @@ def test_a_failing_target_does_not_stop_the_others_and_is_shown_in_the_admin(
     assert Address.objects.get(target="good").last_error == ""
 
 
-def test_push_without_targets_or_copy_is_one_clear_error(site, tmp_path, settings):
+def test_push_without_targets_or_copy_is_one_clear_error(db, tmp_path, settings):
     settings.MIRROR_TARGETS = []
     with pytest.raises(CommandError, match="set TAMIZDAT_MIRROR_TARGETS"):
         call_command("mirror", "push", str(tmp_path))

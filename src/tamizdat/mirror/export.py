@@ -448,7 +448,11 @@ class Export:
             for page_id in set(previous.live) | set(live)
             if previous.live.get(page_id) != live.get(page_id)
         }
+        # The pages that list addresses and the site's own files show more than pages: they
+        # are made again every time.
+        always = {f"/{language}/reach/" for language in self.copy.languages} | set(FIXED_FILES)
         if not changed:
+            self._crawl(renderer, manifest, always)
             return True
         if any(not (previous.live.get(i) or live[i])[2] for i in changed):
             return None
@@ -471,7 +475,7 @@ class Export:
                         dirty |= _family(previous, target)
         dirty |= _translations(changed)
         dirty |= _entering_read_more(manifest, live, changed)
-        dirty |= {url for url in manifest.pages if url in FIXED_FILES}
+        dirty |= always
         dirty -= new_urls | old_urls
         for language in self.copy.languages:
             dirty |= _family(previous, f"/{language}/") | {f"/{language}/feed/"}

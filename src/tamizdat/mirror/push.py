@@ -21,6 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
+from tamizdat.news.caching import purge_all
+
 from .export import MANIFEST, ExportError
 from .models import Address
 from .targets import Target
@@ -136,16 +138,18 @@ def _describe(error: Exception) -> str:
 
 def _record(target: Target, outcome: Outcome) -> None:
     """The bucket's copy appears among the newsroom's addresses, with its last outcome."""
-    address, _ = Address.objects.get_or_create(
-        url=target.address,
-        defaults={"kind": Address.Kind.OBJECT_STORE, "target": target.name},
-    )
-    # An update, not a save: the outcome changes no published list, so it must not set off
-    # another export (which would push again).
+    # Written without the signals of a staff edit, which would ask for another export (and
+    # so another push): the live pages that list addresses are retired here, and the next copy
+    # lists the new address.
+    if not Address.objects.filter(url=target.address).exists():
+        Address.objects.bulk_create(
+            [Address(url=target.address, kind=Address.Kind.OBJECT_STORE, target=target.name)]
+        )
+        purge_all()
     fields: dict[str, Any] = {"target": target.name, "last_error": outcome.error}
     if not outcome.error:
         fields["last_pushed_at"] = timezone.now()
-    Address.objects.filter(pk=address.pk).update(**fields)
+    Address.objects.filter(url=target.address).update(**fields)
 
 
 def push(folder: Path, targets: list[Target]) -> list[Outcome]:

@@ -9,9 +9,14 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tamizdat.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A misconfigured environment variable: one line naming it, not a traceback.
+        sys.exit(f"tamizdat: {error}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ moves the same code onto PostgreSQL and Redis for several web and worker nodes.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -267,6 +268,28 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 ONION_ADDRESS = os.environ.get("TAMIZDAT_ONION_ADDRESS", "")
+
+# Mirrors (mirror/): the static copy of the site, the buckets it is pushed to, and where a
+# copy's contribution form posts (the main site, a proxying mirror or the onion; none: no form).
+MIRROR_DIR = Path(os.environ.get("TAMIZDAT_MIRROR_DIR", DATA_DIR / "mirror")).resolve()
+MIRROR_GIVING_URL = os.environ.get("TAMIZDAT_MIRROR_GIVING_URL", "").rstrip("/")
+MIRROR_ZIP_URL = os.environ.get("TAMIZDAT_MIRROR_ZIP_URL", "")
+MIRROR_DEBOUNCE_SECONDS = env_int("TAMIZDAT_MIRROR_DEBOUNCE_SECONDS", 60)
+MIRROR_JOBS = env_int("TAMIZDAT_MIRROR_JOBS", os.cpu_count() or 1)
+
+
+def _mirror_targets() -> list[Any]:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from tamizdat.mirror.targets import TargetError, parse_targets
+
+    try:
+        return parse_targets(os.environ.get("TAMIZDAT_MIRROR_TARGETS", ""))
+    except TargetError as error:
+        raise ImproperlyConfigured(str(error)) from None
+
+
+MIRROR_TARGETS = _mirror_targets()
 
 LOGGING = {
     "version": 1,

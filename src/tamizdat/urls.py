@@ -6,12 +6,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from tamizdat.mirror import views as mirror_views
 from tamizdat.news import views as news_views
 
 urlpatterns = [
     path("", news_views.root, name="root"),
     path("robots.txt", news_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", news_views.sitemap, name="sitemap"),
+    path("mirrors.json", mirror_views.mirrors_json, name="mirrors_json"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
@@ -36,6 +38,7 @@ else:
 # a page's language comes from its address alone and never from a reader's headers or cookies.
 urlpatterns += i18n_patterns(
     path("support/", include("tamizdat.support.urls")),
+    path("reach/", include("tamizdat.mirror.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

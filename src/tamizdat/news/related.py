@@ -20,7 +20,10 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
         .filter(locale_id=article.locale_id)
         .exclude(pk=article.pk)
         .annotate(
-            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids)),
+            # With no tags, an empty IN would make the whole relevance zero, section and all.
+            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids))
+            if tag_ids
+            else Value(0),
             same_section=Case(
                 When(path__startswith=section_path, then=Value(1)),
                 default=Value(0),

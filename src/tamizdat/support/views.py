@@ -65,8 +65,12 @@ def support_page(request: HttpRequest) -> HttpResponseBase:
 @require_GET
 @never_cache
 def challenge(request: HttpRequest) -> JsonResponse:
-    """A fresh proof-of-work challenge for the form's script."""
-    return JsonResponse(defence.new_challenge())
+    """A fresh proof-of-work challenge for the form's script. Any origin may ask: the form
+    on a static copy of the site (a mirror, a file) posts here too, and a challenge is no
+    secret."""
+    response = JsonResponse(defence.new_challenge())
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _urls(request: HttpRequest, contribution: Contribution) -> ReturnUrls:

@@ -1,0 +1,96 @@
+"""Where each address of the site lives in a static copy, and how one file of the copy names
+another.
+
+A copy must work from a static host's root, from a sub-path of a bucket (which resolves no
+folder to its `index.html`) and from `file://`, so every reference is relative and names a file:
+`/en/politics/` is `en/politics/index.html`, its second page `en/politics/index-2.html` (a name
+no page's slug can take), a feed `…/feed/index.xml`.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from enum import Enum
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
+
+from django.conf import settings
+
+FEED_SEGMENT = "feed"
+# Addresses that no copy can answer: they take a POST, a signed link or an editor's session.
+LIVE_PREFIXES = ("/admin/", "/django-admin/", "/documents/", "/prompts/", "/payments/")
+
+
+class Kind(Enum):
+    KEEP = "keep"  # left as written: a fragment, another site, mailto:
+    PAGE = "page"  # rendered into the copy
+    ASSET = "asset"  # a static file or media rendition, copied as it is
+    LIVE = "live"  # only the live site answers it: the link names it absolutely
+
+
+def page_number(query: str) -> int | None:
+    """The listing page a query selects (1 for none); None for any other query."""
+    params = parse_qsl(query, keep_blank_values=True)
+    if not params:
+        return 1
+    if len(params) == 1 and params[0][0] == "page" and params[0][1].isdigit():
+        return max(1, int(params[0][1]))
+    return None
+
+
+def normalize(path: str, page: int = 1) -> str:
+    """The one spelling of a page's address that the export keys its files by."""
+    return path if page == 1 else f"{path}?page={page}"
+
+
+def file_for(url: str) -> str:
+    """The copy's file (relative to its root, not quoted) for a normalized address."""
+    path, _, query = url.partition("?")
+    path = unquote(path)
+    if not path.endswith("/"):
+        return path.lstrip("/")
+    folder = path.lstrip("/")
+    if path.rstrip("/").rsplit("/", 1)[-1] == FEED_SEGMENT:
+        return f"{folder}index.xml"
+    page = page_number(query) or 1
+    return f"{folder}index.html" if page == 1 else f"{folder}index-{page}.html"
+
+
+def relative(from_file: str, to_file: str) -> str:
+    """A reference from one file of the copy to another, quoted for an attribute."""
+    start = posixpath.dirname(from_file) or "."
+    return quote(posixpath.relpath(to_file, start), safe="/-._~")
+
+
+def _is_live(path: str) -> bool:
+    if path.startswith(LIVE_PREFIXES):
+        return True
+    # Under a language's support pages only the form itself is a page of the copy; the
+    # thank-you, checkout and self-service pages belong to one reader and the live site.
+    parts = path.strip("/").split("/")
+    return len(parts) > 2 and parts[1] == "support"
+
+
+def classify(reference: str, base_path: str) -> tuple[Kind, str]:
+    """What a reference found on the page at `base_path` is, with its normalized address."""
+    if not reference or reference.startswith("#"):
+        return Kind.KEEP, reference
+    parts = urlsplit(reference)
+    if parts.scheme or parts.netloc:
+        return Kind.KEEP, reference
+    absolute = urlsplit(urljoin(base_path, reference))
+    path = absolute.path
+    if path.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
+        return Kind.ASSET, path
+    page = page_number(absolute.query)
+    if _is_live(path) or page is None:
+        return Kind.LIVE, absolute.path + (f"?{absolute.query}" if absolute.query else "")
+    return Kind.PAGE, normalize(path, page)
+
+
+def live_base(path: str) -> str:
+    """The live address that answers what a copy cannot: gifts go to the configured giving
+    address (the main site may be blocked), anything else to the main site."""
+    parts = path.strip("/").split("/")
+    if len(parts) > 1 and parts[1] == "support" and settings.MIRROR_GIVING_URL:
+        return settings.MIRROR_GIVING_URL
+    return settings.BASE_URL

@@ -1,0 +1,162 @@
+"""`tamizdat mirror export DIR`: the published site as a folder that works from a static host,
+a bucket's sub-path or a USB stick, made again incrementally to the same bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tamizdat.mirror import export
+from tamizdat.mirror.models import Address
+from tamizdat.news.models import ArticlePage
+from tests.mirror.crawl import crawl, static_server
+
+pytestmark = pytest.mark.django_db
+
+ONION = "courierabcdefghijklmnopqrstuvwxyz234567abcdefghijklmnop.onion"
+
+
+@pytest.fixture
+def copy_settings(settings):
+    settings.ONION_ADDRESS = ONION
+    settings.MIRROR_GIVING_URL = "https://give.example.org"
+    return settings
+
+
+def test_the_copy_crawled_from_a_bucket_sub_path_has_no_broken_link_nor_outside_load(
+    site, copy_settings, tmp_path
+):
+    Address.objects.create(url="https://mirror.example.net/", kind=Address.Kind.MIRROR)
+    for number in range(12):  # a second page for the section and for a tag
+        site.article("politics", f"Filler {number}", hours_ago=50 + number, tags=("budget",))
+    folder = tmp_path / "newsroom"
+    call_command("mirror", "export", str(folder), "--jobs", "1", "--zip", str(tmp_path / "c.zip"))
+
+    # Served like a raw object-store URL: under a sub-path, no folder resolves to index.html.
+    with static_server(tmp_path) as root:
+        result = crawl(f"{root}newsroom/index.html")
+    assert result.broken == []
+    assert result.outside == []
+    assert result.folders == []
+    pages = {url.split("/newsroom/", 1)[1] for url in result.pages}
+    for article in ArticlePage.objects.live():
+        assert f"{article.url.lstrip('/')}index.html" in pages, article.url
+    assert {
+        "en/index.html",
+        "ru/index.html",
+        "en/reach/index.html",
+        "en/search/index.html",
+    } <= pages
+    assert {"en/tags/elections/index.html", "en/authors/ada/index.html"} <= pages
+    assert {"en/politics/index-2.html", "en/tags/budget/index-2.html"} <= pages
+    assert "en/politics/index-3.html" not in pages
+
+    article = (folder / "en/politics/parliament-dissolved/index.html").read_text()
+    # The main site stays the canonical address; the copy says what it is.
+    assert '<link rel="canonical" href="http://testserver/en/politics/parliament-dissolved/">' in (
+        article
+    )
+    assert 'hreflang="ru" href="http://testserver/ru/politics/parliament-dissolved/"' in article
+    assert "You are reading a copy of our site" in article
+    assert (
+        f'<meta http-equiv="onion-location" content="http://{ONION}'
+        '/en/politics/parliament-dissolved/">' in article
+    )
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', article)[1]
+    assert "default-src 'self'" in policy and "frame-ancestors" not in policy
+    assert "https://give.example.org" in policy.split("form-action")[1].split(";")[0]
+    assert 'data-events-url=""' in article  # no counter to send to
+    info = (folder / "copy-info.js").read_text()
+    assert "https://mirror.example.net/" in info
+    assert json.loads((folder / "mirrors.json").read_text())["version"] == "2.0"
+
+    # Only the renditions the pages show, never the uploaded originals.
+    media = {path.name for path in (folder / "media").rglob("*") if path.is_file()}
+    assert media and not any(name in ("lead.jpg", "Square.jpg") for name in media)
+    assert not (folder / "media/original_images").exists()
+
+    with zipfile.ZipFile(tmp_path / "c.zip") as archive:
+        names = archive.namelist()
+    assert "index.html" in names and "en/index.html" in names
+    assert not any(name.startswith(".") for name in names)
+
+
+def test_the_form_posts_to_the_live_giving_address(site, copy_settings, tmp_path):
+    copy_settings.BANK_TRANSFER = {
+        **copy_settings.BANK_TRANSFER,
+        "iban": "DE89 3704 0044 0532 0130 00",
+    }
+    export.export(tmp_path / "copy")
+    page = (tmp_path / "copy/en/support/index.html").read_text()
+    assert 'action="https://give.example.org/en/support/contribute/"' in page
+    assert 'data-challenge="https://give.example.org/en/support/challenge/"' in page
+    assert "DE89 3704 0044 0532 0130 00" in page
+    assert 'href="https://give.example.org/en/support/manage/"' in page
+
+
+def test_without_a_giving_address_the_copy_shows_no_form_that_cannot_work(site, settings, tmp_path):
+    settings.MIRROR_GIVING_URL = ""
+    export.export(tmp_path / "copy")
+    page = (tmp_path / "copy/en/support/index.html").read_text()
+    assert '<form class="contribution"' not in page
+    assert "Gifts cannot be taken on this copy" in page
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "nowhere" / "copy", "does not exist"),
+        (lambda tmp: (tmp / "file").write_text("x") and tmp / "file", "is a file"),
+        (
+            lambda tmp: (
+                ((tmp / "mine").mkdir(), (tmp / "mine/notes.txt").write_text("x")) and tmp / "mine"
+            ),
+            "not a Tamizdat copy",
+        ),
+    ],
+)
+def test_a_bad_folder_is_one_clear_error(db, tmp_path, make, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("mirror", "export", str(make(tmp_path)))
+
+
+def test_two_exports_at_once_the_second_says_so(db, tmp_path):
+    import fcntl
+
+    with open(tmp_path / ".copy.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with pytest.raises(CommandError, match=r"another export into .* is running"):
+            call_command("mirror", "export", str(tmp_path / "copy"))
+
+
+def test_a_full_disk_leaves_the_previous_copy_whole(site, tmp_path, monkeypatch):
+    import errno
+
+    from tamizdat.mirror import pages
+
+    export.export(tmp_path / "copy")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "copy").rglob("*"))
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pages, "write_file", full)
+    with pytest.raises(CommandError, match="no space left"):
+        call_command("mirror", "export", str(tmp_path / "copy"), "--full", "--jobs", "1")
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "copy").rglob("*")) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".copy.new")]
+
+
+def test_a_blocked_address_is_gone_from_the_next_copy(newsroom, tmp_path):
+    mirror = Address.objects.create(url="https://mirror.example.net/", kind=Address.Kind.MIRROR)
+    export.export(tmp_path / "copy")
+    assert "mirror.example.net" in (tmp_path / "copy/copy-info.js").read_text()
+    mirror.state = Address.State.BLOCKED
+    mirror.save()
+    export.export(tmp_path / "copy")
+    for name in ("copy-info.js", "mirrors.json", "en/reach/index.html", "ru/reach/index.html"):
+        assert "mirror.example.net" not in (tmp_path / "copy" / name).read_text(), name

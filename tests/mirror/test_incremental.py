@@ -1,0 +1,76 @@
+"""After a publish, an unpublish or a move, the copy is brought up to date by rendering only
+what the change touches, and ends byte for byte as a full export would write it."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from tamizdat.mirror import export
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+MADE = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def assert_same_as_full(copy: Path, tmp_path: Path, name: str) -> export.Report:
+    with time_machine.travel(MADE, tick=False):
+        incremental = export.export(copy)
+        export.export(tmp_path / name, full=True)
+    assert not incremental.full
+    made, full = tree(copy), tree(tmp_path / name)
+    assert sorted(made) == sorted(full)
+    assert [name for name in full if made[name] != full[name]] == []
+    return incremental
+
+
+def test_publish_unpublish_and_move_match_a_full_export(site, tmp_path):
+    copy = tmp_path / "copy"
+    with time_machine.travel(MADE, tick=False):
+        first = export.export(copy)
+    assert first.full
+
+    # Enough stories for the politics section to have a second page.
+    for number in range(12):
+        site.article("politics", f"Filler {number}", hours_ago=100 + number)
+    with time_machine.travel(MADE, tick=False):
+        export.export(copy)
+
+    fresh = site.article(
+        "culture", "Festival opens", hours_ago=0.5, tags=("elections",), image=factories.photo()
+    )
+    published = assert_same_as_full(copy, tmp_path, "full-1")
+    assert (copy / "en/culture/festival-opens/index.html").exists()
+    assert published.rendered < first.rendered + 12
+
+    older = site.sections["politics"].get_children().live().specific().last()
+    older.unpublish()
+    assert_same_as_full(copy, tmp_path, "full-2")
+    assert not (copy / older.url.lstrip("/") / "index.html").exists()
+
+    fresh.refresh_from_db()
+    fresh.move(site.sections["politics"], pos="last-child")
+    fresh.save_revision().publish()
+    assert_same_as_full(copy, tmp_path, "full-3")
+    assert (copy / "en/politics/festival-opens/index.html").exists()
+    assert not (copy / "en/culture/festival-opens").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rendering_over_two_processes_writes_the_same_copy(site, tmp_path):
+    with time_machine.travel(MADE, tick=False):
+        export.export(tmp_path / "one", jobs=1)
+        export.export(tmp_path / "two", jobs=2)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")

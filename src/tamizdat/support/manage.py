@@ -18,10 +18,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tamizdat.payments.base import ProviderError, ReturnUrls
+from tamizdat.payments.base import PaymentProvider, ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
 
-from . import defence, links, money
+from . import defence, ledger, links, money
 from .amounts import all_amounts
 from .models import Frequency, RecurringPlan, Supporter, normalize_email
 from .tasks import send_manage_link
@@ -171,6 +171,13 @@ def _done(token: str, what: str) -> HttpResponseRedirect:
     )
 
 
+def _provider_of(plan: RecurringPlan) -> PaymentProvider:
+    provider = get_provider(plan.provider)
+    if provider is None:  # the rail was removed: nothing can be changed there now
+        raise Http404
+    return provider
+
+
 PlanAction = Callable[[HttpRequest, str, Supporter, RecurringPlan], HttpResponseBase]
 
 
@@ -199,10 +206,10 @@ def change(
     form = ChangePlanForm(request.POST, plan=plan)
     if not form.is_valid():
         return _overview(request, token, supporter, status=400, forms_by_plan={plan.pk: form})
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
         data = form.cleaned_data
-        provider.change_plan(plan, data["minor"], data["interval"])  # type: ignore[union-attr]
+        provider.change_plan(plan, data["minor"], data["interval"], ledger.Actor.supporter())
     except ProviderError:
         form.add_error(None, NOT_CHANGED)
         return _overview(request, token, supporter, status=502, forms_by_plan={plan.pk: form})
@@ -214,11 +221,11 @@ def card(
     request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
 ) -> HttpResponseBase:
     back = request.build_absolute_uri(reverse("support:manage", args=[token]))
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
         target = provider.start_card_update(
             plan, ReturnUrls(success=f"{back}?done=card", cancel=back)
-        )  # type: ignore[union-attr]
+        )
     except ProviderError:
         return _overview(
             request,
@@ -236,9 +243,9 @@ def cancel(
 ) -> HttpResponseBase:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
-        provider.cancel_plan(plan, reason.strip())  # type: ignore[union-attr]
+        provider.cancel_plan(plan, reason.strip(), ledger.Actor.supporter())
     except ProviderError:
         return _overview(request, token, supporter, status=502, error=NOT_CHANGED)
     return _done(token, "canceled")

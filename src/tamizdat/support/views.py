@@ -116,20 +116,20 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
     supporter = ledger.supporter_for(
         data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
     )
-    held = screening.outcome is defence.Outcome.CONFIRM
-    contribution = Contribution.objects.create(
-        supporter=supporter,
+    contribution = ledger.start_contribution(
+        supporter,
         frequency=data["frequency"],
         amount=data["amount"],
         fee_amount=data["fee_amount"],
         currency=data["currency"],
         provider=provider.identifier,
-        status=Contribution.Status.HELD if held else Contribution.Status.PENDING,
         language=get_language(),
         campaign=data["campaign"],
         variant=data["variant"],
+        confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
+        actor=ledger.Actor.reader(),
     )
-    if held:
+    if contribution.status == Contribution.Status.HELD:
         transaction.on_commit(lambda: send_confirmation.enqueue(contribution.pk))
         return redirect("support:check_email", contribution.reference)
     return _go_pay(request, contribution, form)
@@ -241,7 +241,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponseBase:
     if contribution.status == Contribution.Status.PAID:
         return redirect("support:thanks", contribution.reference)
     if request.method == "POST":
-        ledger.release(contribution)
+        ledger.release(contribution, ledger.Actor.reader())
         if contribution.status != Contribution.Status.PENDING:
             raise Http404
         return _go_pay(request, contribution)

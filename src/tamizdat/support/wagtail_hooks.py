@@ -16,7 +16,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from . import admin_views, audit
 from .admin_forms import AmountSetForm
 from .models import AmountSet, Contribution, Payment, RecurringPlan, Supporter
 
@@ -170,3 +170,8 @@ def register_transfers_menu_item() -> MenuItem:
         icon_name="doc-full",
         order=310,
     )
+
+
+@hooks.register("register_log_actions")
+def register_ledger_log_actions(actions: Any) -> None:
+    audit.register_actions(actions)

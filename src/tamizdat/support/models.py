@@ -11,6 +11,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import money
@@ -193,7 +194,9 @@ class RecurringPlan(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.display_amount()} / {self.get_interval_display()}"
+        # In the language of whoever reads it (staff in the admin), not the supporter's.
+        amount = money.format_money(self.amount, self.currency, get_language() or "en")
+        return f"{amount} / {self.get_interval_display()}"
 
     def display_amount(self) -> str:
         return money.format_money(self.amount, self.currency, self.supporter.language)
@@ -248,7 +251,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.receipt_number} {self.display_amount()}"
+        amount = money.format_money(self.amount, self.currency, get_language() or "en")
+        return f"{self.receipt_number} {amount}"
 
     @property
     def receipt_number(self) -> str:

@@ -8,6 +8,8 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from tamizdat.payments.registry import display_name
+
 from ..money import format_money
 
 register = template.Library()
@@ -23,3 +25,9 @@ def as_json(value: Any) -> str:
 def money(amount: int, currency: str) -> str:
     """Minor units as money in the reader's (in the admin: the staff member's) language."""
     return format_money(amount, currency, get_language() or "en")
+
+
+@register.filter
+def rail(identifier: str) -> str:
+    """A payment method's name for people ("Bank transfer"), not its identifier."""
+    return str(display_name(identifier))

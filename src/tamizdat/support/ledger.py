@@ -10,14 +10,14 @@ the admin history with its actor (`audit.Actor`). The rules, independent of any 
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
 
-Besides writing, this module is the small interface payment providers know of the reader-revenue
-app: the lookups they need to find the rows a processor's fact is about.
+With the lookups of `lookups.py`, re-exported here, this module is the small interface payment
+providers know of the reader-revenue app.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import partial
 
 from django.db import IntegrityError, transaction
@@ -25,6 +25,17 @@ from django.utils import timezone
 
 from .audit import Actor
 from .audit import record as log
+from .lookups import (
+    contribution_by_reference,
+    contributions_by_reference,
+    customer_ids,
+    live_plans,
+    payment_by_charge_ref,
+    plan_by_pk,
+    plan_by_processor_id,
+    plans_by_processor_id,
+    recorded_payment_ids,
+)
 from .models import Contribution, Frequency, Payment, RecurringPlan, Supporter, normalize_email
 
 __all__ = [
@@ -37,6 +48,15 @@ __all__ = [
     "RecurringPlan",
     "Status",
     "Supporter",
+    "contribution_by_reference",
+    "contributions_by_reference",
+    "customer_ids",
+    "live_plans",
+    "payment_by_charge_ref",
+    "plan_by_pk",
+    "plan_by_processor_id",
+    "plans_by_processor_id",
+    "recorded_payment_ids",
 ]
 
 Status = Contribution.Status
@@ -364,76 +384,3 @@ def forget(supporter: Supporter, shredded_email: str, actor: Actor) -> None:
     supporter.shredded_at = timezone.now()
     supporter.save(update_fields=["email", "name", "shredded_at"])
     log(supporter, "shred", actor)
-
-
-# -- what providers look up ----------------------------------------------------------------
-
-
-def contribution_by_reference(provider: str, reference: str) -> Contribution | None:
-    """The contribution a processor's object names, locked for the rest of the transaction."""
-    return (
-        Contribution.objects.select_for_update()
-        .select_related("supporter")
-        .filter(reference=reference, provider=provider)
-        .first()
-    )
-
-
-def contributions_by_reference(provider: str, references: list[str]) -> dict[str, Contribution]:
-    return Contribution.objects.filter(provider=provider).in_bulk(
-        references, field_name="reference"
-    )
-
-
-def plan_by_processor_id(provider: str, provider_plan_id: str) -> RecurringPlan | None:
-    """The plan with the processor's id, locked for the rest of the transaction."""
-    return (
-        RecurringPlan.objects.select_for_update()
-        .filter(provider=provider, provider_plan_id=provider_plan_id)
-        .first()
-    )
-
-
-def plan_by_pk(provider: str, pk: object) -> RecurringPlan | None:
-    return RecurringPlan.objects.filter(pk=pk, provider=provider).first()
-
-
-def plans_by_processor_id(provider: str, ids: Iterable[str]) -> dict[str, RecurringPlan]:
-    plans = RecurringPlan.objects.filter(provider=provider, provider_plan_id__in=list(ids))
-    return {plan.provider_plan_id: plan for plan in plans if plan.provider_plan_id}
-
-
-def live_plans(provider: str) -> Iterator[RecurringPlan]:
-    """Plans this provider charges that are not canceled here."""
-    return (
-        RecurringPlan.objects.filter(provider=provider, provider_plan_id__isnull=False)
-        .exclude(status=PlanStatus.CANCELED)
-        .exclude(provider_plan_id="")
-        .iterator()
-    )
-
-
-def customer_ids(provider: str, supporter: Supporter) -> list[str]:
-    """The processor's customer records this supporter's plans created."""
-    return list(
-        supporter.plans.filter(provider=provider)
-        .exclude(provider_customer_id="")
-        .values_list("provider_customer_id", flat=True)
-    )
-
-
-def payment_by_charge_ref(provider: str, charge_ref: str) -> Payment | None:
-    """The payment a refund names, locked for the rest of the transaction."""
-    return (
-        Payment.objects.select_for_update()
-        .filter(provider=provider, provider_charge_ref=charge_ref)
-        .first()
-    )
-
-
-def recorded_payment_ids(provider: str, ids: list[str]) -> set[str]:
-    return set(
-        Payment.objects.filter(provider=provider, provider_payment_id__in=ids).values_list(
-            "provider_payment_id", flat=True
-        )
-    )

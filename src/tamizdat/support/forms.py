@@ -271,20 +271,9 @@ class ContributionForm(forms.Form):
         else:
             self.add_error(field, _("Choose an amount or enter your own."))
             return None
-        language = self.language
-        if amount < amounts.minimum:
-            self.add_error(
-                field,
-                _("The minimum is %(minimum)s.")
-                % {"minimum": money.format_money(amounts.minimum, currency, language)},
-            )
-            return None
-        if amount > amounts.maximum:
-            self.add_error(
-                field,
-                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
-                % {"maximum": money.format_money(amounts.maximum, currency, language)},
-            )
+        refusal = amounts.refusal(amount, self.language)
+        if refusal:
+            self.add_error(field, refusal)
             return None
         return amount
 

@@ -78,18 +78,9 @@ class ChangePlanForm(forms.Form):
             self.add_error("amount", _("Enter the amount as a number, like 25 or 12.50."))
             return data
         limits = all_amounts().get((currency, interval))
-        if limits is not None and amount < limits.minimum:
-            self.add_error(
-                "amount",
-                _("The minimum is %(minimum)s.")
-                % {"minimum": money.format_money(limits.minimum, currency, language)},
-            )
-        elif limits is not None and amount > limits.maximum:
-            self.add_error(
-                "amount",
-                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
-                % {"maximum": money.format_money(limits.maximum, currency, language)},
-            )
+        refusal = limits.refusal(amount, language) if limits is not None else None
+        if refusal:
+            self.add_error("amount", refusal)
         data["minor"] = amount
         return data
 
@@ -192,7 +183,7 @@ def plan_action(action: PlanAction) -> Callable[[HttpRequest, str, int], HttpRes
         if supporter is None:
             return _expired(request)
         plan = get_object_or_404(RecurringPlan, pk=plan_id, supporter=supporter)
-        if plan.status == RecurringPlan.Status.CANCELED or not plan.provider_plan_id:
+        if not plan.is_manageable:
             raise Http404
         return action(request, token, supporter, plan)
 

@@ -33,7 +33,9 @@ def plan_by_processor_id(provider: str, provider_plan_id: str) -> RecurringPlan 
     )
 
 
-def plan_by_pk(provider: str, pk: object) -> RecurringPlan | None:
+def plan_by_pk(provider: str, pk: str | int | None) -> RecurringPlan | None:
+    if pk is None:
+        return None
     return RecurringPlan.objects.filter(pk=pk, provider=provider).first()
 
 

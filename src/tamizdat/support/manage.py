@@ -5,6 +5,7 @@ card, cancel, and download receipts."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -67,7 +68,8 @@ class ChangePlanForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         interval, text = data.get("interval"), data.get("amount")
         if not interval or not text:
             return data
@@ -114,23 +116,30 @@ def request_link(request: HttpRequest) -> HttpResponseBase:
 
 
 def _expired(request: HttpRequest) -> HttpResponse:
-    return _private(TemplateResponse(request, "support/link_expired.html", status=410)).render()  # type: ignore[return-value]
+    response = _private(TemplateResponse(request, "support/link_expired.html", status=410))
+    response.render()
+    return response
 
 
 def _overview(
     request: HttpRequest, token: str, supporter: Supporter, status: int = 200, **context: Any
 ) -> HttpResponseBase:
-    plans = list(supporter.plans.order_by("status", "-created_at"))
-    forms_by_plan = context.pop("forms_by_plan", {})
-    for plan in plans:
-        plan.change_form = forms_by_plan.get(plan.pk) or ChangePlanForm(
+    forms_by_plan: dict[int, ChangePlanForm] = context.pop("forms_by_plan", {})
+    plans = [
+        PlanPanel(
             plan=plan,
-            initial={
-                "amount": money.format_plain(plan.amount, plan.currency),
-                "interval": plan.interval,
-            },
+            # The form as the supporter sent it back with its errors, else the plan as it is.
+            change_form=forms_by_plan.get(plan.pk)
+            or ChangePlanForm(
+                plan=plan,
+                initial={
+                    "amount": money.format_plain(plan.amount, plan.currency),
+                    "interval": plan.interval,
+                },
+            ),
         )
-        plan.cancel_form = CancelForm()
+        for plan in supporter.plans.order_by("status", "-created_at")
+    ]
     payments = supporter.payments.select_related("plan").order_by("-paid_at")
     response = TemplateResponse(
         request,
@@ -146,6 +155,14 @@ def _overview(
         status=status,
     )
     return _private(allow_checkout(response))
+
+
+@dataclass(frozen=True)
+class PlanPanel:
+    """One plan on the supporter's page, with its change form."""
+
+    plan: RecurringPlan
+    change_form: ChangePlanForm
 
 
 @require_GET

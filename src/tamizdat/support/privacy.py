@@ -90,7 +90,7 @@ def _traces(supporter: Supporter) -> set[str]:
     for plan_id, customer_id in supporter.plans.values_list(
         "provider_plan_id", "provider_customer_id"
     ):
-        found.update((plan_id, customer_id))
+        found.update(trace for trace in (plan_id, customer_id) if trace)
     for payment_id, charge_ref in supporter.payments.values_list(
         "provider_payment_id", "provider_charge_ref"
     ):

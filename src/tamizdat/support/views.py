@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -32,8 +32,10 @@ from .forms import ContributionForm
 from .models import Contribution
 from .tasks import send_confirmation
 
+Response = TypeVar("Response", bound=HttpResponseBase)
 
-def allow_checkout(response: HttpResponseBase) -> HttpResponseBase:
+
+def allow_checkout(response: Response) -> Response:
     """Let a form on this page lead to the card processor's hosted page.
 
     Browsers apply the page's `form-action` to the redirect that follows a form's POST, so
@@ -86,7 +88,7 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
         # "Show amounts" without JavaScript: the same choices, amounts in the new currency.
         kept = {k: v for k, v in request.POST.items() if not k.startswith("amount_")}
         return allow_checkout(
-            _page(request, ContributionForm(initial=kept, currency=kept.get("currency")))
+            _page(request, ContributionForm(initial=kept, currency=request.POST.get("currency")))
         )
     if not form.is_valid():
         return allow_checkout(_page(request, form, status=400))
@@ -170,7 +172,7 @@ def _initial(contribution: Contribution) -> dict[str, Any]:
     }
 
 
-def _private(response: HttpResponseBase) -> HttpResponseBase:
+def _private(response: Response) -> Response:
     response["Cache-Control"] = "private, no-store"
     return response
 

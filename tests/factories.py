@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.images import ImageFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 from wagtail.models import Collection, Locale, Page, Site
 
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
 from tamizdat.support import ledger
-from tamizdat.support.ledger import Contribution, Payment, Supporter
+from tamizdat.support.ledger import Contribution, Payment, RecurringPlan, Supporter
 
 
 def photo(title: str = "Square", credit: str = "AP / TASS", caption: str = "A caption") -> Photo:
@@ -165,6 +166,7 @@ def contribution(
     )
 
 
+@transaction.atomic  # the ledger locks the rows it moves, also in transactional tests
 def paid(
     started: Contribution,
     *,
@@ -212,8 +214,10 @@ def gift(
     at: datetime | None = None,
     campaign: str = "",
     variant: str = "",
+    refunded: int = 0,
 ) -> Payment:
-    """A supporter's paid gift (or a plan's first payment) in one call."""
+    """A supporter's paid gift (or a plan's first payment) in one call; `refunded` of it
+    refunded since."""
     started = contribution(
         supporter(email),
         amount=amount,
@@ -223,4 +227,24 @@ def gift(
         campaign=campaign,
         variant=variant,
     )
-    return paid(started, at=at)
+    payment = paid(started, at=at)
+    if refunded:
+        ledger.record_refund(payment, refunded, payment.paid_at, TEST_ACTOR)
+    return payment
+
+
+def plan(
+    email: str = "reader@example.org",
+    *,
+    amount: int = 500,
+    currency: str = "USD",
+    interval: str = "month",
+    status: str = "active",
+    at: datetime | None = None,
+) -> RecurringPlan:
+    """A plan started (and first paid) at `at`, then in `status`."""
+    first = gift(email, amount=amount, currency=currency, frequency=interval, at=at)
+    started = first.plan
+    assert started is not None
+    ledger.apply_plan_state(started, as_of=first.paid_at, actor=TEST_ACTOR, status=status)
+    return started

@@ -9,7 +9,7 @@ from django.utils import timezone
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
 
 from tamizdat.prompts.models import Campaign, EventCount, ExchangeRate, FundingGoal
-from tamizdat.support.models import Contribution, Payment, Supporter
+from tests import factories as ledger_rows
 from tests.prompts import factories
 
 pytestmark = pytest.mark.django_db
@@ -131,27 +131,12 @@ def test_exchange_rates_are_a_dated_table(staff, site):
 
 
 def gift_through(campaign: Campaign, variant: str, amount: int, currency: str) -> None:
-    supporter = Supporter.objects.create(email=f"{variant}{amount}{currency}@example.org")
-    contribution = Contribution.objects.create(
-        supporter=supporter,
-        frequency="once",
+    ledger_rows.gift(
+        f"{variant}{amount}{currency}@example.org",
         amount=amount,
         currency=currency,
-        provider="stripe",
-        status=Contribution.Status.PAID,
-        paid_at=timezone.now(),
         campaign=str(campaign.pk),
         variant=variant,
-    )
-    Payment.objects.create(
-        supporter=supporter,
-        contribution=contribution,
-        kind=Payment.Kind.ONCE,
-        provider="stripe",
-        provider_payment_id=f"pi_{contribution.pk}",
-        amount=amount,
-        currency=currency,
-        paid_at=timezone.now(),
     )
 
 

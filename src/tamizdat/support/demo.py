@@ -9,6 +9,7 @@ import datetime
 import itertools
 from collections.abc import Sequence
 
+from django.db import transaction
 from django.utils import timezone
 
 from . import ledger
@@ -51,6 +52,7 @@ def load(attributions: Sequence[tuple[str, str]] = ()) -> dict[str, int]:
     return {str(frequency): count for frequency, count in made.items()}
 
 
+@transaction.atomic  # the ledger locks the rows it moves
 def _give(
     number: int,
     amount: int,

@@ -165,3 +165,20 @@ def test_a_supporters_page_shows_their_gifts_plans_and_receipts(staff):
     assert "$5 / month" in page
     assert first.receipt_number in page and plan_payment.receipt_number in page
     assert "$25" in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"contribution": "abc", "amount": "40"},
+        {"contribution": "999999", "amount": "40"},
+        {"amount": "40", "received_on": "yesterday"},
+        {"amount": "4" * 30},
+    ],
+)
+def test_a_tampered_or_half_filled_form_is_answered_never_a_500(staff, data):
+    contribution = transfer()
+    response = staff.post(TRANSFERS, {"contribution": contribution.pk, **data})
+    assert response.status_code == 200
+    assert not Payment.objects.exists()

@@ -223,6 +223,20 @@ def record_payment(
     return payment, created
 
 
+def claim_receipt(payment_id: int) -> bool:
+    """Mark a payment's receipt as sent before it is sent, so that it goes out once; False if
+    it was claimed already (not a transition: the payment's page shows the time)."""
+    claimed = Payment.objects.filter(pk=payment_id, receipt_sent_at__isnull=True).update(
+        receipt_sent_at=timezone.now()
+    )
+    return bool(claimed)
+
+
+def release_receipt(payment_id: int) -> None:
+    """Sending failed: a later attempt may claim the receipt again."""
+    Payment.objects.filter(pk=payment_id).update(receipt_sent_at=None)
+
+
 def receive_transfer(
     contribution: Contribution, *, amount: int, received_on: datetime.date, actor: Actor
 ) -> Payment:

@@ -44,6 +44,7 @@ test: $(BIN)/.installed-test debian-test-packages lint test-sqlite test-postgres
 lint: $(BIN)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test-sqlite: $(BIN)/.installed-test
 	$(BIN)/pytest

@@ -1,18 +1,22 @@
-"""Small builders for a real newsroom in the test database: pages, authors, photos."""
+"""Small builders for a real newsroom in the test database: pages, authors, photos, and the
+ledger's rows (supporters, contributions, plans, payments)."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.images import ImageFile
+from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 from wagtail.models import Collection, Locale, Page, Site
 
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
+from tamizdat.support import ledger
+from tamizdat.support.ledger import Contribution, Payment, RecurringPlan, Supporter
 
 
 def photo(title: str = "Square", credit: str = "AP / TASS", caption: str = "A caption") -> Photo:
@@ -125,3 +129,122 @@ def newsroom() -> Newsroom:
     home_ru.notice = "<p>Наш сайт заблокирован.</p>"
     publish(home_ru, 2000)
     return Newsroom(en=en, ru=ru, home=home, home_ru=home_ru.specific)
+
+
+# -- ledger rows, written the one way the product writes them: through the ledger ----------
+
+TEST_ACTOR = ledger.Actor.system("tests")
+
+
+def supporter(email: str = "reader@example.org", language: str = "en") -> Supporter:
+    return ledger.supporter_for(email, language=language, anonymous=False)
+
+
+def contribution(
+    who: Supporter | None = None,
+    *,
+    amount: int = 2500,
+    currency: str = "USD",
+    frequency: str = "once",
+    provider: str = "stripe",
+    campaign: str = "",
+    variant: str = "",
+    held: bool = False,
+) -> Contribution:
+    """A contribution as the form starts it (pending, or held for e-mail confirmation)."""
+    return ledger.start_contribution(
+        who or supporter(),
+        frequency=frequency,
+        amount=amount,
+        currency=currency,
+        provider=provider,
+        language=(who.language if who else "en"),
+        campaign=campaign,
+        variant=variant,
+        confirm_email_first=held,
+        actor=TEST_ACTOR,
+    )
+
+
+@transaction.atomic  # the ledger locks the rows it moves, also in transactional tests
+def paid(
+    started: Contribution,
+    *,
+    at: datetime | None = None,
+    payment_id: str | None = None,
+    receipt: bool = False,
+) -> Payment:
+    """`started` paid at `at` (now by default), as a processor would report it; recurring
+    contributions get their plan. No receipt is mailed unless asked for."""
+    at = at or timezone.now()
+    plan = None
+    if started.is_recurring:
+        plan = ledger.plan_for(
+            started,
+            provider_plan_id=f"sub_{started.reference}",
+            customer_id=f"cus_{started.reference}",
+            as_of=at,
+            actor=TEST_ACTOR,
+        )
+        ledger.apply_plan_state(plan, as_of=at, actor=TEST_ACTOR, status=ledger.PlanStatus.ACTIVE)
+    payment, _created = ledger.record_payment(
+        contribution=started,
+        plan=plan,
+        kind=Payment.Kind.FIRST if plan else Payment.Kind.ONCE,
+        provider=started.provider,
+        provider_payment_id=payment_id or f"pi_{started.reference}",
+        amount=started.total,
+        currency=started.currency,
+        paid_at=at,
+        actor=TEST_ACTOR,
+        charge_ref=payment_id or f"pi_{started.reference}",
+        receipt=receipt,
+    )
+    ledger.mark_paid(started, at, TEST_ACTOR)
+    return payment
+
+
+def gift(
+    email: str = "reader@example.org",
+    *,
+    amount: int = 2500,
+    currency: str = "USD",
+    frequency: str = "once",
+    provider: str = "stripe",
+    at: datetime | None = None,
+    campaign: str = "",
+    variant: str = "",
+    refunded: int = 0,
+) -> Payment:
+    """A supporter's paid gift (or a plan's first payment) in one call; `refunded` of it
+    refunded since."""
+    started = contribution(
+        supporter(email),
+        amount=amount,
+        currency=currency,
+        frequency=frequency,
+        provider=provider,
+        campaign=campaign,
+        variant=variant,
+    )
+    payment = paid(started, at=at)
+    if refunded:
+        ledger.record_refund(payment, refunded, payment.paid_at, TEST_ACTOR)
+    return payment
+
+
+def plan(
+    email: str = "reader@example.org",
+    *,
+    amount: int = 500,
+    currency: str = "USD",
+    interval: str = "month",
+    status: str = "active",
+    at: datetime | None = None,
+) -> RecurringPlan:
+    """A plan started (and first paid) at `at`, then in `status`."""
+    first = gift(email, amount=amount, currency=currency, frequency=interval, at=at)
+    started = first.plan
+    assert started is not None
+    ledger.apply_plan_state(started, as_of=first.paid_at, actor=TEST_ACTOR, status=status)
+    return started

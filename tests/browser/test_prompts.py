@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tamizdat.prompts.models import Campaign, EventCount
 from tamizdat.support.models import Contribution
+from tests.browser.conftest import console_errors
 from tests.prompts import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -44,10 +45,7 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def page(context: BrowserContext, live_server) -> Page:
     page = context.new_page()
     page.base = live_server.url  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.errors = errors  # type: ignore[attr-defined]
+    page.errors = console_errors(page)  # type: ignore[attr-defined]
     return page
 
 

@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from tests.browser.conftest import console_errors
+
 
 def _walk_the_site(page: Page, base: str) -> None:
     page.goto(f"{base}/")
@@ -41,15 +43,12 @@ def test_reader_goes_from_home_to_a_related_story_and_into_russian(
     page = context.new_page()
     origins = set()
     page.on("request", lambda request: origins.add(urlsplit(request.url).netloc))
-    console_errors = []
-    page.on(
-        "console", lambda message: message.type == "error" and console_errors.append(message.text)
-    )
+    errors = console_errors(page)
 
     _walk_the_site(page, live_server.url)
 
     # Every request the pages made, images and styles included, stayed on the site's origin.
     assert origins == {urlsplit(live_server.url).netloc}
     # A Content-Security-Policy violation would show up here as a console error.
-    assert console_errors == []
+    assert errors == []
     context.close()

@@ -10,6 +10,7 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from tamizdat.support.models import Contribution, Payment, RecurringPlan
+from tests.browser.conftest import console_errors
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,16 +19,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def reader(browser: Browser, rails, newsroom):
     context = browser.new_context()
     page = context.new_page()
-    errors: list[str] = []
     # Errors on our own pages only (the peer's page has no favicon, for one).
-    page.on(
-        "console",
-        lambda message: (
-            message.type == "error"
-            and message.location.get("url", "").startswith(rails.base_url)
-            and errors.append(message.text)
-        ),
-    )
+    errors = console_errors(page, origin=rails.base_url)
     page.errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()

@@ -4,6 +4,7 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 
 pytestmark = pytest.mark.django_db
 
@@ -125,10 +126,20 @@ def test_unpublishing_removes_the_story_from_cached_listings(client, site):
 
 
 def test_signed_in_editors_bypass_the_page_cache(client, site, admin_user):
-    client.get(ARTICLE)
+    reader = type(client)()
+    assert reader.get(ARTICLE)["X-Cache"] == "miss"
     client.force_login(admin_user)
-    response = client.get(ARTICLE)
-    assert "X-Cache" not in response
+    # The editor is not served the readers' copy...
+    assert "X-Cache" not in client.get(ARTICLE)
+    # ... and the editor's own render, made first on an empty cache, is never stored for the
+    # readers: the next reader renders afresh, and later readers get that copy.
+    cache.clear()
+    editors = client.get(ARTICLE)
+    assert "X-Cache" not in editors
+    first = reader.get(ARTICLE)
+    assert first["X-Cache"] == "miss"
+    again = reader.get(ARTICLE)
+    assert again["X-Cache"] == "hit" and again.content == first.content
 
 
 def test_same_page_is_byte_identical_whatever_the_reader_sends(client, site):

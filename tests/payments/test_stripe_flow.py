@@ -197,3 +197,27 @@ def test_a_webhook_that_finds_the_database_locked_is_asked_again(rails, client):
     assert deliver() == 200
     # Kept by its id, so a redelivery is a duplicate; its body, applied to nothing, is not.
     assert WebhookEvent.objects.get(event_id="evt_while_locked").payload == {}
+
+
+def test_a_declined_card_counts_toward_a_burst(rails, client, settings):
+    # The provider announces the decline; the card-testing defence, listening, counts it.
+    settings.SUPPORT_BURST_REJECTS = 1
+    from tamizdat.support import defence
+
+    assert not defence.guarded()
+    rails.give(client, card="4000000000000002", amount=25)
+    assert defence.guarded()
+
+
+def test_canceling_a_plan_already_canceled_at_stripe(rails, client):
+    """Stripe answers resource_missing for a subscription canceled from its dashboard; the
+    supporter's cancel still goes through and the ledger catches up."""
+    from tamizdat.support.ledger import Actor
+
+    rails.give(client, frequency="month", currency="EUR", amount=5)
+    plan = RecurringPlan.objects.get()
+    rails.peer.hold_events()  # the dashboard's cancellation event has not reached us yet
+    stripe.Subscription.cancel(plan.provider_plan_id)
+    get_provider("stripe").cancel_plan(plan, "Changed my mind", Actor.supporter())
+    plan.refresh_from_db()
+    assert (plan.status, plan.cancel_reason) == ("canceled", "Changed my mind")

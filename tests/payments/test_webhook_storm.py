@@ -14,8 +14,8 @@ from django.core import mail
 from tamizdat.payments.base import ReturnUrls
 from tamizdat.payments.models import WebhookEvent
 from tamizdat.payments.registry import get_provider
-from tamizdat.support import ledger
 from tamizdat.support.models import Contribution, Payment, RecurringPlan
+from tests import factories
 from tests.revenue import WEBHOOK_SECRET
 from tests.stripe_peer.receiver import Delivery, Receiver
 
@@ -37,10 +37,8 @@ def post(url: str, delivery: Delivery) -> int:
 
 
 def start(frequency: str, amount: int, index: int) -> Contribution:
-    supporter = ledger.supporter_for(f"reader{index}@example.org", language="en", anonymous=False)
-    contribution = Contribution.objects.create(
-        supporter=supporter, frequency=frequency, amount=amount, currency="EUR", provider="stripe"
-    )
+    who = factories.supporter(f"reader{index}@example.org")
+    contribution = factories.contribution(who, frequency=frequency, amount=amount, currency="EUR")
     urls = ReturnUrls("http://news.example/thanks", "http://news.example/support")
     get_provider("stripe").start_payment(contribution, urls)
     return contribution

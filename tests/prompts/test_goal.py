@@ -12,7 +12,8 @@ import pytest
 from django.utils import timezone
 
 from tamizdat.prompts import goal
-from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+from tamizdat.support.models import Payment, RecurringPlan
+from tests import factories as ledger_rows
 from tests.prompts import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,60 +23,25 @@ UTC = datetime.UTC
 _numbers = itertools.count(1)
 
 
-def supporter() -> Supporter:
-    return Supporter.objects.create(email=f"reader{next(_numbers)}@example.org")
-
-
-def contribution(who: Supporter, frequency: str, amount: int, currency: str) -> Contribution:
-    return Contribution.objects.create(
-        supporter=who,
-        frequency=frequency,
-        amount=amount,
-        currency=currency,
-        provider="stripe",
-        status=Contribution.Status.PAID,
-    )
-
-
 def plan(amount: int, currency: str, interval: str, status: str = "active") -> RecurringPlan:
-    who = supporter()
-    started = contribution(who, interval, amount, currency)
-    created = RecurringPlan.objects.create(
-        supporter=who,
-        contribution=started,
-        provider="stripe",
+    # Its payments are in the ledger too, and must not be counted twice.
+    return ledger_rows.plan(
+        f"reader{next(_numbers)}@example.org",
         amount=amount,
         currency=currency,
         interval=interval,
         status=status,
+        at=datetime.datetime(2026, 3, 15, 12, tzinfo=UTC),
     )
-    # Its payments are in the ledger too, and must not be counted twice.
-    Payment.objects.create(
-        supporter=who,
-        contribution=started,
-        plan=created,
-        kind=Payment.Kind.FIRST,
-        provider="stripe",
-        provider_payment_id=f"pi_{next(_numbers)}",
-        amount=amount,
-        currency=currency,
-        paid_at=datetime.datetime(2026, 3, 15, 12, tzinfo=UTC),
-    )
-    return created
 
 
 def gift(amount: int, currency: str, paid_at: datetime.datetime, refunded: int = 0) -> Payment:
-    who = supporter()
-    return Payment.objects.create(
-        supporter=who,
-        contribution=contribution(who, "once", amount, currency),
-        kind=Payment.Kind.ONCE,
-        provider="stripe",
-        provider_payment_id=f"pi_{next(_numbers)}",
+    return ledger_rows.gift(
+        f"reader{next(_numbers)}@example.org",
         amount=amount,
         currency=currency,
-        paid_at=paid_at,
-        refunded_amount=refunded,
+        at=paid_at,
+        refunded=refunded,
     )
 
 

@@ -723,7 +723,8 @@ def cancel_subscription(id: str, **params: Any) -> Any:
     """DELETE /v1/subscriptions/{id}: cancel now, emitting customer.subscription.deleted."""
     sub = retrieve(Subscription, id, "subscription")
     if sub.status in ("canceled", "incomplete_expired"):
-        raise error(400, f"This subscription has already been canceled: '{id}'", "subscription")
+        # As Stripe answers: a canceled subscription counts as deleted.
+        raise no_such("subscription", id)
     details = params.get("cancellation_details") or {}
     end(sub, int(time.time()), comment=details.get("comment"), feedback=details.get("feedback"))
     return sub

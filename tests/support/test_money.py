@@ -1,10 +1,11 @@
 """Money is integer minor units plus a currency; readers see it written their way."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tamizdat.support import money
 from tamizdat.support.amounts import all_amounts, currencies, default_amounts, seed_defaults
-from tamizdat.support.models import AmountSet
+from tamizdat.support.models import AmountSet, Contribution, Payment, RecurringPlan
 
 
 @pytest.mark.parametrize(
@@ -71,3 +72,14 @@ def test_defaults_apply_when_staff_offer_none(client, site):
     AmountSet.objects.update(active=False)
     assert len(all_amounts()) == 12
     assert 'value="USD:2500" checked' in client.get("/en/support/").content.decode()
+
+
+def test_one_currency_check_for_every_currency_field():
+    money.validate_currency("JPY")
+    with pytest.raises(ValidationError):
+        money.validate_currency("XYZ")
+    for model in (AmountSet, Contribution, Payment, RecurringPlan):
+        field = model._meta.get_field("currency")
+        assert isinstance(field, money.CurrencyField)
+        with pytest.raises(ValidationError):
+            field.run_validators("usd")

@@ -8,13 +8,15 @@ import json
 
 import pytest
 import stripe
+import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tamizdat.payments.models import WebhookEvent
-from tamizdat.support import privacy
-from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+from tamizdat.support import ledger, privacy
+from tamizdat.support.models import Payment, RecurringPlan, Supporter
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,9 +48,9 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
     others = WebhookEvent.objects.exclude(event_id__in=naming).exclude(type__startswith="customer.")
     others_before = {e.event_id: e.payload for e in others}
 
-    plan.status = RecurringPlan.Status.CANCELED
-    plan.cancel_reason = "I moved to Tbilisi"
-    plan.save()
+    ledger.cancel_plan(
+        plan, reason="I moved to Tbilisi", as_of=timezone.now(), actor=factories.TEST_ACTOR
+    )
     call_command("shred", "--email", "reader@example.org")
     # Stripe reports the deleted customer, details and all, after the shred: that event is
     # applied to nothing, and its body is not kept.
@@ -76,35 +78,14 @@ def test_a_supporter_who_asks_is_forgotten_here_and_at_stripe(rails, client, cap
 
 
 def _supporter(email: str, paid_days_ago: int | None, plan_status: str | None = None) -> Supporter:
-    who = Supporter.objects.create(email=email)
+    """A supporter who started giving `paid_days_ago` days ago (never paid: long ago)."""
     started = timezone.now() - datetime.timedelta(days=paid_days_ago or 1000)
-    frequency = "month" if plan_status else "once"
-    contribution = Contribution.objects.create(
-        supporter=who, frequency=frequency, amount=500, currency="USD", provider="bank"
-    )
-    Contribution.objects.filter(pk=contribution.pk).update(created_at=started)
-    if paid_days_ago is not None:
-        Payment.objects.create(
-            supporter=who,
-            contribution=contribution,
-            kind=Payment.Kind.ONCE,
-            provider="bank",
-            provider_payment_id=f"bank-{email}",
-            amount=500,
-            currency="USD",
-            paid_at=started,
-        )
-    if plan_status:
-        RecurringPlan.objects.create(
-            supporter=who,
-            contribution=contribution,
-            provider="bank",
-            amount=500,
-            currency="USD",
-            interval="month",
-            status=plan_status,
-        )
-    return who
+    with time_machine.travel(started, tick=False):
+        if plan_status:
+            return factories.plan(email, amount=500, status=plan_status).supporter
+        if paid_days_ago is None:
+            return factories.contribution(factories.supporter(email), provider="bank").supporter
+        return factories.gift(email, amount=500, provider="bank").supporter
 
 
 def test_lapsed_supporters_are_shredded_and_old_payloads_emptied(settings, capsys):
@@ -193,17 +174,9 @@ def test_staff_export_and_shred_from_the_admin(client):
 
 
 def test_an_open_checkout_holds_the_shredding_back(db):
-    who = Supporter.objects.create(email="paying-now@example.org")
-    Contribution.objects.create(
-        supporter=who,
-        frequency="once",
-        amount=500,
-        currency="USD",
-        provider="stripe",
-        status=Contribution.Status.PENDING,
-    )
+    factories.contribution(factories.supporter("paying-now@example.org"), amount=500)
     with pytest.raises(CommandError, match="open checkout"):
         call_command("shred", "--email", "paying-now@example.org")
-    Contribution.objects.update(created_at=timezone.now() - datetime.timedelta(days=2))
-    call_command("shred", "--email", "paying-now@example.org")
+    with time_machine.travel(datetime.timedelta(days=2)):  # the checkout has expired since
+        call_command("shred", "--email", "paying-now@example.org")
     assert Supporter.objects.get().shredded_at is not None

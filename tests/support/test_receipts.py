@@ -18,8 +18,9 @@ from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from tamizdat.payments.models import WebhookEvent
-from tamizdat.support.models import Payment, Supporter
+from tamizdat.support.models import Payment
 from tamizdat.support.tasks import send_manage_link, send_receipt
+from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -210,7 +211,7 @@ def test_gives_up_after_about_a_day_and_send_receipts_catches_up(
 
 
 def test_other_mails_to_readers_are_retried_the_same_way(smtp, queued):
-    supporter = Supporter.objects.create(email="boris@example.org")
+    supporter = factories.supporter("boris@example.org")
     smtp.refuse = 1
     send_manage_link.enqueue(supporter.pk)
     run_worker()

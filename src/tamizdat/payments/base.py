@@ -3,7 +3,9 @@
 A provider turns a contribution into money through its own rail and reports back through
 webhooks; the ledger's rules (tamizdat.support.ledger) stay the same whichever rail paid.
 Sanctions can cut a newsroom off from one processor overnight, so a new rail is one more class
-here, registered in `registry.py`, and nothing else changes.
+here, registered in `registry.py`, and nothing else changes. Providers know the ledger's small
+interface (`tamizdat.support.ledger`) and nothing else of the reader-revenue app; that app
+knows this module and the registry, and nothing of a provider's internals.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     from django.utils.functional import Promise
 
-    from tamizdat.support.models import Contribution, Payment, RecurringPlan, Supporter
+    from tamizdat.support.ledger import Actor, Contribution, Payment, RecurringPlan, Supporter
 
 
 class ProviderError(Exception):
@@ -68,6 +70,9 @@ class PaymentProvider(ABC):
     # Card rails are what card testers abuse; the card-testing defence guards only these.
     takes_cards: ClassVar[bool] = False
     frequencies: ClassVar[tuple[str, ...]] = ("once",)
+    # A rail whose money staff see arrive and record by hand (a bank transfer): the admin lists
+    # its waiting contributions and offers `mark_received` on each.
+    recorded_by_staff: ClassVar[bool] = False
 
     @abstractmethod
     def is_enabled(self) -> bool:
@@ -90,13 +95,19 @@ class PaymentProvider(ABC):
     def apply_event(self, event: ParsedEvent) -> None:  # noqa: B027
         """Apply a verified event to the ledger; runs inside the transaction that stores it."""
 
-    def change_plan(self, plan: RecurringPlan, amount: int, interval: str) -> None:
+    def mark_received(
+        self, contribution: Contribution, amount: int, received_on: date, actor: Actor
+    ) -> Payment:
+        """Staff saw the money for `contribution` arrive (rails `recorded_by_staff` only)."""
+        raise NotSupported
+
+    def change_plan(self, plan: RecurringPlan, amount: int, interval: str, actor: Actor) -> None:
         raise NotSupported
 
     def start_card_update(self, plan: RecurringPlan, urls: ReturnUrls) -> Redirect:
         raise NotSupported
 
-    def cancel_plan(self, plan: RecurringPlan, reason: str) -> None:
+    def cancel_plan(self, plan: RecurringPlan, reason: str, actor: Actor) -> None:
         raise NotSupported
 
     def refund(self, payment: Payment, amount: int | None = None) -> None:

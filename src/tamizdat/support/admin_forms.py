@@ -34,9 +34,8 @@ class AmountSetForm(WagtailAdminModelForm):
                 self.initial[name] = money.format_plain(getattr(instance, name), instance.currency)
 
     def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        if not money.is_currency(currency):
-            raise forms.ValidationError(_("Not an ISO 4217 currency code."))
+        currency: str = self.cleaned_data["currency"].strip().upper()
+        money.validate_currency(currency)  # before the amounts are read in it
         return currency
 
     def _minor(self, text: str) -> int:

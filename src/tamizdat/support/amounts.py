@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from .models import AmountSet, Frequency
+from .money import format_money
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,19 @@ class Amounts:
     default: int
     minimum: int
     maximum: int
+
+    def refusal(self, amount: int, language: str) -> str | None:
+        """Why `amount` cannot be given here, in `language`'s words; None if it can. The one
+        place the minimum and maximum are enforced (fat fingers and fraud)."""
+        if amount < self.minimum:
+            return gettext("The minimum is %(minimum)s.") % {
+                "minimum": format_money(self.minimum, self.currency, language)
+            }
+        if amount > self.maximum:
+            return gettext(
+                "The most we accept here is %(maximum)s. For a larger gift, please write to us."
+            ) % {"maximum": format_money(self.maximum, self.currency, language)}
+        return None
 
 
 # (suggested in minor units, default, minimum, maximum)

@@ -119,11 +119,12 @@ def _pow_key() -> str:
 
 
 def new_challenge() -> dict:
-    challenge = altcha.create_challenge_v1(
+    options = altcha.ChallengeOptionsV1(
         hmac_key=_pow_key(),
         max_number=settings.SUPPORT_POW_MAX_NUMBER,
         expires=datetime.now(UTC) + timedelta(seconds=POW_SECONDS),
     )
+    challenge = altcha.create_challenge_v1(options)
     return challenge.to_dict()
 
 

@@ -9,9 +9,11 @@ import datetime
 import itertools
 from collections.abc import Sequence
 
+from django.db import transaction
 from django.utils import timezone
 
-from .models import Contribution, Frequency, Payment, RecurringPlan, Supporter
+from . import ledger
+from .ledger import Actor, Frequency, Payment
 
 MONTHLY = (500, 1000, 1000, 2000, 500)  # minor units, cycled
 ANNUAL = (6000, 12000, 10000)
@@ -50,6 +52,7 @@ def load(attributions: Sequence[tuple[str, str]] = ()) -> dict[str, int]:
     return {str(frequency): count for frequency, count in made.items()}
 
 
+@transaction.atomic  # the ledger locks the rows it moves
 def _give(
     number: int,
     amount: int,
@@ -58,38 +61,37 @@ def _give(
     paid_at: datetime.datetime,
     credit: tuple[str, str],
 ) -> None:
-    supporter = Supporter.objects.create(
-        email=f"reader{number}@example.org", language="ru" if number % 3 == 0 else "en"
+    """One supporter's gift, through the ledger as if Stripe had reported it."""
+    actor = Actor.system("demo")
+    supporter = ledger.supporter_for(
+        f"reader{number}@example.org", language="ru" if number % 3 == 0 else "en", anonymous=False
     )
-    contribution = Contribution.objects.create(
-        supporter=supporter,
+    contribution = ledger.start_contribution(
+        supporter,
         frequency=frequency,
         amount=amount,
         currency=currency,
         provider="stripe",
-        status=Contribution.Status.PAID,
         language=supporter.language,
         campaign=credit[0],
         variant=credit[1],
-        provider_session_id=f"cs_demo_{number}",
-        paid_at=paid_at,
+        actor=actor,
     )
+    ledger.checkout_opened(contribution, f"cs_demo_{number}", actor)
     plan = None
     if frequency != Frequency.ONCE:
         period = datetime.timedelta(days=31 if frequency == Frequency.MONTH else 366)
-        plan = RecurringPlan.objects.create(
-            supporter=supporter,
-            contribution=contribution,
-            provider="stripe",
+        plan = ledger.plan_for(
+            contribution,
             provider_plan_id=f"sub_demo_{number}",
-            amount=amount,
-            currency=currency,
-            interval=frequency,
-            status=RecurringPlan.Status.ACTIVE,
-            current_period_end=timezone.now() + period / 2,
+            customer_id="",
+            as_of=paid_at,
+            actor=actor,
         )
-    Payment.objects.create(
-        supporter=supporter,
+        ledger.apply_plan_state(
+            plan, as_of=paid_at, actor=actor, period_end=timezone.now() + period / 2
+        )
+    ledger.record_payment(
         contribution=contribution,
         plan=plan,
         kind=Payment.Kind.ONCE if plan is None else Payment.Kind.FIRST,
@@ -98,4 +100,7 @@ def _give(
         amount=amount,
         currency=currency,
         paid_at=paid_at,
+        actor=actor,
+        receipt=False,
     )
+    ledger.mark_paid(contribution, paid_at, actor)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -121,8 +121,10 @@ class ContributionForm(forms.Form):
             **(initial or {}),
         }
         super().__init__(data, initial=start)
-        self.fields["currency"].choices = [(c, c) for c in self.currencies]
-        self.fields["method"].choices = [(p.identifier, p.verbose_name) for p in self.providers]
+        cast(forms.ChoiceField, self.fields["currency"]).choices = [(c, c) for c in self.currencies]
+        cast(forms.ChoiceField, self.fields["method"]).choices = [
+            (p.identifier, p.verbose_name) for p in self.providers
+        ]
         for name in ("frequency", "currency", "amount_once", "amount_month", "amount_year"):
             self.fields[name].error_messages.setdefault("max_length", TAMPERED)
         for name in ("campaign", "variant"):
@@ -175,7 +177,7 @@ class ContributionForm(forms.Form):
             panels.append(
                 FrequencyPanel(
                     frequency=frequency,
-                    label=Frequency(frequency).label,
+                    label=str(Frequency(frequency).label),
                     checked=frequency == self.shown_frequency,
                     choices=choices,
                     other_value=other,
@@ -184,7 +186,7 @@ class ContributionForm(forms.Form):
                         '<span class="minimum">{}</span>',
                         money.format_money(amounts.minimum, currency, self.language),
                     ),
-                    errors=list(self.errors.get(f"amount_{frequency}", []))
+                    errors=[str(e) for e in self.errors.get(f"amount_{frequency}", [])]
                     if self.is_bound
                     else [],
                 )
@@ -212,7 +214,8 @@ class ContributionForm(forms.Form):
     # -- validation ----------------------------------------------------------------------
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         frequency, currency = data.get("frequency"), data.get("currency")
         if not frequency or not currency:
             return data
@@ -271,20 +274,9 @@ class ContributionForm(forms.Form):
         else:
             self.add_error(field, _("Choose an amount or enter your own."))
             return None
-        language = self.language
-        if amount < amounts.minimum:
-            self.add_error(
-                field,
-                _("The minimum is %(minimum)s.")
-                % {"minimum": money.format_money(amounts.minimum, currency, language)},
-            )
-            return None
-        if amount > amounts.maximum:
-            self.add_error(
-                field,
-                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
-                % {"maximum": money.format_money(amounts.maximum, currency, language)},
-            )
+        refusal = amounts.refusal(amount, self.language)
+        if refusal:
+            self.add_error(field, refusal)
             return None
         return amount
 

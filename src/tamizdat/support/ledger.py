@@ -1,23 +1,73 @@
-"""The ledger's rules, independent of any processor. Every change goes through here.
+"""The ledger: the only code that writes contributions, payments, plans and refunds.
 
-- A contribution moves held → pending → paid (or → expired); paid and expired are final.
+Providers report the processor's facts here, views ask here, and every transition is kept in
+the admin history with its actor (`audit.Actor`). The rules, independent of any processor:
+
+- A contribution moves held → pending → paid (or → expired); paid is final, and expired gives
+  way only to paid (a late payment of a checkout we had given up on).
 - A payment is recorded once per processor payment id; its receipt is queued once, after commit.
 - A plan's state follows the processor's newest fact: a fact older than the one applied last is
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
+
+With the lookups of `lookups.py`, re-exported here, this module is the small interface payment
+providers know of the reader-revenue app.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import datetime
+from collections.abc import Iterable
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
-from .models import Contribution, Payment, RecurringPlan, Supporter, normalize_email
+from .audit import Actor
+from .audit import record as log
+from .lookups import (
+    contribution_by_reference,
+    contributions_by_reference,
+    customer_ids,
+    live_plans,
+    payment_by_charge_ref,
+    plan_by_pk,
+    plan_by_processor_id,
+    plans_by_processor_id,
+    recorded_payment_ids,
+)
+from .models import Contribution, Frequency, Payment, RecurringPlan, Supporter, normalize_email
+
+__all__ = [
+    "Actor",
+    "Contribution",
+    "Frequency",
+    "LedgerError",
+    "Payment",
+    "PlanStatus",
+    "RecurringPlan",
+    "Status",
+    "Supporter",
+    "contribution_by_reference",
+    "contributions_by_reference",
+    "customer_ids",
+    "live_plans",
+    "payment_by_charge_ref",
+    "plan_by_pk",
+    "plan_by_processor_id",
+    "plans_by_processor_id",
+    "recorded_payment_ids",
+]
 
 Status = Contribution.Status
 PlanStatus = RecurringPlan.Status
+
+
+class LedgerError(Exception):
+    """A change the ledger's rules refuse; nothing was written."""
+
+
+# -- supporters and contributions ----------------------------------------------------------
 
 
 def supporter_for(email: str, *, name: str = "", language: str, anonymous: bool) -> Supporter:
@@ -39,29 +89,84 @@ def supporter_for(email: str, *, name: str = "", language: str, anonymous: bool)
     return supporter
 
 
-def release(contribution: Contribution) -> bool:
-    """A held contribution (waiting for e-mail confirmation) may go to the processor."""
-    updated = Contribution.objects.filter(pk=contribution.pk, status=Status.HELD).update(
-        status=Status.PENDING
+def start_contribution(
+    supporter: Supporter,
+    *,
+    frequency: str,
+    amount: int,
+    currency: str,
+    provider: str,
+    actor: Actor,
+    fee_amount: int = 0,
+    language: str = "en",
+    campaign: str = "",
+    variant: str = "",
+    confirm_email_first: bool = False,
+) -> Contribution:
+    """A reader pressed "Continue". Held until they confirm their e-mail address, when the
+    card-testing defence asks for that; else pending, on its way to the processor."""
+    if amount <= 0 or fee_amount < 0:
+        raise LedgerError("a contribution needs a positive amount")
+    contribution = Contribution.objects.create(
+        supporter=supporter,
+        frequency=frequency,
+        amount=amount,
+        fee_amount=fee_amount,
+        currency=currency,
+        provider=provider,
+        status=Status.HELD if confirm_email_first else Status.PENDING,
+        language=language,
+        campaign=campaign,
+        variant=variant,
     )
-    contribution.refresh_from_db(fields=["status"])
-    return bool(updated)
+    log(contribution, "start", actor, amount=contribution.total, currency=currency)
+    return contribution
 
 
-def mark_paid(contribution: Contribution, at: datetime) -> bool:
-    updated = Contribution.objects.filter(
-        pk=contribution.pk, status__in=[Status.HELD, Status.PENDING, Status.EXPIRED]
-    ).update(status=Status.PAID, paid_at=at)
+def checkout_opened(contribution: Contribution, session_id: str, actor: Actor) -> None:
+    """The processor's checkout for this contribution, which its events will name."""
+    Contribution.objects.filter(pk=contribution.pk).update(provider_session_id=session_id)
+    contribution.provider_session_id = session_id
+    log(contribution, "checkout", actor)
+
+
+def _move(
+    contribution: Contribution, to: str, allowed_from: Iterable[str], **fields: object
+) -> bool:
+    """Move a contribution to `to` if it is in one of `allowed_from`, atomically: of two
+    concurrent deliveries of one fact, exactly one moves it."""
+    updated = Contribution.objects.filter(pk=contribution.pk, status__in=list(allowed_from)).update(
+        status=to, **fields
+    )
     contribution.refresh_from_db(fields=["status", "paid_at"])
     return bool(updated)
 
 
-def mark_expired(contribution: Contribution) -> bool:
-    updated = Contribution.objects.filter(
-        pk=contribution.pk, status__in=[Status.HELD, Status.PENDING]
-    ).update(status=Status.EXPIRED)
-    contribution.refresh_from_db(fields=["status"])
-    return bool(updated)
+def release(contribution: Contribution, actor: Actor) -> bool:
+    """A held contribution (waiting for e-mail confirmation) may go to the processor."""
+    moved = _move(contribution, Status.PENDING, [Status.HELD])
+    if moved:
+        log(contribution, "release", actor)
+    return moved
+
+
+def mark_paid(contribution: Contribution, at: datetime.datetime, actor: Actor) -> bool:
+    moved = _move(
+        contribution, Status.PAID, [Status.HELD, Status.PENDING, Status.EXPIRED], paid_at=at
+    )
+    if moved:
+        log(contribution, "paid", actor)
+    return moved
+
+
+def mark_expired(contribution: Contribution, actor: Actor) -> bool:
+    moved = _move(contribution, Status.EXPIRED, [Status.HELD, Status.PENDING])
+    if moved:
+        log(contribution, "expired", actor)
+    return moved
+
+
+# -- payments ------------------------------------------------------------------------------
 
 
 def record_payment(
@@ -73,18 +178,25 @@ def record_payment(
     provider_payment_id: str,
     amount: int,
     currency: str,
-    paid_at: datetime,
+    paid_at: datetime.datetime,
+    actor: Actor,
     charge_ref: str = "",
+    receipt: bool = True,
 ) -> tuple[Payment, bool]:
-    """The payment with this processor id, recorded on first sight; its receipt follows once."""
-    supporter = (plan or contribution).supporter  # type: ignore[union-attr]
+    """The payment with this processor id, recorded on first sight; its receipt follows once
+    (unless `receipt` is off: the demo's made-up payments mail no one)."""
+    owner = plan or contribution
+    if owner is None:
+        raise LedgerError("a payment belongs to a contribution or a plan")
+    if amount <= 0:
+        raise LedgerError("a payment needs a positive amount")
     try:
         with transaction.atomic():
             payment, created = Payment.objects.get_or_create(
                 provider=provider,
                 provider_payment_id=provider_payment_id,
                 defaults={
-                    "supporter": supporter,
+                    "supporter": owner.supporter,
                     "contribution": contribution,
                     "plan": plan,
                     "kind": kind,
@@ -105,12 +217,96 @@ def record_payment(
     if created:
         from .tasks import send_receipt
 
-        transaction.on_commit(partial(send_receipt.enqueue, payment.pk))
+        log(payment, "payment", actor, amount=payment.amount, currency=payment.currency)
+        if receipt:
+            transaction.on_commit(partial(send_receipt.enqueue, payment.pk))
     return payment, created
 
 
+def claim_receipt(payment_id: int) -> bool:
+    """Mark a payment's receipt as sent before it is sent, so that it goes out once; False if
+    it was claimed already (not a transition: the payment's page shows the time)."""
+    claimed = Payment.objects.filter(pk=payment_id, receipt_sent_at__isnull=True).update(
+        receipt_sent_at=timezone.now()
+    )
+    return bool(claimed)
+
+
+def release_receipt(payment_id: int) -> None:
+    """Sending failed: a later attempt may claim the receipt again."""
+    Payment.objects.filter(pk=payment_id).update(receipt_sent_at=None)
+
+
+def receive_transfer(
+    contribution: Contribution, *, amount: int, received_on: datetime.date, actor: Actor
+) -> Payment:
+    """Staff saw a transfer arrive: record it once, whoever clicks twice, with the day the
+    money came and who said so. `amount` may differ from the promise (staff confirm that)."""
+    if amount <= 0:
+        raise LedgerError("a received transfer needs a positive amount")
+    today = timezone.localdate()
+    if received_on > today:
+        raise LedgerError("a transfer cannot be received in the future")
+    # The day staff name, at its start in the newsroom's time zone; today's is now.
+    paid_at = (
+        timezone.now()
+        if received_on == today
+        else timezone.make_aware(datetime.datetime.combine(received_on, datetime.time.min))
+    )
+    with transaction.atomic():
+        contribution = Contribution.objects.select_for_update().get(pk=contribution.pk)
+        if contribution.status not in (Status.HELD, Status.PENDING):
+            raise LedgerError("this contribution is not waiting for a payment")
+        payment, _created = record_payment(
+            contribution=contribution,
+            plan=None,
+            kind=Payment.Kind.ONCE,
+            provider=contribution.provider,
+            provider_payment_id=contribution.reference,
+            amount=amount,
+            currency=contribution.currency,
+            paid_at=paid_at,
+            actor=actor,
+        )
+        log(
+            contribution,
+            "received",
+            actor,
+            amount=amount,
+            expected=contribution.total,
+            currency=contribution.currency,
+            received_on=received_on.isoformat(),
+        )
+        mark_paid(contribution, paid_at, actor)
+    return payment
+
+
+def record_refund(
+    payment: Payment, refunded_total: int, at: datetime.datetime, actor: Actor
+) -> bool:
+    """The processor's cumulative refunded amount; a stale smaller figure changes nothing."""
+    before = payment.refunded_amount
+    refunded_total = min(refunded_total, payment.amount)
+    updated = Payment.objects.filter(pk=payment.pk, refunded_amount__lt=refunded_total).update(
+        refunded_amount=refunded_total, refunded_at=at
+    )
+    payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
+    if updated:
+        changes = {"amount": [before, refunded_total]}
+        log(payment, "refund", actor, changes=changes, currency=payment.currency)
+    return bool(updated)
+
+
+# -- recurring plans -----------------------------------------------------------------------
+
+
 def plan_for(
-    contribution: Contribution, *, provider_plan_id: str, customer_id: str, as_of: datetime
+    contribution: Contribution,
+    *,
+    provider_plan_id: str,
+    customer_id: str,
+    as_of: datetime.datetime,
+    actor: Actor,
 ) -> RecurringPlan:
     """The plan a recurring contribution started, created when the processor first names it."""
     plan = RecurringPlan.objects.select_for_update().filter(contribution=contribution).first()
@@ -126,6 +322,7 @@ def plan_for(
             interval=contribution.frequency,
             state_as_of=as_of,
         )
+        log(plan, "plan", actor, amount=plan.amount, currency=plan.currency)
         return plan
     changed = []
     if provider_plan_id and not plan.provider_plan_id:
@@ -142,37 +339,62 @@ def plan_for(
 def apply_plan_state(
     plan: RecurringPlan,
     *,
-    as_of: datetime,
+    as_of: datetime.datetime,
+    actor: Actor,
     status: str | None = None,
     amount: int | None = None,
     interval: str | None = None,
-    period_end: datetime | None = None,
+    period_end: datetime.datetime | None = None,
 ) -> bool:
-    """Apply what the processor said at `as_of`, unless something newer was applied already."""
+    """Apply what the processor said at `as_of`, unless something newer was applied already.
+    True if the ledger took it (a canceled plan, or an older fact, changes nothing)."""
     if plan.status == PlanStatus.CANCELED:
         return False
     if plan.state_as_of and as_of < plan.state_as_of:
         return False
-    if status is not None:
-        plan.status = status
-        if status == PlanStatus.CANCELED:
-            plan.canceled_at = plan.canceled_at or as_of
-    if amount is not None:
-        plan.amount = amount
-    if interval is not None:
-        plan.interval = interval
+    new = {"status": status, "amount": amount, "interval": interval}
+    changes = {
+        field: [getattr(plan, field), value]
+        for field, value in new.items()
+        if value is not None and getattr(plan, field) != value
+    }
+    for field, (_before, value) in changes.items():
+        setattr(plan, field, value)
+    if plan.status == PlanStatus.CANCELED:
+        plan.canceled_at = plan.canceled_at or as_of
     if period_end is not None:
         plan.current_period_end = period_end
     plan.state_as_of = as_of
     plan.save()
+    if changes:  # a renewal only moves the period: its payment is what the history shows
+        action = "cancel" if "status" in changes and plan.status == PlanStatus.CANCELED else None
+        log(plan, action or "plan_state", actor, changes=changes, currency=plan.currency)
     return True
 
 
-def record_refund(payment: Payment, refunded_total: int, at: datetime) -> bool:
-    """The processor's cumulative refunded amount; a stale smaller figure changes nothing."""
-    refunded_total = min(refunded_total, payment.amount)
-    updated = Payment.objects.filter(pk=payment.pk, refunded_amount__lt=refunded_total).update(
-        refunded_amount=refunded_total, refunded_at=at
-    )
-    payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
-    return bool(updated)
+def cancel_plan(
+    plan: RecurringPlan, *, reason: str, as_of: datetime.datetime, actor: Actor
+) -> bool:
+    """The supporter (or staff) canceled at the processor; the note is kept for staff only."""
+    if reason:
+        RecurringPlan.objects.filter(pk=plan.pk).update(cancel_reason=reason[:2000])
+        plan.cancel_reason = reason[:2000]
+    return apply_plan_state(plan, as_of=as_of, actor=actor, status=PlanStatus.CANCELED)
+
+
+def next_revision(plan: RecurringPlan) -> int:
+    """A new number for a change a supporter asks for, so that each change has its own
+    idempotency key at the processor (not a transition: nothing is logged)."""
+    RecurringPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1)
+    plan.revision += 1
+    return plan.revision
+
+
+def forget(supporter: Supporter, shredded_email: str, actor: Actor) -> None:
+    """Shred who a supporter is; amounts, dates and receipt numbers stay in the books."""
+    supporter.plans.exclude(cancel_reason="").update(cancel_reason="")
+    supporter.email = shredded_email
+    supporter.name = ""
+    supporter.shredded_at = timezone.now()
+    supporter.save(update_fields=["email", "name", "shredded_at"])
+    log(supporter, "shred", actor)

@@ -5,6 +5,7 @@ card, cancel, and download receipts."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -18,10 +19,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tamizdat.payments.base import ProviderError, ReturnUrls
+from tamizdat.payments.base import PaymentProvider, ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
 
-from . import defence, links, money
+from . import defence, ledger, links, money
 from .amounts import all_amounts
 from .models import Frequency, RecurringPlan, Supporter, normalize_email
 from .tasks import send_manage_link
@@ -67,7 +68,8 @@ class ChangePlanForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         interval, text = data.get("interval"), data.get("amount")
         if not interval or not text:
             return data
@@ -78,18 +80,9 @@ class ChangePlanForm(forms.Form):
             self.add_error("amount", _("Enter the amount as a number, like 25 or 12.50."))
             return data
         limits = all_amounts().get((currency, interval))
-        if limits is not None and amount < limits.minimum:
-            self.add_error(
-                "amount",
-                _("The minimum is %(minimum)s.")
-                % {"minimum": money.format_money(limits.minimum, currency, language)},
-            )
-        elif limits is not None and amount > limits.maximum:
-            self.add_error(
-                "amount",
-                _("The most we accept here is %(maximum)s. For a larger gift, please write to us.")
-                % {"maximum": money.format_money(limits.maximum, currency, language)},
-            )
+        refusal = limits.refusal(amount, language) if limits is not None else None
+        if refusal:
+            self.add_error("amount", refusal)
         data["minor"] = amount
         return data
 
@@ -123,23 +116,30 @@ def request_link(request: HttpRequest) -> HttpResponseBase:
 
 
 def _expired(request: HttpRequest) -> HttpResponse:
-    return _private(TemplateResponse(request, "support/link_expired.html", status=410)).render()  # type: ignore[return-value]
+    response = _private(TemplateResponse(request, "support/link_expired.html", status=410))
+    response.render()
+    return response
 
 
 def _overview(
     request: HttpRequest, token: str, supporter: Supporter, status: int = 200, **context: Any
 ) -> HttpResponseBase:
-    plans = list(supporter.plans.order_by("status", "-created_at"))
-    forms_by_plan = context.pop("forms_by_plan", {})
-    for plan in plans:
-        plan.change_form = forms_by_plan.get(plan.pk) or ChangePlanForm(
+    forms_by_plan: dict[int, ChangePlanForm] = context.pop("forms_by_plan", {})
+    plans = [
+        PlanPanel(
             plan=plan,
-            initial={
-                "amount": money.format_plain(plan.amount, plan.currency),
-                "interval": plan.interval,
-            },
+            # The form as the supporter sent it back with its errors, else the plan as it is.
+            change_form=forms_by_plan.get(plan.pk)
+            or ChangePlanForm(
+                plan=plan,
+                initial={
+                    "amount": money.format_plain(plan.amount, plan.currency),
+                    "interval": plan.interval,
+                },
+            ),
         )
-        plan.cancel_form = CancelForm()
+        for plan in supporter.plans.order_by("status", "-created_at")
+    ]
     payments = supporter.payments.select_related("plan").order_by("-paid_at")
     response = TemplateResponse(
         request,
@@ -157,6 +157,14 @@ def _overview(
     return _private(allow_checkout(response))
 
 
+@dataclass(frozen=True)
+class PlanPanel:
+    """One plan on the supporter's page, with its change form."""
+
+    plan: RecurringPlan
+    change_form: ChangePlanForm
+
+
 @require_GET
 def overview(request: HttpRequest, token: str) -> HttpResponseBase:
     supporter = links.supporter_from_token(token)
@@ -169,6 +177,13 @@ def _done(token: str, what: str) -> HttpResponseRedirect:
     return HttpResponseRedirect(
         f"{reverse('support:manage', args=[token])}?done={what}", status=303
     )
+
+
+def _provider_of(plan: RecurringPlan) -> PaymentProvider:
+    provider = get_provider(plan.provider)
+    if provider is None:  # the rail was removed: nothing can be changed there now
+        raise Http404
+    return provider
 
 
 PlanAction = Callable[[HttpRequest, str, Supporter, RecurringPlan], HttpResponseBase]
@@ -185,7 +200,7 @@ def plan_action(action: PlanAction) -> Callable[[HttpRequest, str, int], HttpRes
         if supporter is None:
             return _expired(request)
         plan = get_object_or_404(RecurringPlan, pk=plan_id, supporter=supporter)
-        if plan.status == RecurringPlan.Status.CANCELED or not plan.provider_plan_id:
+        if not plan.is_manageable:
             raise Http404
         return action(request, token, supporter, plan)
 
@@ -199,10 +214,10 @@ def change(
     form = ChangePlanForm(request.POST, plan=plan)
     if not form.is_valid():
         return _overview(request, token, supporter, status=400, forms_by_plan={plan.pk: form})
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
         data = form.cleaned_data
-        provider.change_plan(plan, data["minor"], data["interval"])  # type: ignore[union-attr]
+        provider.change_plan(plan, data["minor"], data["interval"], ledger.Actor.supporter())
     except ProviderError:
         form.add_error(None, NOT_CHANGED)
         return _overview(request, token, supporter, status=502, forms_by_plan={plan.pk: form})
@@ -214,11 +229,11 @@ def card(
     request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
 ) -> HttpResponseBase:
     back = request.build_absolute_uri(reverse("support:manage", args=[token]))
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
         target = provider.start_card_update(
             plan, ReturnUrls(success=f"{back}?done=card", cancel=back)
-        )  # type: ignore[union-attr]
+        )
     except ProviderError:
         return _overview(
             request,
@@ -236,9 +251,9 @@ def cancel(
 ) -> HttpResponseBase:
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
-    provider = get_provider(plan.provider)
+    provider = _provider_of(plan)
     try:
-        provider.cancel_plan(plan, reason.strip())  # type: ignore[union-attr]
+        provider.cancel_plan(plan, reason.strip(), ledger.Actor.supporter())
     except ProviderError:
         return _overview(request, token, supporter, status=502, error=NOT_CHANGED)
     return _done(token, "canceled")

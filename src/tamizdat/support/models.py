@@ -11,6 +11,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from . import money
@@ -40,7 +41,7 @@ RECURRING = (Frequency.MONTH, Frequency.YEAR)
 class AmountSet(models.Model):
     """Suggested amounts, default, minimum and maximum for one currency and frequency."""
 
-    currency = models.CharField(_("currency"), max_length=3, help_text="ISO 4217, e.g. USD")
+    currency = money.CurrencyField(_("currency"), help_text="ISO 4217, e.g. USD")
     frequency = models.CharField(_("frequency"), max_length=5, choices=Frequency.choices)
     suggested = models.JSONField(_("suggested amounts"), default=list)
     default_amount = models.PositiveIntegerField(_("default amount"))
@@ -60,8 +61,6 @@ class AmountSet(models.Model):
         return f"{self.currency} · {self.get_frequency_display()}"
 
     def clean(self) -> None:
-        if not money.is_currency(self.currency):
-            raise ValidationError({"currency": _("Not an ISO 4217 currency code.")})
         if not 0 < self.minimum <= self.maximum:
             raise ValidationError({"maximum": _("The maximum must not be below the minimum.")})
         amounts = [*self.suggested, self.default_amount]
@@ -112,7 +111,7 @@ class Contribution(models.Model):
     frequency = models.CharField(_("frequency"), max_length=5, choices=Frequency.choices)
     amount = models.PositiveIntegerField(_("amount"), help_text=_("In minor units (cents)."))
     fee_amount = models.PositiveIntegerField(_("fees covered"), default=0)
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = money.CurrencyField(_("currency"))
     provider = models.CharField(_("payment method"), max_length=20)
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
@@ -170,7 +169,7 @@ class RecurringPlan(models.Model):
         _("processor's customer id"), max_length=255, blank=True
     )
     amount = models.PositiveIntegerField(_("amount"), help_text=_("Charged every period."))
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = money.CurrencyField(_("currency"))
     interval = models.CharField(
         _("interval"),
         max_length=5,
@@ -193,10 +192,18 @@ class RecurringPlan(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.display_amount()} / {self.get_interval_display()}"
+        # In the language of whoever reads it (staff in the admin), not the supporter's.
+        amount = money.format_money(self.amount, self.currency, get_language() or "en")
+        return f"{amount} / {self.get_interval_display()}"
 
     def display_amount(self) -> str:
         return money.format_money(self.amount, self.currency, self.supporter.language)
+
+    @property
+    def is_manageable(self) -> bool:
+        """A supporter may change, re-card or cancel it: not canceled, and known to the
+        processor (whose subscription the change goes to)."""
+        return self.status != self.Status.CANCELED and bool(self.provider_plan_id)
 
 
 class Payment(models.Model):
@@ -232,7 +239,7 @@ class Payment(models.Model):
     # What a refund names: Stripe's PaymentIntent (for an invoice, the invoice's).
     provider_charge_ref = models.CharField(max_length=255, blank=True, db_index=True)
     amount = models.PositiveIntegerField(_("amount"))
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = money.CurrencyField(_("currency"))
     paid_at = models.DateTimeField(_("paid"), db_index=True)
     refunded_amount = models.PositiveIntegerField(_("refunded"), default=0)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
@@ -248,7 +255,8 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.receipt_number} {self.display_amount()}"
+        amount = money.format_money(self.amount, self.currency, get_language() or "en")
+        return f"{self.receipt_number} {amount}"
 
     @property
     def receipt_number(self) -> str:

@@ -12,6 +12,9 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from babel.numbers import list_currencies as babel_currencies
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 KNOWN_CURRENCIES = frozenset(babel_currencies())
 _AMOUNT_TEXT = re.compile(r"^\d{1,12}([.,]\d{1,4})?$")
@@ -23,6 +26,22 @@ class AmountError(ValueError):
 
 def is_currency(code: str) -> bool:
     return code in KNOWN_CURRENCIES
+
+
+def validate_currency(code: str) -> None:
+    """The one check of a currency code, for model fields and forms alike."""
+    if not is_currency(code):
+        raise ValidationError(_("Not an ISO 4217 currency code."), code="currency")
+
+
+class CurrencyField(models.CharField):
+    """An ISO 4217 code ("USD"), beside every amount in minor units."""
+
+    default_validators = [validate_currency]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("max_length", 3)
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
 
 def exponent(currency: str) -> int:

@@ -20,15 +20,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Max, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Max, Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from wagtail.models import ModelLogEntry
 
-from tamizdat.payments.models import WebhookEvent
+from tamizdat.payments import webhooks
 from tamizdat.payments.registry import get_provider
 
+from . import ledger
 from .models import Contribution, Payment, RecurringPlan, Supporter
 
 RUNNING = (RecurringPlan.Status.ACTIVE, RecurringPlan.Status.PAST_DUE)
@@ -57,7 +57,7 @@ def shredded_email(supporter: Supporter) -> str:
     return f"shredded-{supporter.pk}@shredded.invalid"
 
 
-def shred(supporter: Supporter) -> None:
+def shred(supporter: Supporter, actor: ledger.Actor) -> None:
     """Forget who `supporter` is, here and at every processor they paid through."""
     if supporter.shredded_at:
         return
@@ -71,14 +71,10 @@ def shred(supporter: Supporter) -> None:
             provider.shred(supporter)
     traces = _traces(supporter)
     with transaction.atomic():
-        _empty_payloads_naming(traces)
+        webhooks.empty_payloads_naming(traces)
         DBTaskResult.objects.filter(traceback__contains=supporter.email).update(traceback="")
-        supporter.plans.exclude(cancel_reason="").update(cancel_reason="")
         email = supporter.email
-        supporter.email = shredded_email(supporter)
-        supporter.name = ""
-        supporter.shredded_at = timezone.now()
-        supporter.save(update_fields=["email", "name", "shredded_at"])
+        ledger.forget(supporter, shredded_email(supporter), actor)
         ModelLogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Supporter),
             object_id=str(supporter.pk),
@@ -94,28 +90,12 @@ def _traces(supporter: Supporter) -> set[str]:
     for plan_id, customer_id in supporter.plans.values_list(
         "provider_plan_id", "provider_customer_id"
     ):
-        found.update((plan_id, customer_id))
+        found.update(trace for trace in (plan_id, customer_id) if trace)
     for payment_id, charge_ref in supporter.payments.values_list(
         "provider_payment_id", "provider_charge_ref"
     ):
         found.update((payment_id, charge_ref))
     return {trace for trace in found if trace}
-
-
-def _empty_payloads_naming(traces: set[str]) -> None:
-    # One pass over the payloads as text: a shred on request is rare, and the retention run
-    # empties old payloads wholesale anyway.
-    if not traces:
-        return
-    naming = Q()
-    for trace in traces:
-        naming |= Q(text__contains=trace)
-    (
-        WebhookEvent.objects.exclude(payload={})
-        .annotate(text=Cast("payload", TextField()))
-        .filter(naming)
-        .update(payload={})
-    )
 
 
 def retention_cutoff(now: datetime.datetime | None = None) -> datetime.datetime:
@@ -132,14 +112,6 @@ def lapsed(cutoff: datetime.datetime) -> Any:
         .filter(Q(last_paid__isnull=True) | Q(last_paid__lt=cutoff))
         .filter(Q(last_started__isnull=True) | Q(last_started__lt=cutoff))
         .distinct()
-    )
-
-
-def empty_old_payloads(cutoff: datetime.datetime) -> int:
-    """Empty the payloads of webhook events applied before `cutoff`; their ids stay, so a
-    late redelivery is still recognised as a duplicate."""
-    return (
-        WebhookEvent.objects.filter(processed_at__lt=cutoff).exclude(payload={}).update(payload={})
     )
 
 

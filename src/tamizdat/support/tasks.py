@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
 
-from . import mail
+from . import ledger, mail
 from .models import Contribution, Payment, Supporter
 
 logger = logging.getLogger(__name__)
@@ -60,10 +60,7 @@ def _retried_later(task: Task[..., Any], object_id: int, attempt: int) -> Iterat
 def send_receipt(payment_id: int, attempt: int = 1) -> bool:
     """Send a payment's receipt exactly once: the payment is claimed before the mail goes out
     and released again only if sending failed, so that a later attempt can claim it."""
-    claimed = Payment.objects.filter(pk=payment_id, receipt_sent_at__isnull=True).update(
-        receipt_sent_at=timezone.now()
-    )
-    if not claimed:
+    if not ledger.claim_receipt(payment_id):
         return False
     payment = Payment.objects.select_related("supporter", "plan").get(pk=payment_id)
     if payment.supporter.shredded_at:
@@ -74,7 +71,7 @@ def send_receipt(payment_id: int, attempt: int = 1) -> bool:
         except BaseException:
             # Released before a retry is queued, so the retry (or `tamizdat send_receipts`)
             # finds the payment unclaimed; also when the worker is being stopped mid-send.
-            Payment.objects.filter(pk=payment_id).update(receipt_sent_at=None)
+            ledger.release_receipt(payment_id)
             raise
         return True
     return False  # a later attempt is queued

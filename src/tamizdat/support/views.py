@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import transaction
@@ -32,8 +32,10 @@ from .forms import ContributionForm
 from .models import Contribution
 from .tasks import send_confirmation
 
+Response = TypeVar("Response", bound=HttpResponseBase)
 
-def allow_checkout(response: HttpResponseBase) -> HttpResponseBase:
+
+def allow_checkout(response: Response) -> Response:
     """Let a form on this page lead to the card processor's hosted page.
 
     Browsers apply the page's `form-action` to the redirect that follows a form's POST, so
@@ -93,7 +95,7 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
         # "Show amounts" without JavaScript: the same choices, amounts in the new currency.
         kept = {k: v for k, v in request.POST.items() if not k.startswith("amount_")}
         return allow_checkout(
-            _page(request, ContributionForm(initial=kept, currency=kept.get("currency")))
+            _page(request, ContributionForm(initial=kept, currency=request.POST.get("currency")))
         )
     if not form.is_valid():
         return allow_checkout(_page(request, form, status=400))
@@ -123,20 +125,20 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
     supporter = ledger.supporter_for(
         data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
     )
-    held = screening.outcome is defence.Outcome.CONFIRM
-    contribution = Contribution.objects.create(
-        supporter=supporter,
+    contribution = ledger.start_contribution(
+        supporter,
         frequency=data["frequency"],
         amount=data["amount"],
         fee_amount=data["fee_amount"],
         currency=data["currency"],
         provider=provider.identifier,
-        status=Contribution.Status.HELD if held else Contribution.Status.PENDING,
         language=get_language(),
         campaign=data["campaign"],
         variant=data["variant"],
+        confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
+        actor=ledger.Actor.reader(),
     )
-    if held:
+    if contribution.status == Contribution.Status.HELD:
         transaction.on_commit(lambda: send_confirmation.enqueue(contribution.pk))
         return redirect("support:check_email", contribution.reference)
     return _go_pay(request, contribution, form)
@@ -177,7 +179,7 @@ def _initial(contribution: Contribution) -> dict[str, Any]:
     }
 
 
-def _private(response: HttpResponseBase) -> HttpResponseBase:
+def _private(response: Response) -> Response:
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -248,7 +250,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponseBase:
     if contribution.status == Contribution.Status.PAID:
         return redirect("support:thanks", contribution.reference)
     if request.method == "POST":
-        ledger.release(contribution)
+        ledger.release(contribution, ledger.Actor.reader())
         if contribution.status != Contribution.Status.PENDING:
             raise Http404
         return _go_pay(request, contribution)

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tamizdat.payments import webhooks
 from tamizdat.payments.base import ProviderError
-from tamizdat.support import privacy
+from tamizdat.support import ledger, privacy
 from tamizdat.support.models import Supporter, normalize_email
 
 
@@ -41,12 +42,12 @@ class Command(BaseCommand):
         if lapsed:
             # First, so that each shred below scans only the payloads newer than the cutoff
             # for copies that name its supporter.
-            emptied = privacy.empty_old_payloads(privacy.retention_cutoff())
+            emptied = webhooks.empty_old_payloads(privacy.retention_cutoff())
             self.stdout.write(f"Webhook payloads emptied: {emptied}")
         shredded = 0
         for supporter in supporters:
             try:
-                privacy.shred(supporter)
+                privacy.shred(supporter, ledger.Actor.command("shred"))
             except privacy.StillSupporting as exc:
                 message = f"{exc} has a running plan or an open checkout: it must end first"
                 if email is not None:

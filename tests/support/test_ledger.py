@@ -1,0 +1,156 @@
+"""The ledger's rules on their own, with the clock under control: canceled is final, a stale
+fact changes nothing, refunds only grow, and every transition names its actor."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from wagtail.log_actions import registry as log_registry
+from wagtail.models import ModelLogEntry
+
+from tamizdat.support import ledger
+from tamizdat.support.ledger import Actor, Contribution, PlanStatus
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+START = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC)
+STRIPE = Actor.processor("stripe", "evt_1")
+
+
+def history(instance) -> list[tuple[str, str, str]]:
+    entries = ModelLogEntry.objects.for_instance(instance).order_by("pk")
+    return [
+        (e.action.removeprefix("tamizdat.ledger."), e.data["actor"], e.data["ref"]) for e in entries
+    ]
+
+
+def monthly_plan(at: datetime.datetime = START):
+    started = factories.contribution(amount=500, frequency="month")
+    factories.paid(started, at=at)
+    return started.plan
+
+
+def test_a_contribution_moves_forward_only():
+    with time_machine.travel(START, tick=False):
+        held = factories.contribution(held=True)
+        assert held.status == Contribution.Status.HELD
+        assert ledger.release(held, Actor.reader())
+        assert not ledger.release(held, Actor.reader())  # released once
+        assert ledger.mark_paid(held, timezone.now(), STRIPE)
+        # Paid is final: a late "expired" and a second "paid" change nothing.
+        assert not ledger.mark_expired(held, STRIPE)
+        assert not ledger.mark_paid(held, START + datetime.timedelta(days=1), STRIPE)
+    held.refresh_from_db()
+    assert (held.status, held.paid_at) == (Contribution.Status.PAID, START)
+    assert history(held) == [
+        ("start", "system", "tests"),
+        ("release", "reader", ""),
+        ("paid", "processor", "stripe evt_1"),
+    ]
+
+
+def test_an_expired_checkout_paid_late_is_paid():
+    started = factories.contribution()
+    assert ledger.mark_expired(started, STRIPE)
+    assert ledger.mark_paid(started, timezone.now(), STRIPE)
+    assert started.status == Contribution.Status.PAID
+
+
+def test_a_stale_fact_about_a_plan_is_ignored():
+    plan = monthly_plan()
+    later = START + datetime.timedelta(hours=2)
+    assert ledger.apply_plan_state(plan, as_of=later, actor=STRIPE, amount=900)
+    # Stripe's older word on the amount arrives after the newer one.
+    assert not ledger.apply_plan_state(
+        plan, as_of=START + datetime.timedelta(hours=1), actor=STRIPE, amount=700
+    )
+    plan.refresh_from_db()
+    assert (plan.amount, plan.state_as_of) == (900, later)
+
+
+def test_canceled_is_final():
+    plan = monthly_plan()
+    with time_machine.travel(START + datetime.timedelta(days=3), tick=False):
+        assert ledger.cancel_plan(
+            plan, reason="Moving abroad", as_of=timezone.now(), actor=Actor.supporter()
+        )
+    # Even a newer "active" (a renewal Stripe had already begun) does not revive it.
+    assert not ledger.apply_plan_state(
+        plan, as_of=START + datetime.timedelta(days=4), actor=STRIPE, status=PlanStatus.ACTIVE
+    )
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.CANCELED
+    assert plan.canceled_at == START + datetime.timedelta(days=3)
+    assert plan.cancel_reason == "Moving abroad"
+    assert [action for action, *_ in history(plan)] == ["plan", "cancel"]
+    # The supporter's note stays out of the history.
+    assert "Moving abroad" not in str(ModelLogEntry.objects.for_instance(plan).values("data"))
+
+
+def test_refunds_only_grow():
+    payment = factories.gift(amount=2500)
+    at = timezone.now()
+    assert ledger.record_refund(payment, 1000, at, STRIPE)
+    assert not ledger.record_refund(payment, 500, at, STRIPE)  # a stale, smaller figure
+    assert not ledger.record_refund(payment, 1000, at, STRIPE)  # the same figure again
+    assert ledger.record_refund(payment, 9999, at, STRIPE)  # never more than was paid
+    payment.refresh_from_db()
+    assert payment.refunded_amount == 2500
+    assert [action for action, *_ in history(payment)] == ["payment", "refund", "refund"]
+
+
+def test_a_payment_is_recorded_once_per_processor_id():
+    started = factories.contribution()
+    first = factories.paid(started, payment_id="pi_same")
+    again = factories.paid(started, payment_id="pi_same")
+    assert first.pk == again.pk
+    assert started.payments.count() == 1
+
+
+def test_the_ledger_refuses_nothing_and_negative_amounts():
+    with pytest.raises(ledger.LedgerError):
+        factories.contribution(amount=0)
+    started = factories.contribution(provider="bank")
+    with pytest.raises(ledger.LedgerError):
+        ledger.receive_transfer(
+            started, amount=0, received_on=timezone.localdate(), actor=factories.TEST_ACTOR
+        )
+    assert not started.payments.exists()
+
+
+def test_a_received_transfer_records_the_day_and_the_staff_member():
+    staff = get_user_model().objects.create_user("revenue", password="x")
+    started = factories.contribution(provider="bank", amount=4000, currency="EUR")
+    with time_machine.travel(START, tick=False):
+        yesterday = timezone.localdate() - datetime.timedelta(days=1)
+        with pytest.raises(ledger.LedgerError):
+            ledger.receive_transfer(
+                started,
+                amount=4000,
+                received_on=timezone.localdate() + datetime.timedelta(days=1),
+                actor=Actor.staff(staff),
+            )
+        payment = ledger.receive_transfer(
+            started, amount=3900, received_on=yesterday, actor=Actor.staff(staff)
+        )
+        # A second click finds it no longer waiting.
+        with pytest.raises(ledger.LedgerError):
+            ledger.receive_transfer(
+                started, amount=3900, received_on=yesterday, actor=Actor.staff(staff)
+            )
+    assert timezone.localdate(payment.paid_at) == yesterday
+    assert (payment.amount, payment.provider) == (3900, "bank")
+    received = ModelLogEntry.objects.get(action="tamizdat.ledger.received")
+    assert received.user == staff
+    assert received.data["received_on"] == yesterday.isoformat()
+    assert (received.data["amount"], received.data["expected"]) == (3900, 4000)
+    message = log_registry.get_formatter(received).format_message(received)
+    assert message == (
+        f"Bank transfer marked received · €39 received on {yesterday.isoformat()} "
+        "(€40 expected) · by staff"
+    )

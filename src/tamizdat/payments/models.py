@@ -17,6 +17,7 @@ class WebhookEvent(models.Model):
 
     class Meta:
         verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["provider", "event_id"], name="unique_webhook_event")

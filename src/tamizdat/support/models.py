@@ -84,6 +84,7 @@ class Supporter(models.Model):
 
     class Meta:
         verbose_name = _("supporter")
+        verbose_name_plural = _("supporters")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -127,6 +128,7 @@ class Contribution(models.Model):
 
     class Meta:
         verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -189,6 +191,7 @@ class RecurringPlan(models.Model):
 
     class Meta:
         verbose_name = _("recurring plan")
+        verbose_name_plural = _("recurring plans")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -247,6 +250,7 @@ class Payment(models.Model):
 
     class Meta:
         verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-paid_at"]
         constraints = [
             models.UniqueConstraint(

@@ -119,7 +119,11 @@ class LedgerInspectView(InspectView):
         if field_name == "campaign" and self.object.campaign:
             named = campaign_names(type(self.object).objects.filter(pk=self.object.pk)).first()
             return (named.campaign_name if named else None) or self.object.campaign
-        return super().get_field_display_value(field_name, field)
+        value = super().get_field_display_value(field_name, field)
+        # Words, not Python: "yes"/"no" for a choice, a dash where nothing was recorded.
+        if isinstance(value, bool):
+            return _("yes") if value else _("no")
+        return "—" if value is None else value
 
 
 class LedgerHistoryView(HistoryView):

@@ -5,59 +5,13 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterator
 
-import pytest
-from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tamizdat.news.models import ArticlePage, Author
 from tests import factories
-
-PASSWORD = "a long editor password"
-
-
-@pytest.fixture
-def editor(db) -> User:
-    return User.objects.create_superuser("editor", "editor@example.org", PASSWORD)
-
-
-@pytest.fixture
-def admin(browser: Browser, live_server, editor, newsroom) -> Iterator[Page]:
-    """A signed-in editor's tab; at the end, no page it visited may have logged an error.
-    The newsroom comes first: a browser test's database starts without Wagtail's page tree."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    # Wagtail saves an open form in the background and answers 400 while it is incomplete (a
-    # required field still empty): that is its way of saying "not saved yet", which the browser
-    # logs as a failed load. Only those answers are forgiven.
-    unsaved_drafts: set[str] = set()
-
-    def note_unsaved_draft(response) -> None:
-        request = response.request
-        is_json = "application/json" in request.headers.get("accept", "")
-        if response.status == 400 and request.method == "POST" and is_json:
-            unsaved_drafts.add(response.url)
-
-    def note_error(message) -> None:
-        forgiven = "status of 400" in message.text and message.location["url"] in unsaved_drafts
-        if message.type == "error" and not forgiven:
-            errors.append(f"{page.url}: {message.text}")
-
-    page.on("response", note_unsaved_draft)
-    page.on("console", note_error)
-    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/admin/")
-    yield page
-    context.close()
-    assert errors == []
 
 
 def press(button) -> None:

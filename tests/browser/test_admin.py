@@ -272,3 +272,26 @@ def test_the_russian_admin_speaks_russian_with_its_plurals(
         assert not english, (address, sorted(english))
         # A Russian name with an English plural ending: "Сторонникs".
         assert not re.findall(r"[А-Яа-яЁё]+s\b", text), address
+
+
+def test_the_campaign_editor_previews_the_banner_and_appeal_of_every_variant(
+    admin: Page, live_server, site
+) -> None:
+    from tests.prompts import factories as campaign_factories
+
+    campaign = campaign_factories.campaign(
+        "ru",
+        headline="Нравится читать без рекламы?",
+        variants=({"key": "short", "headline": "Читаете нас каждый день?"},),
+    )
+    admin.goto(f"{live_server.url}/admin/snippets/prompts/campaign/edit/{campaign.pk}/")
+    admin.fill("#id_headline", "Без рекламы с 2022 года")
+    admin.get_by_role("button", name="Toggle preview").click()
+    preview = admin.frame_locator("#w-preview-iframe")
+    expect(preview.locator(".prompt-banner__headline").first).to_have_text(
+        "Без рекламы с 2022 года"
+    )
+    expect(preview.locator(".prompt-banner__headline").nth(1)).to_have_text(
+        "Читаете нас каждый день?"
+    )
+    expect(preview.locator(".appeal__later").first).to_contain_text("Не готовы поддержать")

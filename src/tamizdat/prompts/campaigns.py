@@ -236,23 +236,25 @@ def _iso(moment: datetime.datetime | None) -> str:
     return moment.isoformat() if moment else ""
 
 
+def prompt_of(campaign: Campaign, placement: str, values: dict[str, str]) -> Prompt:
+    """One campaign as a placement shows it, its copy filled with `values` (see `facts`)."""
+    return Prompt(
+        campaign=campaign,
+        arms=arms_of(campaign, placement, values),
+        remind_label=campaign.remind_label or gettext("Remind me later"),
+        thank_you=rich_text(campaign.thank_you, values) if campaign.thank_you else "",
+        starts=_iso(campaign.starts_at),
+        ends=_iso(campaign.ends_at),
+    )
+
+
 def prompts_for(placement: str, page: Page | None, language: str) -> list[Prompt]:
     """The campaigns a page carries for a placement, ready for its template."""
     found = candidates(placement, page, language)
     if not found:
         return []
     values = facts(language)
-    return [
-        Prompt(
-            campaign=campaign,
-            arms=arms_of(campaign, placement, values),
-            remind_label=campaign.remind_label or gettext("Remind me later"),
-            thank_you=rich_text(campaign.thank_you, values) if campaign.thank_you else "",
-            starts=_iso(campaign.starts_at),
-            ends=_iso(campaign.ends_at),
-        )
-        for campaign in found
-    ]
+    return [prompt_of(campaign, placement, values) for campaign in found]
 
 
 def support_url(language: str) -> str:

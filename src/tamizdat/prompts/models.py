@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -25,7 +27,13 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import DraftStateMixin, Orderable, RevisionMixin, TranslatableMixin
+from wagtail.models import (
+    DraftStateMixin,
+    Orderable,
+    PreviewableMixin,
+    RevisionMixin,
+    TranslatableMixin,
+)
 
 from tamizdat.support.models import Frequency
 
@@ -94,7 +102,14 @@ class AmountsMixin(models.Model):
         }
 
 
-class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, ClusterableModel):
+class Campaign(
+    PreviewableMixin,
+    DraftStateMixin,
+    RevisionMixin,
+    TranslatableMixin,
+    AmountsMixin,
+    ClusterableModel,
+):
     name = models.CharField(
         _("name"), max_length=120, help_text=_("For staff only, e.g. “December drive”.")
     )
@@ -258,6 +273,29 @@ class Campaign(DraftStateMixin, RevisionMixin, TranslatableMixin, AmountsMixin, 
 
     def __str__(self) -> str:
         return self.name
+
+    def get_preview_template(self, request: Any, mode_name: str) -> str:
+        return "prompts/preview.html"
+
+    def serve_preview(self, request: Any, mode_name: str) -> Any:
+        # Rendered here, in the campaign's language, rather than later in the admin's.
+        with translation.override(self.locale.language_code):
+            return super().serve_preview(request, mode_name).render()
+
+    def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
+        """The banner and the appeal of every arm as readers of the campaign's language
+        would see them, before anything is published."""
+        from . import campaigns
+
+        language = self.locale.language_code
+        prompt = campaigns.prompt_of(self, campaigns.BANNER, campaigns.facts(language))
+        return {
+            **super().get_preview_context(request, mode_name),
+            "prompt": prompt,
+            "language": language,
+            "site_name": settings.WAGTAIL_SITE_NAME,
+            "support_url": campaigns.support_url(language),
+        }
 
     @admin.display(description=_("shown in"))
     def placements(self) -> str:

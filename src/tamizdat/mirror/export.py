@@ -159,18 +159,27 @@ class Renderer:
 
 
 def live_pages() -> dict[str, list[Any]]:
-    """Every live, public page: id -> [address, live revision, is an article]."""
+    """Every live, public page: id -> [address, live revision, is an article]. Addresses
+    come from each language root's own address and the pages' paths below it, in one query
+    rather than one lookup per page."""
     from wagtail.models import Page
 
     from tamizdat.news.models import ArticlePage
 
     request = RequestFactory().get("/")
     article_type = ContentType.objects.get_for_model(ArticlePage).pk
+    live = Page.objects.live().public().filter(depth__gt=1)
+    roots = {}
+    for root in live.filter(depth=2):
+        if url := root.get_url(request):
+            roots[root.path] = (root.url_path, url)
     pages = {}
-    for page in Page.objects.live().public().filter(depth__gt=1).order_by("path"):
-        url = page.get_url(request)
-        if url:
-            pages[str(page.pk)] = [url, page.live_revision_id, page.content_type_id == article_type]
+    rows = live.values_list("pk", "path", "url_path", "live_revision_id", "content_type_id")
+    for page_id, path, url_path, revision, content_type in rows.order_by("path"):
+        root = roots.get(path[: Page.steplen * 2])
+        if root is not None and url_path.startswith(root[0]):
+            url = root[1] + url_path[len(root[0]) :]
+            pages[str(page_id)] = [url, revision, content_type == article_type]
     return pages
 
 
@@ -394,7 +403,12 @@ class Export:
                     root,
                     copy_function=os.link,
                     dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(SEARCH_BUNDLE, MANIFEST),
+                    # The search index is built again whole; the manifest is written anew.
+                    ignore=lambda folder, names: (
+                        {SEARCH_BUNDLE, MANIFEST} & set(names)
+                        if Path(folder) == self.target
+                        else set()
+                    ),
                 )
                 manifest.pages = dict(previous.pages)
                 done = self._incremental(renderer, manifest, previous, live)

@@ -35,7 +35,6 @@ class CopySettings:
     base_url: str
     giving_url: str
     onion: str
-    checkout_origin: str
     bank: tuple[tuple[str, str], ...]
     languages: tuple[str, ...]
 
@@ -46,7 +45,6 @@ class CopySettings:
             base_url=settings.BASE_URL,
             giving_url=settings.MIRROR_GIVING_URL,
             onion=settings.ONION_ADDRESS,
-            checkout_origin=settings.STRIPE_CHECKOUT_ORIGIN if settings.STRIPE_SECRET_KEY else "",
             bank=tuple((key, bank[key]) for key in ("account_holder", "iban", "bic", "bank_name"))
             if bank.get("iban")
             else (),
@@ -61,25 +59,31 @@ class CopySettings:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
 
-    def policy(self, search: bool) -> str:
-        """The site's Content-Security-Policy as a <meta> policy: still nothing from any other
-        site, but the form may go to the live giving address (and on to the hosted checkout).
-        A <meta> policy cannot carry frame-ancestors; the search page runs Pagefind's
+    def policy(self, served: str, search: bool) -> str:
+        """The policy the site served with the page (`served`), as a <meta> policy: still
+        nothing from any other site, but the form may go to the live giving address. A
+        <meta> policy cannot carry frame-ancestors; the search page runs Pagefind's
         WebAssembly."""
-        directives = {
-            name: list(values)
-            for name, values in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].items()
-            if name not in ("frame-ancestors", "report-uri", "report-to", "sandbox")
-        }
+        directives: dict[str, list[str]] = {}
+        for directive in (served or _site_policy()).split(";"):
+            if not directive.strip():
+                continue
+            name, *values = directive.split()
+            if name not in ("frame-ancestors", "report-uri", "report-to", "sandbox"):
+                directives[name] = values
         giving = self.origin(self.giving_url)
         if giving:
-            directives["form-action"] += [giving]
-            directives["connect-src"] += [giving]
-            if self.checkout_origin:
-                directives["form-action"] += [self.checkout_origin]
+            directives.setdefault("form-action", []).append(giving)
+            directives.setdefault("connect-src", []).append(giving)
         if search:
-            directives["script-src"] += ["'wasm-unsafe-eval'"]
+            directives.setdefault("script-src", []).append("'wasm-unsafe-eval'")
         return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def _site_policy() -> str:
+    """The site's base policy, for a response that came without one."""
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
 @dataclass
@@ -167,7 +171,7 @@ class PageMaker:
             return self.resolve(reference, page_path, file, references)
 
         with translation.override(language_of(url, self.copy)):
-            insertions = self.insertions(url, file)
+            insertions = self.insertions(url, file, response.get("Content-Security-Policy", ""))
             result = rewrite_html(response.content.decode(), resolve, insertions)
         write_file(root, file, result.html.encode())
         read_more = [
@@ -201,7 +205,7 @@ class PageMaker:
             return paths.live_base(url) + url + suffix
         return reference
 
-    def insertions(self, url: str, file: str) -> Insertions:
+    def insertions(self, url: str, file: str, served_policy: str) -> Insertions:
         def to(address: str) -> str:
             return paths.relative(file, paths.file_for(address))
 
@@ -210,7 +214,7 @@ class PageMaker:
         bank = dict(self.copy.bank)
         head_start = (
             f'<meta http-equiv="Content-Security-Policy" '
-            f'content="{self.copy.policy(search=is_search)}">'
+            f'content="{self.copy.policy(served_policy, search=is_search)}">'
         )
         if self.copy.onion:
             head_start += (

@@ -1,9 +1,9 @@
 """What readers see changed, so the copies must change too.
 
 An address that changes (added, blocked, retired) changes every page that lists addresses:
-the cached pages are retired at once, and the next copies are made whole with the new list.
-A page published, unpublished or moved asks for an up-to-date copy; a campaign, which shows
-on every page, asks for a whole one.
+the cached pages are retired at once, and a new copy is asked for (every copy makes its list
+of addresses again). A page published, unpublished or moved asks for an up-to-date copy; a
+campaign, which shows on every page, asks for a whole one.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .tasks import request_copy
 def addresses_changed(sender: Any, **kwargs: Any) -> None:
     purge_all()
     transaction.on_commit(purge_all)
-    request_copy(full=True)
+    request_copy()
 
 
 @receiver(post_save, sender=Campaign)

@@ -45,7 +45,9 @@ class CopySettings:
             base_url=settings.BASE_URL,
             giving_url=settings.MIRROR_GIVING_URL,
             onion=settings.ONION_ADDRESS,
-            bank=tuple((key, bank[key]) for key in ("account_holder", "iban", "bic", "bank_name"))
+            bank=tuple(
+                (key, str(bank[key])) for key in ("account_holder", "iban", "bic", "bank_name")
+            )
             if bank.get("iban")
             else (),
             languages=tuple(code for code, _ in settings.LANGUAGES),

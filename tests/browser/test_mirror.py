@@ -58,10 +58,15 @@ def test_from_a_usb_stick_every_page_loads_only_its_own_files(watched: Page, cop
     pages = sorted(copy.rglob("*.html"))
     assert len(pages) > 20
     for path in pages:
-        if path.parts[len(copy.parts)] == "pagefind":
+        # The top index.html sends the reader on to a language; it is followed on its own below,
+        # since its redirect would interrupt the next page's load.
+        if path.parts[len(copy.parts)] == "pagefind" or path == copy / "index.html":
             continue
         watched.goto(path.as_uri())
         watched.wait_for_load_state("load")
+    watched.goto((copy / "index.html").as_uri())
+    watched.wait_for_url("**/en/index.html")
+    watched.wait_for_load_state("load")
     outside = [url for url in watched.requests if not url.startswith(root)]  # type: ignore[attr-defined]
     assert outside == []
     missing = [

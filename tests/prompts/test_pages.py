@@ -193,10 +193,16 @@ def test_changing_the_goal_or_a_rate_purges_cached_pages(client, site):
 def test_changing_suggested_amounts_purges_the_embedded_forms(client, site):
     from tamizdat.support.models import AmountSet
 
+    # Made by a migration, unless a test that committed to the database emptied it since.
+    amounts, _ = AmountSet.objects.get_or_create(
+        currency="USD",
+        frequency="once",
+        defaults={"suggested": [500, 1000], "default_amount": 1000, "minimum": 200},
+        maximum=100_000,
+    )
     factories.campaign()
     assert client.get(ARTICLE)["X-Cache"] == "miss"
     assert client.get(ARTICLE)["X-Cache"] == "hit"
-    amounts = AmountSet.objects.get(currency="USD", frequency="once")
     amounts.suggested = [700, 1300, 2900]
     amounts.default_amount = 1300
     amounts.save()

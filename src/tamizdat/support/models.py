@@ -73,6 +73,10 @@ class AmountSet(models.Model):
 class Supporter(models.Model):
     """A person who gave: only what receipts and the processor need, nothing else."""
 
+    # Wagtail's reference index ("used by" in the admin) is of no use for ledger rows,
+    # and keeping it up to date was most of what writing a row cost.
+    wagtail_reference_index_ignore = True
+
     email = models.EmailField(_("e-mail"), unique=True)
     name = models.CharField(_("name"), max_length=100, blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
@@ -93,6 +97,8 @@ class Supporter(models.Model):
 
 class Contribution(models.Model):
     """One "Continue" on the contribution form: a one-time gift or the start of a plan."""
+
+    wagtail_reference_index_ignore = True  # as for supporters
 
     class Status(models.TextChoices):
         HELD = "held", _("Waiting for e-mail confirmation")
@@ -151,6 +157,8 @@ class Contribution(models.Model):
 
 class RecurringPlan(models.Model):
     """Monthly or annual support. The processor owns the renewal schedule; this mirrors it."""
+
+    wagtail_reference_index_ignore = True  # as for supporters
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -211,6 +219,8 @@ class RecurringPlan(models.Model):
 
 class Payment(models.Model):
     """Money that came in: a one-time gift, a plan's first payment or a renewal."""
+
+    wagtail_reference_index_ignore = True  # as for supporters
 
     class Kind(models.TextChoices):
         ONCE = "once", _("One-time")

@@ -47,24 +47,14 @@ def _check_amounts(form: forms.BaseForm, currency: str) -> None:
             )
 
 
-def _clean_currency(form: forms.Form, cleaned: dict[str, Any]) -> str | None:
-    """The form's currency code in capitals, or None (with an error on the field) if unknown."""
-    currency = (cleaned.get("currency") or "").upper()
-    cleaned["currency"] = currency
-    if not money.is_currency(currency):
-        form.add_error("currency", _("Not an ISO 4217 currency code."))
-        return None
-    return currency
-
-
 class CampaignAdminForm(WagtailAdminModelForm):
     """Checks what needs the campaign and its variants together: amounts in the campaign's
     currency, and variant keys that differ."""
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        currency = _clean_currency(self, cleaned)
-        if currency is None:
+        currency = cleaned.get("currency")  # a known code, or absent with the field's error
+        if not currency:
             return cleaned
         _check_amounts(self, currency)
         keys: set[str] = set()
@@ -107,8 +97,8 @@ class FundingGoalAdminForm(WagtailAdminModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        currency = _clean_currency(self, cleaned)
-        if currency is None:
+        currency = cleaned.get("currency")  # a known code, or absent with the field's error
+        if not currency:
             return cleaned
         for name in self.money_fields:
             if cleaned.get(name) is None:

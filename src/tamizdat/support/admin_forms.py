@@ -33,11 +33,6 @@ class AmountSetForm(WagtailAdminModelForm):
             for name in AMOUNT_FIELDS:
                 self.initial[name] = money.format_plain(getattr(instance, name), instance.currency)
 
-    def clean_currency(self) -> str:
-        currency: str = self.cleaned_data["currency"].strip().upper()
-        money.validate_currency(currency)  # before the amounts are read in it
-        return currency
-
     def _minor(self, text: str) -> int:
         currency = self.cleaned_data.get("currency")
         if not currency:

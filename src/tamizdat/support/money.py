@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from typing import Any
 
 from babel import Locale
 from babel.numbers import format_currency, get_currency_precision
 from babel.numbers import list_currencies as babel_currencies
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,14 +36,36 @@ def validate_currency(code: str) -> None:
         raise ValidationError(_("Not an ISO 4217 currency code."), code="currency")
 
 
+class CurrencyFormField(forms.CharField):
+    """A currency code as staff type it ("eur "), read as the code ("EUR") and checked while
+    the form's own fields are cleaned, so a form's `clean()` sees only known currencies."""
+
+    default_validators = [validate_currency]
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(value)).strip().upper()
+
+
 class CurrencyField(models.CharField):
     """An ISO 4217 code ("USD"), beside every amount in minor units."""
 
     default_validators = [validate_currency]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 3)
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
+
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field | None:
+        return super().formfield(
+            form_class=form_class or CurrencyFormField,
+            choices_form_class=choices_form_class,
+            **kwargs,
+        )
 
 
 def exponent(currency: str) -> int:

@@ -1,5 +1,4 @@
-"""Campaigns (the banner, the end-of-article appeal, the overlay), the funding goal, exchange
-rates and the anonymous event counters.
+"""A campaign (the banner, the end-of-article appeal, the overlay) and its A/B variants.
 
 A campaign exists once per language (Wagtail locales); its translations share a translation key.
 Nothing here is about a particular reader: what a reader has seen, dismissed or given lives in
@@ -8,8 +7,6 @@ that reader's own browser (see `static/prompts/prompts.js`).
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -19,13 +16,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
-from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import (
     DraftStateMixin,
@@ -36,9 +33,9 @@ from wagtail.models import (
 )
 
 from tamizdat.support.models import Frequency
+from tamizdat.support.money import CurrencyField
 
-from . import money
-from .forms import CampaignAdminForm, FundingGoalAdminForm, validate_amount_list
+from ..forms import CampaignAdminForm, validate_amount_list
 
 BASE_ARM = "base"
 MAX_VARIANTS = 3
@@ -52,15 +49,6 @@ TOKENS_HELP = _(
 
 def default_currency() -> str:
     return settings.SUPPORT_DEFAULT_CURRENCY
-
-
-class Event(models.TextChoices):
-    IMPRESSION = "impression", _("Impressions")
-    CLICK = "click", _("Clicks")
-    DISMISS = "dismiss", _("Dismissals")
-    SNOOZE = "snooze", _("Reminders later")
-    FORM_OPEN = "form_open", _("Forms opened")
-    CHECKOUT = "checkout", _("Checkouts started")
 
 
 class CampaignTargetTag(TaggedItemBase):
@@ -102,7 +90,8 @@ class AmountsMixin(models.Model):
         }
 
 
-class Campaign(
+# django-stubs cannot follow modelcluster's ParentalKey to its related manager.
+class Campaign(  # type: ignore[django-manager-missing]
     PreviewableMixin,
     DraftStateMixin,
     RevisionMixin,
@@ -150,9 +139,8 @@ class Campaign(
         help_text=_("Shown instead of the appeal to readers who have given; a default if empty."),
     )
     show_goal = models.BooleanField(_("show the funding goal in the banner"), default=True)
-    currency = models.CharField(
+    currency = CurrencyField(
         _("currency of the suggested amounts"),
-        max_length=3,
         default=default_currency,
         help_text=_("The currency the contribution form starts in."),
     )
@@ -285,7 +273,7 @@ class Campaign(
     def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
         """The banner and the appeal of every arm as readers of the campaign's language
         would see them, before anything is published."""
-        from . import campaigns
+        from .. import campaigns
 
         language = self.locale.language_code
         prompt = campaigns.prompt_of(self, campaigns.BANNER, campaigns.facts(language))
@@ -313,9 +301,7 @@ class Campaign(
 
     def clean(self) -> None:
         super().clean()
-        errors: dict[str, str] = {}
-        if not money.is_currency(self.currency):
-            errors["currency"] = _("Not an ISO 4217 currency code.")
+        errors: dict[str, str | Promise] = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             errors["ends_at"] = _("The end must come after the start.")
         if not (self.in_banner or self.in_appeal):
@@ -365,113 +351,3 @@ class CampaignVariant(AmountsMixin, Orderable):
         super().clean()
         if self.key == BASE_ARM:
             raise ValidationError({"key": _("“base” names the campaign's own copy.")})
-
-
-@register_setting(icon="comment")
-class FundingGoal(BaseGenericSetting):
-    """The newsroom's monthly goal and the facts the banner copy can quote."""
-
-    currency = models.CharField(_("currency"), max_length=3, default=default_currency)
-    amount = models.PositiveBigIntegerField(
-        _("monthly goal"), default=0, help_text=_("0 hides the goal meter.")
-    )
-    monthly_running_cost = models.PositiveBigIntegerField(_("monthly running costs"), default=0)
-    ads_off_since = models.DateField(_("ads switched off on"), null=True, blank=True)
-
-    panels = [
-        FieldPanel("currency"),
-        FieldPanel("amount"),
-        FieldPanel("monthly_running_cost"),
-        FieldPanel("ads_off_since"),
-    ]
-    base_form_class = FundingGoalAdminForm
-
-    class Meta:
-        verbose_name = _("funding goal")
-        verbose_name_plural = _("funding goals")
-
-    @classmethod
-    def current(cls) -> FundingGoal:
-        """The goal as set, or the defaults; unlike `load()`, never writes while a page renders."""
-        return cls.objects.first() or cls()
-
-    def clean(self) -> None:
-        super().clean()
-        if not money.is_currency(self.currency):
-            raise ValidationError({"currency": _("Not an ISO 4217 currency code.")})
-
-
-class ExchangeRate(models.Model):
-    """One unit of `base` is worth `rate` units of `quote`, from `valid_from` on."""
-
-    base = models.CharField(_("currency"), max_length=3, help_text=_("For example: EUR"))
-    quote = models.CharField(_("in currency"), max_length=3, help_text=_("For example: USD"))
-    rate = models.DecimalField(
-        _("rate"),
-        max_digits=20,
-        decimal_places=10,
-        validators=[
-            MinValueValidator(
-                Decimal("0.0000000001"), message=_("The rate must be greater than zero.")
-            )
-        ],
-        help_text=_("How many units of the second currency one unit of the first buys."),
-    )
-    valid_from = models.DateField(_("valid from"), default=datetime.date.today)
-
-    panels = [
-        FieldRowPanel([FieldPanel("base"), FieldPanel("quote")]),
-        FieldPanel("rate"),
-        FieldPanel("valid_from"),
-    ]
-
-    class Meta:
-        verbose_name = _("exchange rate")
-        verbose_name_plural = _("exchange rates")
-        ordering = ["-valid_from", "base", "quote"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["base", "quote", "valid_from"], name="unique_rate_per_day"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"1 {self.base} = {self.rate.normalize()} {self.quote} ({self.valid_from})"
-
-    def clean(self) -> None:
-        super().clean()
-        self.base, self.quote = self.base.upper(), self.quote.upper()
-        errors = {
-            name: _("Not an ISO 4217 currency code.")
-            for name in ("base", "quote")
-            if not money.is_currency(getattr(self, name))
-        }
-        if not errors and self.base == self.quote:
-            errors["quote"] = _("Choose two different currencies.")
-        if errors:
-            raise ValidationError(errors)
-
-
-class EventCount(models.Model):
-    """How many times readers' browsers reported an event, per campaign, arm, language and day;
-    nothing about who."""
-
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="event_counts")
-    variant = models.CharField(max_length=20)
-    language = models.CharField(max_length=8)
-    day = models.DateField()
-    event = models.CharField(max_length=16, choices=Event.choices)
-    count = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("event count")
-        verbose_name_plural = _("event counts")
-        constraints = [
-            models.UniqueConstraint(
-                fields=["campaign", "variant", "language", "day", "event"],
-                name="one_counter_per_campaign_variant_language_day_event",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.campaign_id}/{self.variant}/{self.language}/{self.day}/{self.event}"

@@ -3,6 +3,7 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from pytest_django import plugin as django_plugin
 
 from tests import factories
 
@@ -12,6 +13,27 @@ pytest_plugins = ["tests.stripe_peer.pytest_plugin", "tests.revenue"]
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # same tests are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that commit (a live server, a worker thread) run after the rolled-back ones and
+    find the rows migrations made (the page tree's root, the default amounts) restored.
+
+    pytest-django orders committing tests last, but pytest's grouping of tests by their
+    parametrised session fixtures (Playwright's browser) runs afterwards and moves the browser
+    tests to the front; its order is applied once more here, stably. A committing test ends by
+    emptying the database, so each one asks for the migrated rows back (serialized rollback).
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        commits = "live_server" in getattr(item, "fixturenames", ()) or (
+            marker is not None and marker.kwargs.get("transaction", False)
+        )
+        if commits:
+            restored = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+            item.add_marker(restored, append=False)
+    django_plugin.pytest_collection_modifyitems(items)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
 from PIL import Image
-from wagtail.models import Collection, Locale, Page, Site
+from wagtail.models import Locale, Page, Site
 
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
 from tamizdat.support import ledger
@@ -105,11 +105,7 @@ class Newsroom:
 def newsroom() -> Newsroom:
     en = Locale.objects.get_or_create(language_code="en")[0]
     ru = Locale.objects.get_or_create(language_code="ru")[0]
-    # A transactional test (a browser one) starts from an empty database, without the root page
-    # and collection that Wagtail's migrations create.
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root", locale=en)
+    root = Page.get_first_root_node()
     for page in root.get_children():
         page.delete()
     home = root.add_child(

@@ -46,8 +46,8 @@ def editor(db) -> User:
 @pytest.fixture
 def admin(browser: Browser, live_server, editor, newsroom) -> Iterator[Page]:
     """A signed-in staff member's tab; at the end, no page it visited may have logged an
-    error. The newsroom comes first: a browser test's database starts without Wagtail's page
-    tree, which the admin's dashboard needs."""
+    error. The newsroom exists before the editor signs in, as in a running newsroom (the
+    article preview of an editor who signed in before the site existed shows nothing)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors = console_errors(page, forgive=_unsaved_drafts(page))

@@ -193,13 +193,7 @@ def test_changing_the_goal_or_a_rate_purges_cached_pages(client, site):
 def test_changing_suggested_amounts_purges_the_embedded_forms(client, site):
     from tamizdat.support.models import AmountSet
 
-    # Made by a migration, unless a test that committed to the database emptied it since.
-    amounts, _ = AmountSet.objects.get_or_create(
-        currency="USD",
-        frequency="once",
-        defaults={"suggested": [500, 1000], "default_amount": 1000, "minimum": 200},
-        maximum=100_000,
-    )
+    amounts = AmountSet.objects.get(currency="USD", frequency="once")  # made by a migration
     factories.campaign()
     assert client.get(ARTICLE)["X-Cache"] == "miss"
     assert client.get(ARTICLE)["X-Cache"] == "hit"

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tamizdat.support import money
-from tamizdat.support.amounts import all_amounts, currencies, default_amounts, seed_defaults
+from tamizdat.support.amounts import all_amounts, currencies, default_amounts
 from tamizdat.support.models import AmountSet, Contribution, Payment, RecurringPlan
 
 
@@ -51,7 +51,6 @@ def test_covering_fees_rounds_up():
 
 @pytest.mark.django_db
 def test_amounts_come_from_the_admin_rows_seeded_by_migration(settings):
-    seed_defaults()  # by the migration, unless a transactional test emptied the tables
     table = all_amounts()
     assert {currency for currency, _ in table} == {"USD", "EUR", "GBP", "JPY"}
     assert table[("JPY", "once")].minimum == 300
@@ -68,7 +67,6 @@ def test_defaults_apply_when_staff_saved_none():
 
 @pytest.mark.django_db
 def test_defaults_apply_when_staff_offer_none(client, site):
-    seed_defaults()
     AmountSet.objects.update(active=False)
     assert len(all_amounts()) == 12
     assert 'value="USD:2500" checked' in client.get("/en/support/").content.decode()

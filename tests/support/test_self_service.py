@@ -150,10 +150,8 @@ def test_ledger_listings_in_the_admin(rails, client):
 
 
 def test_staff_edit_amounts_in_the_currencys_main_unit(db, client):
-    from tamizdat.support.amounts import seed_defaults
     from tamizdat.support.models import AmountSet
 
-    seed_defaults()
     staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
     client.force_login(staff)
     amounts = AmountSet.objects.get(currency="USD", frequency="month")

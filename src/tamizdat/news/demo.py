@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import Collection, Locale, Page, Site
+from wagtail.models import Locale, Page, Site
 
 from tamizdat.prompts import demo as campaigns_demo
 from tamizdat.support import demo as support_demo
@@ -93,11 +93,7 @@ def load() -> dict[str, int]:
     russian = Locale.objects.get_or_create(language_code="ru")[0]
     now = timezone.now()
 
-    # Wagtail's migrations make the tree's root and the root collection; a database emptied
-    # since (a restore gone wrong, a test) gets them again.
-    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root", locale=english)
-    if not Collection.objects.exists():
-        Collection.add_root(name="Root")
+    root = Page.get_first_root_node()
     # Wagtail's initial "Welcome" page gives way to the newsroom's home page.
     for page in root.get_children().exclude(content_type__model="homepage"):
         page.delete()

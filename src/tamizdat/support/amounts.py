@@ -103,21 +103,3 @@ def currencies(table: dict[tuple[str, str], Amounts]) -> list[str]:
 
 def frequencies(table: dict[tuple[str, str], Amounts], currency: str) -> list[str]:
     return [f.value for f in Frequency if (currency, f.value) in table]
-
-
-def seed_defaults() -> int:
-    """Store the defaults as editable rows (used by the demo and a data migration)."""
-    created = 0
-    for amounts in default_amounts():
-        _, was_created = AmountSet.objects.get_or_create(
-            currency=amounts.currency,
-            frequency=amounts.frequency,
-            defaults={
-                "suggested": list(amounts.suggested),
-                "default_amount": amounts.default,
-                "minimum": amounts.minimum,
-                "maximum": amounts.maximum,
-            },
-        )
-        created += was_created
-    return created

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from babel.dates import format_date
 from django.core import mail
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -117,7 +118,8 @@ def test_a_different_amount_needs_a_confirmation_and_the_day_is_kept(
     history = staff.get(
         f"/admin/snippets/support/contribution/history/{contribution.pk}/"
     ).content.decode()
-    assert f"Bank transfer marked received · €38.50 received on {yesterday.isoformat()}" in history
+    written = format_date(yesterday, "long", locale="en")  # "November 30, 2026"
+    assert f"Bank transfer marked received · €38.50 received on {written}" in history
     assert "(€40 expected)" in history and "Rita Lead" in history
     entry = ModelLogEntry.objects.get(action="tamizdat.ledger.received")
     assert entry.user.username == "revenue"

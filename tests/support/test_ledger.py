@@ -8,7 +8,7 @@ import datetime
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
-from django.utils import timezone
+from django.utils import timezone, translation
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
 
@@ -151,6 +151,40 @@ def test_a_received_transfer_records_the_day_and_the_staff_member():
     assert (received.data["amount"], received.data["expected"]) == (3900, 4000)
     message = log_registry.get_formatter(received).format_message(received)
     assert message == (
-        f"Bank transfer marked received · €39 received on {yesterday.isoformat()} "
+        "Bank transfer marked received · €39 received on February 28, 2026 "
         "(€40 expected) · by staff"
     )
+
+
+def test_the_history_reads_in_the_admin_users_language():
+    plan = monthly_plan()
+    ledger.apply_plan_state(
+        plan,
+        as_of=START + datetime.timedelta(days=1),
+        actor=STRIPE,
+        amount=900,
+        status=PlanStatus.PAST_DUE,
+    )
+    payment = factories.gift(amount=2500)
+    ledger.record_refund(payment, 1000, timezone.now(), STRIPE)
+    started = factories.contribution(provider="bank", amount=4000, currency="EUR")
+    ledger.receive_transfer(
+        started, amount=3900, received_on=datetime.date(2026, 3, 2), actor=factories.TEST_ACTOR
+    )
+
+    def messages(action: str) -> list[str]:
+        entries = ModelLogEntry.objects.filter(action=f"tamizdat.ledger.{action}")
+        return [log_registry.get_formatter(e).format_message(e) for e in entries]
+
+    with translation.override("ru"):
+        assert messages("plan_state") == [
+            "Подписка изменена · статус: Активна → Платёж не прошёл, повторяем; "
+            "сумма: 5\xa0$ → 9\xa0$ · платёжной системой (stripe evt_1)"
+        ]
+        assert messages("refund") == [
+            "Возврат записан · возвращено: 0\xa0$ → 10\xa0$ · платёжной системой (stripe evt_1)"
+        ]
+        assert messages("received") == [
+            "Банковский перевод отмечен как полученный · 39\xa0€ получено 2 марта 2026\u202fг. "
+            "(ожидалось 40\xa0€) · системой Tamizdat (tests)"
+        ]

@@ -10,9 +10,12 @@ A supporter's cancellation note, in their own words, is never copied here.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from babel.dates import format_date
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -91,27 +94,28 @@ def _amount(value: Any, currency: str) -> str:
 class LedgerFormatter(LogFormatter):
     """ "Marked paid · by the payment processor (stripe evt_123)", with the details."""
 
-    def details(self, data: dict[str, Any]) -> str:
+    def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
         return ""
 
     def format_message(self, log_entry: ModelLogEntry) -> str:
         data = log_entry.data or {}
         actor = ACTOR_KINDS.get(data.get("actor", ""), "")
-        parts = [str(self.message), self.details(data)]
+        parts = [str(self.message), self.details(data, log_entry.content_type.model_class())]
         if actor:
             parts.append(str(actor) % {"ref": data.get("ref", "")})
         return " · ".join(part for part in parts if part)
 
 
 class AmountFormatter(LedgerFormatter):
-    def details(self, data: dict[str, Any]) -> str:
+    def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
         if "amount" not in data:
             return ""
         text = _amount(data["amount"], data["currency"])
         if data.get("received_on"):
+            received_on = datetime.date.fromisoformat(data["received_on"])
             text = str(_("%(amount)s received on %(date)s")) % {
                 "amount": text,
-                "date": data["received_on"],
+                "date": format_date(received_on, "long", locale=get_language() or "en"),
             }
         if data.get("expected") not in (None, data["amount"]):
             text += " " + str(_("(%(expected)s expected)")) % {
@@ -121,14 +125,34 @@ class AmountFormatter(LedgerFormatter):
 
 
 class ChangesFormatter(LedgerFormatter):
-    def details(self, data: dict[str, Any]) -> str:
+    """Each changed field under its name and with its values as the admin shows them
+    ("status: active → canceled"), in the admin user's language."""
+
+    def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
         currency = data.get("currency", "")
         shown = []
-        for field, (before, after) in (data.get("changes") or {}).items():
-            if field == "amount" and currency:
-                before, after = _amount(before, currency), _amount(after, currency)
-            shown.append(f"{field}: {before} → {after}")
+        for name, values in (data.get("changes") or {}).items():
+            field = _field(model, name)
+            if field is None:  # a field since removed: its stored name is all there is
+                label, before, after = name, *values
+            elif name in MONEY_FIELDS and currency:
+                label, before, after = field.verbose_name, *(_amount(v, currency) for v in values)
+            else:
+                choices = dict(field.flatchoices)
+                label, before, after = field.verbose_name, *(choices.get(v, v) for v in values)
+            shown.append(f"{label}: {before} → {after}")
         return "; ".join(shown)
+
+
+# Changed fields that hold an amount in minor units of the row's currency.
+MONEY_FIELDS = frozenset({"amount", "refunded_amount"})
+
+
+def _field(model: type[Model] | None, name: str) -> Any:
+    try:
+        return model._meta.get_field(name) if model is not None else None
+    except FieldDoesNotExist:
+        return None
 
 
 # (action, label, message, formatter): every transition the ledger makes.

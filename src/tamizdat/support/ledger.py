@@ -292,7 +292,7 @@ def record_refund(
     )
     payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
     if updated:
-        changes = {"amount": [before, refunded_total]}
+        changes = {"refunded_amount": [before, refunded_total]}
         log(payment, "refund", actor, changes=changes, currency=payment.currency)
     return bool(updated)
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tamizdat.web.probes.ProbeMiddleware",
+    "tamizdat.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tamizdat.news.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -290,6 +292,9 @@ def _mirror_targets() -> list[Any]:
 
 
 MIRROR_TARGETS = _mirror_targets()
+
+# `/metrics` answers only requests that carry this as a bearer token; 404 while it is unset.
+METRICS_TOKEN = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,

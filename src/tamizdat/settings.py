@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -27,7 +28,26 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _database() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tamizdat.sqlite3'}")
+    try:
+        return dj_database_url.parse(
+            url, conn_max_age=env_int("TAMIZDAT_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError:
+        # The URL may hold a password: it is not repeated.
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a database address such as postgres://user:pass@host/db."
+        ) from None
 
 
 DATA_DIR = Path(os.environ.get("TAMIZDAT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -90,6 +110,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tamizdat.web.logs.RequestIdMiddleware",
     "tamizdat.web.probes.ProbeMiddleware",
     "tamizdat.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -136,13 +157,7 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets readers and the one writer work side by side on a single machine.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tamizdat.sqlite3'}"),
-        conn_max_age=env_int("TAMIZDAT_DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": _database()}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -155,6 +170,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache holds rendered pages and must be shared by every process that can publish (web
 # workers, the task worker, management commands): Redis when configured, else files on disk.
 if redis_url := os.environ.get("REDIS_URL"):
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -302,8 +319,6 @@ MIRROR_JOBS = env_int("TAMIZDAT_MIRROR_JOBS", os.cpu_count() or 1)
 
 
 def _mirror_targets() -> list[Any]:
-    from django.core.exceptions import ImproperlyConfigured
-
     from tamizdat.mirror.targets import TargetError, parse_targets
 
     try:
@@ -317,13 +332,24 @@ MIRROR_TARGETS = _mirror_targets()
 # `/metrics` answers only requests that carry this as a bearer token; 404 while it is unset.
 METRICS_TOKEN = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
 
+LOG_FORMAT = os.environ.get("TAMIZDAT_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"TAMIZDAT_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "tamizdat.web.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tamizdat.web.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TAMIZDAT_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

@@ -51,12 +51,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("TAMIZDAT_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        # String defaults go through `type` too, so a bad variable gets argparse's one-line error.
+        parser.add_argument("--port", type=int, default=os.environ.get("PORT", "8000"))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("TAMIZDAT_WEB_WORKERS", 2))
+            "--workers", type=int, default=os.environ.get("TAMIZDAT_WEB_WORKERS", "2")
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("TAMIZDAT_WEB_THREADS", 4))
+            "--threads", type=int, default=os.environ.get("TAMIZDAT_WEB_THREADS", "4")
         )
 
     def execute(self, *args: Any, **options: Any) -> str | None:
@@ -81,6 +82,9 @@ class Command(BaseCommand):
                 "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
+                # Method, path without the query, status, bytes, time: never the reader's
+                # address, nor a query that may hold what they searched for.
+                "access_log_format": '"%(m)s %(U)s" %(s)s %(B)s %(M)sms',
                 "errorlog": "-",
                 "forwarded_allow_ips": os.environ.get("TAMIZDAT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
                 # Each server on a host keeps its own control socket and its own metrics.

@@ -244,10 +244,43 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("TAMIZDAT_MEDIA_ROOT", DATA_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded images and their renditions in an S3-compatible bucket, for several machines: every
+# node reads and writes the same files, and readers fetch them from the bucket's public address.
+MEDIA_STORAGE = os.environ.get("TAMIZDAT_MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    _missing = [
+        name
+        for name in ("TAMIZDAT_MEDIA_S3_BUCKET", "TAMIZDAT_MEDIA_S3_PUBLIC_URL")
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"TAMIZDAT_MEDIA_STORAGE=s3 needs {', '.join(_missing)}.")
+    MEDIA_URL = os.environ["TAMIZDAT_MEDIA_S3_PUBLIC_URL"].rstrip("/") + "/"
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["TAMIZDAT_MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("TAMIZDAT_MEDIA_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("TAMIZDAT_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("TAMIZDAT_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("TAMIZDAT_MEDIA_S3_SECRET_KEY") or None,
+            # Readers fetch files by their public address: no signed, expiring URLs in pages
+            # that caches keep, and nothing overwritten in place.
+            "custom_domain": MEDIA_URL.split("://", 1)[1].rstrip("/"),
+            "url_protocol": MEDIA_URL.split("://", 1)[0] + ":",
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(
+        f"TAMIZDAT_MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}."
+    )
 
 # Security headers. Reading pages carry no inline script or style, so no nonce is needed and a
 # cached page stays valid for everyone.
@@ -266,12 +299,22 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=(), interest-cohort=(), browsing-topics=()"
 )
 SELF = "'self'"
+
+
+def _media_origin() -> list[str]:
+    """The bucket's origin, where images come from when media are in an object store."""
+    if MEDIA_URL.startswith("/"):
+        return []
+    scheme, rest = MEDIA_URL.split("://", 1)
+    return [f"{scheme}://{rest.split('/', 1)[0]}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *_media_origin()],
         "font-src": [SELF],
         "connect-src": [SELF],
         "media-src": [SELF],

@@ -23,7 +23,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
+elif settings.MEDIA_STORAGE == "local":
     from django.views.static import serve
 
     # On one machine the web process serves uploaded media itself; behind a CDN or with object

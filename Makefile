@@ -26,6 +26,7 @@ $(BIN)/.installed-test: $(BIN)/.installed-main requirements/test.txt
 demo: $(BIN)/.installed-main
 	TAMIZDAT_BANK_IBAN="$${TAMIZDAT_BANK_IBAN:-XX00 DEMO 0000 0000 0000}" \
 	TAMIZDAT_BANK_ACCOUNT_HOLDER="$${TAMIZDAT_BANK_ACCOUNT_HOLDER:-Demo Newsroom}" \
+	TAMIZDAT_BASE_URL="$${TAMIZDAT_BASE_URL:-http://127.0.0.1:$(PORT)}" \
 	$(BIN)/tamizdat demo --port $(PORT)
 
 # Installs the Debian packages named in DEBIAN_TEST_PACKAGES that are missing.

@@ -5,11 +5,13 @@ all local processes, static files served by whitenoise. Setting `DATABASE_URL` a
 moves the same code onto PostgreSQL and Redis for several web and worker nodes.
 """
 
+import datetime
 import os
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +28,26 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def _database() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tamizdat.sqlite3'}")
+    try:
+        return dj_database_url.parse(
+            url, conn_max_age=env_int("TAMIZDAT_DB_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError:
+        # The URL may hold a password: it is not repeated.
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a database address such as postgres://user:pass@host/db."
+        ) from None
 
 
 DATA_DIR = Path(os.environ.get("TAMIZDAT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -61,13 +82,11 @@ INSTALLED_APPS = [
     "tamizdat.prompts",
     "tamizdat.newsroom",
     "tamizdat.mirror",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
-    "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
     "wagtail.snippets",
@@ -81,17 +100,19 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
+    "tamizdat.web.logs.RequestIdMiddleware",
+    "tamizdat.web.probes.ProbeMiddleware",
+    "tamizdat.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "tamizdat.news.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -111,6 +132,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tamizdat.urls"
@@ -135,13 +157,7 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets readers and the one writer work side by side on a single machine.
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tamizdat.sqlite3'}"),
-        conn_max_age=env_int("TAMIZDAT_DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": _database()}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -154,6 +170,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # The cache holds rendered pages and must be shared by every process that can publish (web
 # workers, the task worker, management commands): Redis when configured, else files on disk.
 if redis_url := os.environ.get("REDIS_URL"):
+    if not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -180,6 +198,28 @@ CACHES["renditions"] = {
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Staff sign-in: repeated wrong passwords lock the account and, separately, the address for a
+# while (see `web.login_guard`); counted in the shared cache, so across every node.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.cache.AxesCacheHandler"
+AXES_FAILURE_LIMIT = env_int("TAMIZDAT_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("TAMIZDAT_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "tamizdat.web.login_guard.client_ip"
+AXES_LOCKOUT_CALLABLE = "tamizdat.web.login_guard.locked_out"
+# No log line names who tried from where.
+AXES_VERBOSE = False
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    # One machine: the file cache may miss a failure when two come at the same instant, so a
+    # lock can come an attempt or two late; several machines share Redis, which counts exactly.
+    SILENCED_SYSTEM_CHECKS = ["axes.W001"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -204,10 +244,43 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("TAMIZDAT_MEDIA_ROOT", DATA_DIR / "media"))
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploaded images and their renditions in an S3-compatible bucket, for several machines: every
+# node reads and writes the same files, and readers fetch them from the bucket's public address.
+MEDIA_STORAGE = os.environ.get("TAMIZDAT_MEDIA_STORAGE", "local")
+if MEDIA_STORAGE == "s3":
+    _missing = [
+        name
+        for name in ("TAMIZDAT_MEDIA_S3_BUCKET", "TAMIZDAT_MEDIA_S3_PUBLIC_URL")
+        if not os.environ.get(name)
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"TAMIZDAT_MEDIA_STORAGE=s3 needs {', '.join(_missing)}.")
+    MEDIA_URL = os.environ["TAMIZDAT_MEDIA_S3_PUBLIC_URL"].rstrip("/") + "/"
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["TAMIZDAT_MEDIA_S3_BUCKET"],
+            "endpoint_url": os.environ.get("TAMIZDAT_MEDIA_S3_ENDPOINT") or None,
+            "region_name": os.environ.get("TAMIZDAT_MEDIA_S3_REGION") or None,
+            "access_key": os.environ.get("TAMIZDAT_MEDIA_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("TAMIZDAT_MEDIA_S3_SECRET_KEY") or None,
+            # Readers fetch files by their public address: no signed, expiring URLs in pages
+            # that caches keep, and nothing overwritten in place.
+            "custom_domain": MEDIA_URL.split("://", 1)[1].rstrip("/"),
+            "url_protocol": MEDIA_URL.split("://", 1)[0] + ":",
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
+elif MEDIA_STORAGE != "local":
+    raise ImproperlyConfigured(
+        f"TAMIZDAT_MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}."
+    )
 
 # Security headers. Reading pages carry no inline script or style, so no nonce is needed and a
 # cached page stays valid for everyone.
@@ -226,12 +299,22 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=(), interest-cohort=(), browsing-topics=()"
 )
 SELF = "'self'"
+
+
+def _media_origin() -> list[str]:
+    """The bucket's origin, where images come from when media are in an object store."""
+    if MEDIA_URL.startswith("/"):
+        return []
+    scheme, rest = MEDIA_URL.split("://", 1)
+    return [f"{scheme}://{rest.split('/', 1)[0]}"]
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:", "blob:"],
+        "img-src": [SELF, "data:", "blob:", *_media_origin()],
         "font-src": [SELF],
         "connect-src": [SELF],
         "media-src": [SELF],
@@ -279,8 +362,6 @@ MIRROR_JOBS = env_int("TAMIZDAT_MIRROR_JOBS", os.cpu_count() or 1)
 
 
 def _mirror_targets() -> list[Any]:
-    from django.core.exceptions import ImproperlyConfigured
-
     from tamizdat.mirror.targets import TargetError, parse_targets
 
     try:
@@ -291,13 +372,27 @@ def _mirror_targets() -> list[Any]:
 
 MIRROR_TARGETS = _mirror_targets()
 
+# `/metrics` answers only requests that carry this as a bearer token; 404 while it is unset.
+METRICS_TOKEN = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
+
+LOG_FORMAT = os.environ.get("TAMIZDAT_LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"TAMIZDAT_LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "tamizdat.web.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tamizdat.web.logs.JsonFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("TAMIZDAT_LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},

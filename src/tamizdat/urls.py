@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.contrib import admin
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -15,7 +14,6 @@ urlpatterns = [
     path("sitemap.xml", news_views.sitemap, name="sitemap"),
     path("mirrors.json", mirror_views.mirrors_json, name="mirrors_json"),
     path("admin/", include(wagtailadmin_urls)),
-    path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("prompts/", include("tamizdat.prompts.urls")),
     path("payments/", include("tamizdat.payments.urls")),
@@ -25,7 +23,7 @@ if settings.DEBUG:
     from django.conf.urls.static import static
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-else:
+elif settings.MEDIA_STORAGE == "local":
     from django.views.static import serve
 
     # On one machine the web process serves uploaded media itself; behind a CDN or with object

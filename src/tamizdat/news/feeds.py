@@ -9,6 +9,8 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.utils.feedgenerator import Rss201rev2Feed
 
+from tamizdat.web.addresses import absolute_url
+
 from .models import with_sections
 
 FEED_LENGTH = 30
@@ -30,7 +32,10 @@ class ArticleFeed(Feed):
         return page.title
 
     def link(self, page: Any) -> str:
-        return page.get_url(self.request)
+        return absolute_url(page.get_url(self.request))
+
+    def feed_url(self, page: Any) -> str:
+        return absolute_url(self.request.path)
 
     def description(self, page: Any) -> str:
         return getattr(page, "intro", "") or getattr(page, "tagline", "") or page.title
@@ -45,7 +50,7 @@ class ArticleFeed(Feed):
         return article.standfirst
 
     def item_link(self, article: Any) -> str:
-        return article.get_url(self.request)
+        return absolute_url(article.get_url(self.request))
 
     def item_pubdate(self, article: Any) -> datetime:
         return article.first_published_at

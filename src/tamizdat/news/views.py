@@ -12,6 +12,8 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 from wagtail.models import Page
 
+from tamizdat.web.addresses import absolute_url
+
 from .caching import cache_publicly
 
 SEARCH_QUERY_MAX_LENGTH = 200
@@ -48,9 +50,8 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
-        "Disallow: /django-admin/",
         "Disallow: /*/search/",
-        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+        f"Sitemap: {absolute_url('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
@@ -61,15 +62,15 @@ def sitemap(request: HttpRequest) -> HttpResponse:
     pages = Page.objects.live().public().filter(depth__gt=1).specific().order_by("path")
     entries = []
     for page in pages:
-        url = page.get_full_url(request)
+        url = page.get_url(request)
         if not url:
             continue
         entries.append(
             {
-                "url": url,
+                "url": absolute_url(url),
                 "lastmod": page.last_published_at,
                 "alternates": [
-                    (translation.locale.language_code, translation.get_full_url(request))
+                    (translation.locale.language_code, absolute_url(translation.get_url(request)))
                     for translation in page.get_translations(inclusive=True).live()
                 ],
             }

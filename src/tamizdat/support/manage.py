@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tamizdat.payments.base import PaymentProvider, ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
+from tamizdat.web.addresses import absolute_url
 
 from . import defence, ledger, links, money
 from .amounts import all_amounts
@@ -228,7 +229,7 @@ def change(
 def card(
     request: HttpRequest, token: str, supporter: Supporter, plan: RecurringPlan
 ) -> HttpResponseBase:
-    back = request.build_absolute_uri(reverse("support:manage", args=[token]))
+    back = absolute_url(reverse("support:manage", args=[token]))
     provider = _provider_of(plan)
     try:
         target = provider.start_card_update(

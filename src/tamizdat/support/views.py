@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tamizdat.news.caching import cache_publicly
 from tamizdat.payments.base import ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
+from tamizdat.web.addresses import absolute_url
 
 from . import defence, ledger, links
 from .forms import ContributionForm
@@ -78,9 +79,7 @@ def challenge(request: HttpRequest) -> JsonResponse:
 def _urls(request: HttpRequest, contribution: Contribution) -> ReturnUrls:
     success = reverse("support:thanks", args=[contribution.reference])
     cancel = reverse("support:canceled", args=[contribution.reference])
-    return ReturnUrls(
-        success=request.build_absolute_uri(success), cancel=request.build_absolute_uri(cancel)
-    )
+    return ReturnUrls(success=absolute_url(success), cancel=absolute_url(cancel))
 
 
 # No CSRF token: the form is also embedded in cached article pages that are identical for

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
 from tamizdat.news.caching import purge_all
+
+
+def _fresh_metrics_dir(port: int) -> Path:
+    """Where gunicorn's workers write their request metrics, summed at each scrape (see
+    `web.metrics`); emptied at start so a previous run's figures are not counted again. Set
+    before a worker imports the metrics, which is when the library reads it."""
+    directory = Path(settings.DATA_DIR) / f"metrics-{port}"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
+
+
+def _forget_worker_metrics(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
 
 
 class GunicornApplication(BaseApplication):
@@ -31,21 +51,28 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("TAMIZDAT_HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        # String defaults go through `type` too, so a bad variable gets argparse's one-line error.
+        parser.add_argument("--port", type=int, default=os.environ.get("PORT", "8000"))
         parser.add_argument(
-            "--workers", type=int, default=int(os.environ.get("TAMIZDAT_WEB_WORKERS", 2))
+            "--workers", type=int, default=os.environ.get("TAMIZDAT_WEB_WORKERS", "2")
         )
         parser.add_argument(
-            "--threads", type=int, default=int(os.environ.get("TAMIZDAT_WEB_THREADS", 4))
+            "--threads", type=int, default=os.environ.get("TAMIZDAT_WEB_THREADS", "4")
         )
 
-    def handle(
-        self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any
-    ) -> None:
+    def execute(self, *args: Any, **options: Any) -> str | None:
+        port, workers, threads = options["port"], options["workers"], options["threads"]
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, not {port}.")
         if workers < 1 or threads < 1:
             raise CommandError("--workers and --threads must be at least 1.")
+        # Before the system checks, which import the metrics library: it reads this once.
+        _fresh_metrics_dir(port)
+        return super().execute(*args, **options)
+
+    def handle(
+        self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any
+    ) -> None:
         # Pages cached by the previous release may carry its templates and asset addresses.
         purge_all()
         GunicornApplication(
@@ -55,7 +82,13 @@ class Command(BaseCommand):
                 "threads": threads,
                 "worker_class": "gthread",
                 "accesslog": "-",
+                # Method, path without the query, status, bytes, time: never the reader's
+                # address, nor a query that may hold what they searched for.
+                "access_log_format": '"%(m)s %(U)s" %(s)s %(B)s %(M)sms',
                 "errorlog": "-",
                 "forwarded_allow_ips": os.environ.get("TAMIZDAT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+                # Each server on a host keeps its own control socket and its own metrics.
+                "control_socket": str(Path(settings.DATA_DIR) / f"gunicorn-{port}.ctl"),
+                "child_exit": _forget_worker_metrics,
             }
         ).run()

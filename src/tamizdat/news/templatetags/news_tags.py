@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from wagtail.models import Page
 
+from tamizdat.web.addresses import absolute_url
+
 register = template.Library()
 
 
@@ -61,7 +63,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         ).isoformat()
         if article.first_published_at
         else None,
-        "mainEntityOfPage": article.get_full_url(request),
+        "mainEntityOfPage": absolute_url(article.get_url(request)),
         "articleSection": article.section.title,
         "author": [{"@type": "Person", "name": author.name} for author in article.authors],
         "publisher": {"@type": "NewsMediaOrganization", "name": settings.WAGTAIL_SITE_NAME},
@@ -69,7 +71,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
     }
     if article.lead_image:
         rendition = article.lead_image.get_rendition("fill-1200x630")
-        data["image"] = [request.build_absolute_uri(rendition.url) if request else rendition.url]
+        data["image"] = [absolute_url(rendition.url)]
     # Escaping "<" keeps the JSON from closing the data block early, whatever the text says.
     text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
     return mark_safe(text.replace("<", "\\u003c"))
@@ -85,7 +87,7 @@ def contains(section: Page, page: Page | None) -> bool:
 def canonical_url(context: dict[str, Any]) -> str:
     """The page's address on the main site (not a mirror's), keeping only the listing page."""
     request = context["request"]
-    url = settings.BASE_URL + request.path
+    url = absolute_url(request.path)
     page_number = request.GET.get("page")
     return f"{url}?page={page_number}" if page_number and page_number.isdigit() else url
 
@@ -97,5 +99,5 @@ def iso_datetime(value: datetime | None) -> str:
 
 
 @register.filter
-def absolute(path: str) -> str:
-    return settings.BASE_URL + path
+def absolute(url: str) -> str:
+    return absolute_url(url)

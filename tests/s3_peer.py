@@ -1,3 +1,5 @@
+"""A real S3-API server (moto's) on loopback: for the mirror's buckets and for media."""
+
 from __future__ import annotations
 
 import json

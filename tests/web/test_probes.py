@@ -1,0 +1,176 @@
+"""The operator's endpoints: /healthz, /readyz and /metrics, as a load balancer and
+Prometheus reach them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tamizdat import clock
+from tamizdat.payments.models import WebhookEvent
+from tamizdat.prompts.models import FundingGoal
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "a long metrics token"
+
+
+def test_healthz_answers_a_probe_by_ip_over_plain_http(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="10.1.2.3")
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_readyz_names_each_part_and_fails_without_a_worker(client):
+    response = client.get("/readyz", HTTP_HOST="10.1.2.3")
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"database": "ok", "migrations": "ok", "cache": "ok", "worker": "failing"},
+    }
+    clock.run_due()  # what a running worker's clock does every few seconds
+    response = client.get("/readyz")
+    assert (response.status_code, response.json()["status"]) == (200, "ok")
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_readyz_says_which_part_is_unreachable_without_saying_where(client, settings):
+    clock.run_due()
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://:secret@127.0.0.1:9/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1},
+        },
+    }
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["cache"] == "unreachable"
+    assert b"secret" not in response.content and b"127.0.0.1" not in response.content
+
+
+def test_metrics_need_their_token(client, settings):
+    settings.METRICS_TOKEN = ""
+    assert client.get("/metrics").status_code == 404
+    settings.METRICS_TOKEN = TOKEN
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer guess").status_code == 401
+    assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 200
+
+
+def _scrape(client) -> str:
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert response["Content-Type"].startswith("text/plain; version=")
+    return response.content.decode()
+
+
+def _value(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples `name{labels}` of an exposition (labels match whatever others
+    they have); 0 where there are none yet."""
+    total = 0.0
+    for line in text.splitlines():
+        found = re.match(r"^(\w+)(?:\{(.*)\})? (\S+)$", line)
+        if not found or found[1] != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', found[2] or ""))
+        if all(have.get(key) == value for key, value in labels.items()):
+            total += float(found[3])
+    return total
+
+
+def test_metrics_count_pages_cache_hits_webhooks_and_the_goal(client, settings, site):
+    settings.METRICS_TOKEN = TOKEN
+    FundingGoal.objects.create(currency="USD", amount=1_000_000)
+    before = _scrape(client)
+    served = _value(before, "tamizdat_page_cache_lookups_total", result="hit")
+    for _ in range(3):
+        assert client.get("/en/politics/parliament-dissolved/").status_code == 200
+    WebhookEvent.objects.create(
+        provider="stripe",
+        event_id="evt_1",
+        type="checkout.session.completed",
+        payload={},
+        created="2026-12-01T00:00:00Z",
+    )
+    text = _scrape(client)
+    assert _value(text, "tamizdat_page_cache_lookups_total", result="hit") == served + 2
+    assert _value(text, "tamizdat_http_requests_total", view="page_cache", status="200") >= 2
+    assert _value(text, "tamizdat_webhook_events", state="not_applied") == 1
+    assert "tamizdat_tasks_oldest_waiting_seconds 0.0" in text
+    assert "tamizdat_card_guard_raised 0.0" in text
+    assert 'tamizdat_goal_target_minor_units{currency="USD"}' in text
+    assert "parliament" not in text  # labels are view names, never what readers typed
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _database_url() -> str:
+    """This test's own database, for a server in another process."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_sum_over_every_worker_of_a_served_node(tmp_path: Path):
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tamizdat.settings",
+        "DATABASE_URL": _database_url(),
+        "TAMIZDAT_DATA_DIR": str(tmp_path),
+        "TAMIZDAT_METRICS_TOKEN": TOKEN,
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    command = [sys.executable, "-m", "tamizdat.cli", "serve", "--port", str(port)]
+    server = subprocess.Popen(
+        [*command, "--workers", "3", "--threads", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/healthz", timeout=2)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.2)
+        for _ in range(30):
+            urllib.request.urlopen(f"{base}/robots.txt", timeout=5)
+        asked = urllib.request.Request(
+            f"{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        # Whichever worker answers the scrapes, each sees all thirty.
+        for _ in range(3):
+            text = urllib.request.urlopen(asked, timeout=10).read().decode()
+            assert _value(text, "tamizdat_http_requests_total", method="GET") == 30
+        ready = urllib.request.Request(f"{base}/readyz")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(ready, timeout=10)  # no worker is running
+        assert json.loads(refused.value.read())["checks"]["database"] == "ok"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -131,15 +131,16 @@ class ChangesFormatter(LedgerFormatter):
     def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
         currency = data.get("currency", "")
         shown = []
-        for name, values in (data.get("changes") or {}).items():
+        for name, (before, after) in (data.get("changes") or {}).items():
             field = _field(model, name)
-            if field is None:  # a field since removed: its stored name is all there is
-                label, before, after = name, *values
-            elif name in MONEY_FIELDS and currency:
-                label, before, after = field.verbose_name, *(_amount(v, currency) for v in values)
-            else:
-                choices = dict(field.flatchoices)
-                label, before, after = field.verbose_name, *(choices.get(v, v) for v in values)
+            label = name  # a field since removed: its stored name is all there is
+            if field is not None:
+                label = str(field.verbose_name)
+                if name in MONEY_FIELDS and currency:
+                    before, after = _amount(before, currency), _amount(after, currency)
+                else:
+                    choices = dict(field.flatchoices)
+                    before, after = choices.get(before, before), choices.get(after, after)
             shown.append(f"{label}: {before} → {after}")
         return "; ".join(shown)
 

@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light
 
 .PHONY: demo test test-sqlite test-postgres lint format lock messages bench debian-test-packages
 

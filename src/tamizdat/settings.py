@@ -119,6 +119,7 @@ MIDDLEWARE = [
     # Readers on slow networks get compressed pages; whitenoise already serves static files
     # precompressed, and Django's gzip pads responses against BREACH on pages with tokens.
     "django.middleware.gzip.GZipMiddleware",
+    "tamizdat.web.front_cache.FrontCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "tamizdat.news.caching.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -329,6 +330,9 @@ CONTENT_SECURITY_POLICY = {
 PAGE_CACHE_BROWSER_SECONDS = env_int("TAMIZDAT_BROWSER_CACHE_SECONDS", 60)
 PAGE_CACHE_CDN_SECONDS = env_int("TAMIZDAT_CDN_CACHE_SECONDS", 300)
 PAGE_CACHE_SERVER_SECONDS = env_int("TAMIZDAT_SERVER_CACHE_SECONDS", 3600)
+# The shipped nginx keeps a page this long, then asks again with its ETag: a publish shows
+# through nginx within this time on every node and for every encoding, with no purge to send.
+PAGE_CACHE_FRONT_SECONDS = env_int("TAMIZDAT_FRONT_CACHE_SECONDS", 1)
 
 # A CDN or reverse proxy that accepts HTTP PURGE requests (Varnish, nginx) at these addresses.
 WAGTAILFRONTENDCACHE = {

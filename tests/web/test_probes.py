@@ -4,22 +4,17 @@ Prometheus reach them."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from tamizdat import clock
 from tamizdat.payments.models import WebhookEvent
 from tamizdat.prompts.models import FundingGoal
+from tests import servers
 
 pytestmark = pytest.mark.django_db
 
@@ -116,48 +111,9 @@ def test_metrics_count_pages_cache_hits_webhooks_and_the_goal(client, settings, 
     assert "parliament" not in text  # labels are view names, never what readers typed
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url() -> str:
-    """This test's own database, for a server in another process."""
-    db = connection.settings_dict
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_metrics_sum_over_every_worker_of_a_served_node(tmp_path: Path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tamizdat.settings",
-        "DATABASE_URL": _database_url(),
-        "TAMIZDAT_DATA_DIR": str(tmp_path),
-        "TAMIZDAT_METRICS_TOKEN": TOKEN,
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    command = [sys.executable, "-m", "tamizdat.cli", "serve", "--port", str(port)]
-    server = subprocess.Popen(
-        [*command, "--workers", "3", "--threads", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
+    with servers.tamizdat(tmp_path, workers=3, TAMIZDAT_METRICS_TOKEN=TOKEN) as base:
         for _ in range(30):
             urllib.request.urlopen(f"{base}/robots.txt", timeout=5)
         asked = urllib.request.Request(
@@ -167,10 +123,6 @@ def test_metrics_sum_over_every_worker_of_a_served_node(tmp_path: Path):
         for _ in range(3):
             text = urllib.request.urlopen(asked, timeout=10).read().decode()
             assert _value(text, "tamizdat_http_requests_total", method="GET") == 30
-        ready = urllib.request.Request(f"{base}/readyz")
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(ready, timeout=10)  # no worker is running
+            urllib.request.urlopen(f"{base}/readyz", timeout=10)  # no worker is running
         assert json.loads(refused.value.read())["checks"]["database"] == "ok"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
@@ -23,6 +24,24 @@ def _fresh_metrics_dir(port: int) -> Path:
     directory.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return directory
+
+
+def _collect_static_if_stale() -> None:
+    """Static files collected for this release before the first request, so a new node or an
+    upgraded one never answers 500 for a file its manifest lacks; a no-op when they are."""
+    from django.contrib.staticfiles.finders import get_finders
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.exists():
+        collected_at = manifest.stat().st_mtime
+        sources = (
+            storage.path(path)
+            for finder in get_finders()
+            for path, storage in finder.list(ignore_patterns=[])
+        )
+        if all(os.path.getmtime(source) <= collected_at for source in sources):
+            return
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def _forget_worker_metrics(server: Any, worker: Any) -> None:
@@ -73,6 +92,7 @@ class Command(BaseCommand):
     def handle(
         self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any
     ) -> None:
+        _collect_static_if_stale()
         # Pages cached by the previous release may carry its templates and asset addresses.
         purge_all()
         GunicornApplication(

@@ -160,3 +160,12 @@ def test_a_blocked_address_is_gone_from_the_next_copy(newsroom, tmp_path):
     export.export(tmp_path / "copy")
     for name in ("copy-info.js", "mirrors.json", "en/reach/index.html", "ru/reach/index.html"):
         assert "mirror.example.net" not in (tmp_path / "copy" / name).read_text(), name
+
+
+def test_the_copy_policy_does_not_depend_on_the_order_the_site_sent_it_in(settings):
+    from tamizdat.mirror.pages import CopySettings
+
+    copy = CopySettings.current()
+    one = copy.policy("default-src 'self'; img-src 'self' data:; frame-ancestors 'self'", False)
+    other = copy.policy("img-src data: 'self'; default-src 'self'", False)
+    assert one == other

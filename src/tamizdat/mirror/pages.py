@@ -79,7 +79,11 @@ class CopySettings:
             directives.setdefault("connect-src", []).append(giving)
         if search:
             directives.setdefault("script-src", []).append("'wasm-unsafe-eval'")
-        return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+        # The site's header lists directives and sources in no fixed order from one process to
+        # the next; the same copy must be the same bytes whichever process made the page.
+        return "; ".join(
+            f"{name} {' '.join(sorted(set(values)))}" for name, values in sorted(directives.items())
+        )
 
 
 def _site_policy() -> str:

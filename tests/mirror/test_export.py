@@ -169,3 +169,28 @@ def test_the_copy_policy_does_not_depend_on_the_order_the_site_sent_it_in(settin
     one = copy.policy("default-src 'self'; img-src 'self' data:; frame-ancestors 'self'", False)
     other = copy.policy("img-src data: 'self'; default-src 'self'", False)
     assert one == other
+
+
+def test_a_web_server_running_as_another_user_can_read_the_copy(site, tmp_path):
+    export.export(tmp_path / "copy")
+    folders = [tmp_path / "copy", *(p for p in (tmp_path / "copy").rglob("*") if p.is_dir())]
+    files = [p for p in (tmp_path / "copy").rglob("*") if p.is_file()]
+    assert [p for p in folders if p.stat().st_mode & 0o005 != 0o005] == []
+    assert [p for p in files if not p.stat().st_mode & 0o004] == []
+
+
+def test_the_404_page_works_at_any_depth_of_a_static_host(site, tmp_path):
+    """A static host shows 404.html for any address it does not hold, however deep: its
+    styles, scripts and links name the copy's files from the host's root."""
+    from urllib.parse import unquote
+
+    from tests.mirror.crawl import _References
+
+    export.export(tmp_path / "copy")
+    parser = _References()
+    parser.feed((tmp_path / "copy/404.html").read_text())
+    local = [r for r in parser.loads + parser.links if not r.startswith(("http", "#", "mailto"))]
+    assert local
+    assert [r for r in local if not r.startswith("/")] == []
+    missing = [r for r in local if not (tmp_path / "copy" / unquote(r.split("#")[0][1:])).is_file()]
+    assert missing == []

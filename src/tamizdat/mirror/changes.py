@@ -3,6 +3,7 @@ touches: the listings around a page, its translations, and the "Read more" block
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +40,32 @@ def live_pages() -> dict[str, list[Any]]:
             url = root[1] + url_path[len(root[0]) :]
             pages[str(page_id)] = [url, revision, content_type == article_type]
     return pages
+
+
+def author_states() -> dict[str, list[str]]:
+    """Every author: id -> [digest of what their bylines and page show, slug, language]."""
+    from tamizdat.news.models import Author
+
+    rows = Author.objects.values_list(
+        "pk", "name", "slug", "role", "bio", "photo_id", "translation_key", "locale__language_code"
+    )
+    return {
+        str(pk): [hashlib.sha256(repr(shown).encode()).hexdigest(), str(shown[1]), str(shown[-1])]
+        for pk, *shown in rows
+    }
+
+
+def bylines_of(author_ids: set[str], live: dict[str, list[Any]]) -> set[str]:
+    """The live articles whose bylines show one of these authors, in any language: a byline
+    shows the translation of its author in the article's language."""
+    from tamizdat.news.models import ArticleAuthor, Author
+
+    keys = Author.objects.filter(pk__in=[int(i) for i in author_ids]).values_list(
+        "translation_key", flat=True
+    )
+    articles = ArticleAuthor.objects.filter(author__translation_key__in=list(keys))
+    ids = {str(i) for i in articles.values_list("article_id", flat=True)}
+    return {live[i][0] for i in ids if i in live}
 
 
 def seeds(copy: CopySettings, live: dict[str, list[Any]]) -> set[str]:

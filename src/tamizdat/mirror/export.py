@@ -24,13 +24,13 @@ from typing import Any
 
 from django.utils import timezone
 
-from . import changes
+from . import changes, paths
 from .assets import copy_assets
-from .changes import FIXED_FILES, live_pages, seeds
+from .changes import FIXED_FILES, author_states, live_pages, seeds
 from .extras import write_extras
 from .folders import check_target, io_error, locked, swap, tree_files
 from .manifest import MANIFEST, Manifest
-from .pages import CopySettings, PageMaker
+from .pages import PUBLIC_FOLDER_MODE, CopySettings, PageMaker
 from .renderer import Renderer
 from .search import SEARCH_BUNDLE, build_search
 
@@ -62,6 +62,9 @@ class Export:
             workspace = Path(
                 tempfile.mkdtemp(dir=self.target.parent, prefix=f".{self.target.name}.new-")
             )
+            # Made private, like any temporary folder; once swapped in, it is the copy a web
+            # server running as another user must read.
+            workspace.chmod(PUBLIC_FOLDER_MODE)
             try:
                 report = self._build(workspace)
                 swap(workspace, self.target)
@@ -87,8 +90,9 @@ class Export:
     def _build(self, root: Path) -> Report:
         made = timezone.now()
         live = live_pages()
+        authors = author_states()
         previous = self._previous()
-        manifest = Manifest(fingerprint=self.copy.fingerprint, live=live)
+        manifest = Manifest(fingerprint=self.copy.fingerprint, live=live, authors=authors)
         with Renderer(root, self.copy, self.jobs) as renderer:
             if previous is None:
                 report = Report(full=True)
@@ -113,7 +117,9 @@ class Export:
                 if done is None:  # the change reaches every page: made again whole
                     shutil.rmtree(root)
                     root.mkdir()
-                    manifest = Manifest(fingerprint=self.copy.fingerprint, live=live)
+                    manifest = Manifest(
+                        fingerprint=self.copy.fingerprint, live=live, authors=authors
+                    )
                     previous_assets = set()
                     self._full(renderer, manifest, live)
                 report = Report(full=done is None)
@@ -126,6 +132,7 @@ class Export:
             root,
             file=NOT_FOUND_FILE,
             status=404,
+            from_root=True,
         )
         copy_assets(root, manifest.assets() | set(not_found.assets), previous_assets)
         write_extras(root, self.copy, made)
@@ -160,13 +167,20 @@ class Export:
             for page_id in set(previous.live) | set(live)
             if previous.live.get(page_id) != live.get(page_id)
         }
+        authors = {
+            author_id
+            for author_id in set(previous.authors) | set(manifest.authors)
+            if previous.authors.get(author_id) != manifest.authors.get(author_id)
+        }
         # The pages that list addresses and the site's own files show more than pages: they
         # are made again every time.
         always = {f"/{language}/reach/" for language in self.copy.languages} | set(FIXED_FILES)
-        if not changed:
+        if not changed and not authors:
             self._crawl(renderer, manifest, always)
             return True
         if any(not (previous.live.get(i) or live[i])[2] for i in changed):
+            return None
+        if authors - set(manifest.authors):  # a deleted author's bylines went with them
             return None
         referrers = changes.referrers(previous)
         old_urls = {previous.live[i][0] for i in changed if i in previous.live}
@@ -187,12 +201,34 @@ class Export:
                         dirty |= changes.family(previous, target)
         dirty |= changes.translations(changed)
         dirty |= changes.entering_read_more(manifest, live, changed)
+        dirty |= self._authors_changed(renderer, manifest, previous, authors, live)
         dirty |= always
         dirty -= new_urls | old_urls
         for language in self.copy.languages:
             dirty |= changes.family(previous, f"/{language}/") | {f"/{language}/feed/"}
         self._crawl(renderer, manifest, dirty - old_urls)
         return True
+
+    def _authors_changed(
+        self,
+        renderer: Renderer,
+        manifest: Manifest,
+        previous: Manifest,
+        authors: set[str],
+        live: dict[str, list[Any]],
+    ) -> set[str]:
+        """What an edited author touches: the articles with their bylines and every feed (both
+        name them). Their pages, under the slug they had, are dropped and found again through
+        the articles, under the slug they have now."""
+        if not authors:
+            return set()
+        for author_id in authors & set(previous.authors):
+            _, slug, language = previous.authors[author_id]
+            for url in changes.family(previous, f"/{language}/authors/{slug}/"):
+                if file := manifest.pages.pop(url, {}).get("file"):
+                    (renderer.root / file).unlink(missing_ok=True)
+        feeds = {url for url in manifest.pages if url.endswith(f"/{paths.FEED_SEGMENT}/")}
+        return changes.bylines_of(authors, live) | feeds
 
     def _prune(self, root: Path, manifest: Manifest, start: set[str]) -> int:
         """Forget and delete what no page of the copy can be reached from any more."""

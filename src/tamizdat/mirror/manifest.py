@@ -12,7 +12,8 @@ from typing import Any
 from .pages import Rendered, write_file
 
 MANIFEST = ".tamizdat-copy.json"
-MANIFEST_VERSION = 1
+# 2: authors kept; files readable by any web server (a copy made before is made again whole).
+MANIFEST_VERSION = 2
 
 
 @dataclass
@@ -21,6 +22,9 @@ class Manifest:
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Wagtail page id -> [address, live revision id]: what changed since this copy was made.
     live: dict[str, list[Any]] = field(default_factory=dict)
+    # Author id -> [digest of what bylines and author pages show, slug, language]: authors are
+    # no pages, so their edits leave no revision behind.
+    authors: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -30,7 +34,12 @@ class Manifest:
             return None
         if data.get("version") != MANIFEST_VERSION:
             return None
-        return cls(fingerprint=data["fingerprint"], pages=data["pages"], live=data["live"])
+        return cls(
+            fingerprint=data["fingerprint"],
+            pages=data["pages"],
+            live=data["live"],
+            authors=data["authors"],
+        )
 
     def write(self, folder: Path) -> None:
         data = {"version": MANIFEST_VERSION, **asdict(self)}

@@ -69,6 +69,11 @@ def relative(from_file: str, to_file: str) -> str:
     return quote("/".join(steps) or ".", safe="/-._~")
 
 
+def from_root(to_file: str) -> str:
+    """A reference to a file of the copy from the root of the host that serves it."""
+    return "/" + quote(to_file, safe="/-._~")
+
+
 def _is_live(path: str) -> bool:
     if path.startswith(LIVE_PREFIXES):
         return True

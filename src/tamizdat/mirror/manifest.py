@@ -43,7 +43,7 @@ class Manifest:
 
     def write(self, folder: Path) -> None:
         data = {"version": MANIFEST_VERSION, **asdict(self)}
-        write_file(folder, MANIFEST, json.dumps(data, sort_keys=True, indent=0).encode())
+        write_file(folder, MANIFEST, json.dumps(data, sort_keys=True).encode())
 
     def add(self, rendered: Rendered) -> None:
         if rendered.file is None:

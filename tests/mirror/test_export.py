@@ -4,6 +4,7 @@ a bucket's sub-path or a USB stick, made again incrementally to the same bytes."
 from __future__ import annotations
 
 import json
+import threading
 import re
 import zipfile
 
@@ -194,3 +195,17 @@ def test_the_404_page_works_at_any_depth_of_a_static_host(site, tmp_path):
     assert [r for r in local if not r.startswith("/")] == []
     missing = [r for r in local if not (tmp_path / "copy" / unquote(r.split("#")[0][1:])).is_file()]
     assert missing == []
+
+
+def test_what_a_stopped_export_left_beside_the_copy_goes_with_the_next_one(site, tmp_path):
+    for leftover in (".copy.old-x1/copy/en", ".copy.new-x2/en"):
+        (tmp_path / leftover).mkdir(parents=True)
+        (tmp_path / leftover / "index.html").write_text("stale")
+    export.export(tmp_path / "copy")
+    export.export(tmp_path / "copy")  # its previous copy is deleted after the swap
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == [
+        ".copy.lock"
+    ]

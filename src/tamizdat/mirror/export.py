@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +27,17 @@ from . import changes, paths
 from .assets import copy_assets
 from .changes import FIXED_FILES, author_states, live_pages, seeds
 from .extras import write_extras
-from .folders import check_target, io_error, locked, swap, tree_files
+from .folders import (
+    check_target,
+    io_error,
+    locked,
+    remove_leftovers,
+    swap,
+    tree_files,
+    workspace,
+)
 from .manifest import MANIFEST, Manifest
-from .pages import PUBLIC_FOLDER_MODE, CopySettings, PageMaker
+from .pages import CopySettings, PageMaker, language_of
 from .renderer import Renderer
 from .search import SEARCH_BUNDLE, build_search
 
@@ -59,20 +66,16 @@ class Export:
         check_target(self.target)
         with locked(self.target):
             started = time.monotonic()
-            workspace = Path(
-                tempfile.mkdtemp(dir=self.target.parent, prefix=f".{self.target.name}.new-")
-            )
-            # Made private, like any temporary folder; once swapped in, it is the copy a web
-            # server running as another user must read.
-            workspace.chmod(PUBLIC_FOLDER_MODE)
+            remove_leftovers(self.target)
+            new = workspace(self.target)
             try:
-                report = self._build(workspace)
-                swap(workspace, self.target)
+                report = self._build(new)
+                swap(new, self.target)
             except OSError as error:
                 raise io_error(error, self.target) from error
             finally:
-                if workspace.exists():
-                    shutil.rmtree(workspace, ignore_errors=True)
+                if new.exists():
+                    shutil.rmtree(new, ignore_errors=True)
             report.seconds = round(time.monotonic() - started, 3)
             files = list(tree_files(self.target))
             report.files = len(files)
@@ -105,7 +108,8 @@ class Export:
                     root,
                     copy_function=os.link,
                     dirs_exist_ok=True,
-                    # The search index is built again whole; the manifest is written anew.
+                    # The search index is made again (from the old one for a language with no
+                    # story changed: `search`); the manifest is written anew.
                     ignore=lambda folder, names: (
                         {SEARCH_BUNDLE, MANIFEST} & set(names)
                         if Path(folder) == self.target
@@ -126,6 +130,7 @@ class Export:
             report.removed = self._prune(root, manifest, seeds(self.copy, live))
             self._fix_missing(renderer, manifest)
             report.rendered = renderer.count
+            stale = self._stale_search(renderer, None if report.full else previous, live)
         # The page a static host shows for any address the copy does not hold.
         not_found = PageMaker(self.copy).make(
             NOT_FOUND_URL.format(language=self.copy.languages[0]),
@@ -136,9 +141,22 @@ class Export:
         )
         copy_assets(root, manifest.assets() | set(not_found.assets), previous_assets)
         write_extras(root, self.copy, made)
-        build_search(root)
+        kept = None if report.full else self.target / SEARCH_BUNDLE
+        build_search(root, self.copy.languages, kept, stale)
         manifest.write(root)
         return report
+
+    def _stale_search(
+        self, renderer: Renderer, previous: Manifest | None, live: dict[str, list[Any]]
+    ) -> set[str]:
+        """The languages whose search index must be made again: those of the stories this
+        export rendered or removed (every language, for a full export)."""
+        if previous is None:
+            return set(self.copy.languages)
+        stories = {entry[0] for entry in live.values() if entry[2]}
+        gone = {entry[0] for entry in previous.live.values() if entry[2]} - stories
+        touched = (renderer.urls & stories) | gone
+        return {language_of(url, self.copy) for url in touched}
 
     def _crawl(self, renderer: Renderer, manifest: Manifest, urls: set[str]) -> None:
         """Render `urls`, then whatever they reference that the copy does not hold yet."""

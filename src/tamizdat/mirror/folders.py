@@ -9,11 +9,13 @@ import fcntl
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ExportError
 from .manifest import MANIFEST
+from .pages import PUBLIC_FOLDER_MODE
 
 
 @contextlib.contextmanager
@@ -44,14 +46,41 @@ def check_target(target: Path) -> None:
 def swap(new: Path, target: Path) -> None:
     """Put the new copy in place of the old one. Both renames stay within one folder, so
     each is atomic; a server reading the folder between them finds it missing for an instant,
-    never half-written."""
+    never half-written. The old copy is deleted after, in the background: with tens of
+    thousands of files that takes longer than an incremental export, and nothing waits for it
+    (the process does, before it exits)."""
     old = None
     if target.exists():
-        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+        old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{_old_prefix(target)}"))
         os.rename(target, old / "copy")
     os.rename(new, target)
     if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+        threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}).start()
+
+
+def remove_leftovers(target: Path) -> None:
+    """Old copies whose deletion a stopped process did not finish, and the folders of exports
+    that were killed (a failed one removes its own); called under the lock."""
+    for prefix in (_old_prefix(target), _new_prefix(target)):
+        for leftover in target.parent.glob(f"{prefix}*"):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def workspace(target: Path) -> Path:
+    """A new, empty folder beside the target for the next copy."""
+    folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=_new_prefix(target)))
+    # Made private, like any temporary folder; once swapped in, it is the copy a web server
+    # running as another user must read.
+    folder.chmod(PUBLIC_FOLDER_MODE)
+    return folder
+
+
+def _old_prefix(target: Path) -> str:
+    return f".{target.name}.old-"
+
+
+def _new_prefix(target: Path) -> str:
+    return f".{target.name}.new-"
 
 
 def io_error(error: OSError, target: Path) -> ExportError:

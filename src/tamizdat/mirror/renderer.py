@@ -34,6 +34,7 @@ class Renderer:
         self.root, self.copy, self.jobs = root, copy, jobs
         self.pool: Any = None
         self.count = 0
+        self.urls: set[str] = set()  # every address rendered, for what depends on them
 
     def __enter__(self) -> Renderer:
         if self.jobs > 1:
@@ -50,6 +51,7 @@ class Renderer:
     def render(self, urls: Iterable[str], missing: frozenset[str]) -> Iterator[Rendered]:
         ordered = sorted(urls)
         self.count += len(ordered)
+        self.urls.update(ordered)
         batches = [
             (str(self.root), self.copy, missing, ordered[start : start + BATCH])
             for start in range(0, len(ordered), BATCH)

@@ -4,8 +4,8 @@ a bucket's sub-path or a USB stick, made again incrementally to the same bytes."
 from __future__ import annotations
 
 import json
-import threading
 import re
+import threading
 import zipfile
 
 import pytest

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zipfile
 
 import pytest
@@ -160,3 +161,51 @@ def test_a_blocked_address_is_gone_from_the_next_copy(newsroom, tmp_path):
     export.export(tmp_path / "copy")
     for name in ("copy-info.js", "mirrors.json", "en/reach/index.html", "ru/reach/index.html"):
         assert "mirror.example.net" not in (tmp_path / "copy" / name).read_text(), name
+
+
+def test_the_copy_policy_does_not_depend_on_the_order_the_site_sent_it_in(settings):
+    from tamizdat.mirror.pages import CopySettings
+
+    copy = CopySettings.current()
+    one = copy.policy("default-src 'self'; img-src 'self' data:; frame-ancestors 'self'", False)
+    other = copy.policy("img-src data: 'self'; default-src 'self'", False)
+    assert one == other
+
+
+def test_a_web_server_running_as_another_user_can_read_the_copy(site, tmp_path):
+    export.export(tmp_path / "copy")
+    folders = [tmp_path / "copy", *(p for p in (tmp_path / "copy").rglob("*") if p.is_dir())]
+    files = [p for p in (tmp_path / "copy").rglob("*") if p.is_file()]
+    assert [p for p in folders if p.stat().st_mode & 0o005 != 0o005] == []
+    assert [p for p in files if not p.stat().st_mode & 0o004] == []
+
+
+def test_the_404_page_works_at_any_depth_of_a_static_host(site, tmp_path):
+    """A static host shows 404.html for any address it does not hold, however deep: its
+    styles, scripts and links name the copy's files from the host's root."""
+    from urllib.parse import unquote
+
+    from tests.mirror.crawl import _References
+
+    export.export(tmp_path / "copy")
+    parser = _References()
+    parser.feed((tmp_path / "copy/404.html").read_text())
+    local = [r for r in parser.loads + parser.links if not r.startswith(("http", "#", "mailto"))]
+    assert local
+    assert [r for r in local if not r.startswith("/")] == []
+    missing = [r for r in local if not (tmp_path / "copy" / unquote(r.split("#")[0][1:])).is_file()]
+    assert missing == []
+
+
+def test_what_a_stopped_export_left_beside_the_copy_goes_with_the_next_one(site, tmp_path):
+    for leftover in (".copy.old-x1/copy/en", ".copy.new-x2/en"):
+        (tmp_path / leftover).mkdir(parents=True)
+        (tmp_path / leftover / "index.html").write_text("stale")
+    export.export(tmp_path / "copy")
+    export.export(tmp_path / "copy")  # its previous copy is deleted after the swap
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and not thread.daemon:
+            thread.join()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == [
+        ".copy.lock"
+    ]

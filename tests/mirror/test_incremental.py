@@ -74,3 +74,19 @@ def test_rendering_over_two_processes_writes_the_same_copy(site, tmp_path):
         export.export(tmp_path / "one", jobs=1)
         export.export(tmp_path / "two", jobs=2)
     assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_an_edited_author_is_renamed_everywhere_by_the_next_copy(site, tmp_path):
+    copy = tmp_path / "copy"
+    with time_machine.travel(MADE, tick=False):
+        export.export(copy)
+    assert (copy / "en/authors/ada/index.html").exists()
+
+    author = site.authors["ada"]
+    author.name, author.slug = "Ada Lovelace", "ada-lovelace"
+    author.save()
+    assert_same_as_full(copy, tmp_path, "full")
+    article = (copy / "en/politics/parliament-dissolved/index.html").read_text()
+    assert "Ada Lovelace" in article and "Ada Reporter" not in article
+    assert (copy / "en/authors/ada-lovelace/index.html").exists()
+    assert not (copy / "en/authors/ada").exists()

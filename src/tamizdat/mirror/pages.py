@@ -4,20 +4,26 @@ address)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
+from django.core.handlers.base import BaseHandler
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.test import Client
+from django.test import RequestFactory
 from django.utils import translation
+from wagtail.models import Site
+
+from tamizdat.news.context import SiteFrame
 
 from . import paths
 from .rewrite import Attributes, Insertions, rewrite_html
@@ -25,6 +31,8 @@ from .rewrite import Attributes, Insertions, rewrite_html
 COPY_INFO = "/copy-info.js"
 COPY_ASSETS = ("mirror/copy.js", "mirror/copy.css")
 SKIPPED_CLASSES = frozenset({"goal-meter", "prompt-goal"})
+PUBLIC_FILE_MODE = 0o644
+PUBLIC_FOLDER_MODE = 0o755
 
 
 @dataclass(frozen=True)
@@ -79,7 +87,11 @@ class CopySettings:
             directives.setdefault("connect-src", []).append(giving)
         if search:
             directives.setdefault("script-src", []).append("'wasm-unsafe-eval'")
-        return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+        # The site's header lists directives and sources in no fixed order from one process to
+        # the next; the same copy must be the same bytes whichever process made the page.
+        return "; ".join(
+            f"{name} {' '.join(sorted(set(values)))}" for name, values in sorted(directives.items())
+        )
 
 
 def _site_policy() -> str:
@@ -104,24 +116,41 @@ def language_of(url: str, copy: CopySettings) -> str:
     return first if first in copy.languages else copy.languages[0]
 
 
-_client: Client | None = None
+class _Site:
+    """The site's own request handling, middleware and all, called directly: the test client
+    around it added nothing a copy needs. What Wagtail and the templates would look up again
+    for every request (the site a host name belongs to, the language roots, the home page and
+    sections that frame every page of a language) is looked up once for a batch of pages."""
 
+    def __init__(self) -> None:
+        self.handler = BaseHandler()
+        self.handler.load_middleware()
+        self.factory = RequestFactory()
+        self.wagtail_site: Any = None
+        self.root_paths: Any = None
+        self.frames: dict[str, SiteFrame] = {}
 
-def _fetch(url: str, copy: CopySettings) -> Any:
-    global _client
-    if _client is None:
-        _client = Client()
-    base = urlsplit(copy.base_url)
-    path, _, query = url.partition("?")
-    # An empty session cookie keeps these requests out of the shared page cache (a copy would
-    # fill it with every page of the site); they are rendered as for any anonymous reader.
-    return _client.get(
-        path,
-        query_params=dict([query.split("=")]) if query else None,
-        HTTP_HOST=base.netloc,
-        HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=",
-        secure=base.scheme == "https",
-    )
+    def get(self, url: str, copy: CopySettings) -> Any:
+        base = urlsplit(copy.base_url)
+        path, _, query = url.partition("?")
+        # An empty session cookie keeps these requests out of the shared page cache (a copy
+        # would fill it with every page of the site); they are rendered as for any anonymous
+        # reader.
+        request = self.factory.get(
+            path,
+            query_params=dict([query.split("=")]) if query else None,
+            HTTP_HOST=base.netloc,
+            HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=",
+            secure=base.scheme == "https",
+        )
+        if self.wagtail_site is None:
+            self.wagtail_site = Site.find_for_request(request)
+            self.root_paths = Site.get_site_root_paths()
+        request._wagtail_site = self.wagtail_site  # type: ignore[attr-defined]
+        request._wagtail_cached_site_root_paths = self.root_paths  # type: ignore[attr-defined]
+        frame = self.frames.setdefault(language_of(url, copy), SiteFrame())
+        request.site_frame = frame  # type: ignore[attr-defined]
+        return self.handler.get_response(request)
 
 
 def is_shareable(response: Any) -> bool:
@@ -136,6 +165,8 @@ def write_file(root: Path, name: str, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
     try:
         with os.fdopen(handle, "wb") as stream:
+            # A temporary file is private to its owner; a copy's files are for any web server.
+            os.fchmod(stream.fileno(), PUBLIC_FILE_MODE)
             stream.write(data)
         os.replace(temporary, target)
     except BaseException:
@@ -150,10 +181,20 @@ class PageMaker:
         self.copy = copy
         # Addresses the site answered with no shareable page: links to them go to the site.
         self.missing = missing
+        self.site = _Site()
 
-    def make(self, url: str, root: Path, file: str | None = None, status: int = 200) -> Rendered:
-        """Render `url` and write it as `file` (by default, the address's own file)."""
-        response = _fetch(url, self.copy)
+    def make(
+        self,
+        url: str,
+        root: Path,
+        file: str | None = None,
+        status: int = 200,
+        from_root: bool = False,
+    ) -> Rendered:
+        """Render `url` and write it as `file` (by default, the address's own file). A page
+        that a static host shows at any address (the 404 page) names the copy's files from the
+        host's root (`from_root`): a relative link would only work from the top folder."""
+        response = self.site.get(url, self.copy)
         shareable = is_shareable(response) if status == 200 else response.status_code == status
         if not shareable:
             return Rendered(url=url, file=None)
@@ -168,12 +209,13 @@ class PageMaker:
             "assets": {static(name) for name in COPY_ASSETS},
         }
         page_path = url.partition("?")[0]
+        link = paths.from_root if from_root else functools.partial(paths.relative, file)
 
         def resolve(reference: str) -> str:
-            return self.resolve(reference, page_path, file, references)
+            return self.resolve(reference, page_path, link, references)
 
         with translation.override(language_of(url, self.copy)):
-            insertions = self.insertions(url, file, response.get("Content-Security-Policy", ""))
+            insertions = self.insertions(url, link, response.get("Content-Security-Policy", ""))
             result = rewrite_html(response.content.decode(), resolve, insertions)
         write_file(root, file, result.html.encode())
         read_more = [
@@ -189,7 +231,14 @@ class PageMaker:
             read_more=read_more,
         )
 
-    def resolve(self, reference: str, page_path: str, file: str, found: dict[str, set[str]]) -> str:
+    def resolve(
+        self,
+        reference: str,
+        page_path: str,
+        link: Callable[[str], str],
+        found: dict[str, set[str]],
+    ) -> str:
+        """The reference as the copy's file at `link` names it; what it names goes in `found`."""
         address, hash_mark, fragment = reference.partition("#")
         if not address:
             return reference
@@ -197,19 +246,19 @@ class PageMaker:
         suffix = f"{hash_mark}{fragment}"
         if kind is paths.Kind.ASSET:
             found["assets"].add(url)
-            return paths.relative(file, unquote(url).lstrip("/")) + suffix
+            return link(unquote(url).lstrip("/")) + suffix
         if kind is paths.Kind.PAGE:
             # Kept even when the site gave no page for it, so the export knows who links there.
             found["pages"].add(url)
             if url not in self.missing:
-                return paths.relative(file, paths.file_for(url)) + suffix
+                return link(paths.file_for(url)) + suffix
         if kind in (paths.Kind.PAGE, paths.Kind.LIVE):
             return paths.live_base(url) + url + suffix
         return reference
 
-    def insertions(self, url: str, file: str, served_policy: str) -> Insertions:
+    def insertions(self, url: str, link: Callable[[str], str], served_policy: str) -> Insertions:
         def to(address: str) -> str:
-            return paths.relative(file, paths.file_for(address))
+            return link(paths.file_for(address))
 
         language = language_of(url, self.copy)
         is_search = url == f"/{language}/search/"
@@ -222,14 +271,12 @@ class PageMaker:
             head_start += (
                 f'\n  <meta http-equiv="onion-location" content="http://{self.copy.onion}{url}">'
             )
-        script, stylesheet = (
-            paths.relative(file, unquote(static(name)).lstrip("/")) for name in COPY_ASSETS
-        )
+        script, stylesheet = (link(unquote(static(name)).lstrip("/")) for name in COPY_ASSETS)
         head_end = (
             f'<link rel="stylesheet" href="{stylesheet}">\n'
             f'  <script src="{to(COPY_INFO)}" defer></script>\n'
             f'  <script src="{script}" defer data-mirrors="{to("/mirrors.json")}"'
-            f' data-root="{paths.relative(file, "index.html")[: -len("index.html")]}"></script>\n'
+            f' data-root="{link("index.html")[: -len("index.html")]}"></script>\n'
         )
         context = {
             "reach_url": to(f"/{language}/reach/"),

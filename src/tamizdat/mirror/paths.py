@@ -9,8 +9,8 @@ no page's slug can take), a feed `…/feed/index.xml`.
 
 from __future__ import annotations
 
-import posixpath
 from enum import Enum
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 from django.conf import settings
@@ -42,6 +42,9 @@ def normalize(path: str, page: int = 1) -> str:
     return path if page == 1 else f"{path}?page={page}"
 
 
+# Every page names the same few hundred addresses (the sections, the tags, the language links):
+# what each one is, and its file, is worked out once per process.
+@lru_cache(maxsize=65536)
 def file_for(url: str) -> str:
     """The copy's file (relative to its root, not quoted) for a normalized address."""
     path, _, query = url.partition("?")
@@ -57,8 +60,18 @@ def file_for(url: str) -> str:
 
 def relative(from_file: str, to_file: str) -> str:
     """A reference from one file of the copy to another, quoted for an attribute."""
-    start = posixpath.dirname(from_file) or "."
-    return quote(posixpath.relpath(to_file, start), safe="/-._~")
+    start = from_file.split("/")[:-1]
+    target = to_file.split("/")
+    common = 0
+    while common < min(len(start), len(target)) and start[common] == target[common]:
+        common += 1
+    steps = [".."] * (len(start) - common) + target[common:]
+    return quote("/".join(steps) or ".", safe="/-._~")
+
+
+def from_root(to_file: str) -> str:
+    """A reference to a file of the copy from the root of the host that serves it."""
+    return "/" + quote(to_file, safe="/-._~")
 
 
 def _is_live(path: str) -> bool:
@@ -74,6 +87,17 @@ def classify(reference: str, base_path: str) -> tuple[Kind, str]:
     """What a reference found on the page at `base_path` is, with its normalized address."""
     if not reference or reference.startswith("#"):
         return Kind.KEEP, reference
+    if reference.startswith("/") and not reference.startswith("//"):
+        return _classify_absolute(reference)
+    return _classify(reference, base_path)
+
+
+@lru_cache(maxsize=65536)
+def _classify_absolute(reference: str) -> tuple[Kind, str]:
+    return _classify(reference, "/")
+
+
+def _classify(reference: str, base_path: str) -> tuple[Kind, str]:
     parts = urlsplit(reference)
     if parts.scheme or parts.netloc:
         return Kind.KEEP, reference

@@ -23,7 +23,8 @@ from django.utils import timezone
 
 from tamizdat.news.caching import purge_all
 
-from .export import MANIFEST, ExportError
+from .errors import ExportError
+from .manifest import MANIFEST
 from .models import Address
 from .targets import Target
 

@@ -1,16 +1,18 @@
 """Turn a page as the site serves it into the page of a static copy.
 
-A streaming pass over the HTML (Python's own parser): every tag and text is written back as it
-came, except the references a copy must change and the few things it adds. What to change is
-asked of a `CopyPage`; this module only knows where in HTML references and insertions go.
+One pass of regular expressions over the HTML: every tag and text is written back as it came,
+except the references a copy must change and the few things it adds. A full HTML parser spent
+most of its time on the thousands of tags a copy leaves alone; the site's own templates write
+well-formed HTML, so finding tags and their quoted attributes is enough. What to change is
+asked of the caller; this module only knows where in HTML references and insertions go.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from html import escape
-from html.parser import HTMLParser
+from html import escape, unescape
 
 # Attributes that hold one address, per tag; `srcset` holds several.
 URL_ATTRIBUTES = {
@@ -25,6 +27,17 @@ URL_ATTRIBUTES = {
     "form": ("action",),
 }
 SRCSET_TAGS = ("img", "source")
+# Tags the rewriter looks into even when they hold no address.
+MARKED_TAGS = frozenset({"head", "main", "section", "form", "article", *URL_ATTRIBUTES})
+VOID_TAGS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link"})
+VOID_TAGS |= {"meta", "source", "track", "wbr"}
+# Their contents are text, not markup: a `<` in a script is not a tag.
+RAW_TEXT_ENDS = {tag: re.compile(rf"</{tag}", re.IGNORECASE) for tag in ("script", "style")}
+
+TOKEN = re.compile(
+    r"<!--.*?-->|<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>", re.DOTALL
+)
+ATTRIBUTE = re.compile(r"""([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 
 Attributes = list[tuple[str, str | None]]
 
@@ -50,46 +63,125 @@ class Insertions:
 @dataclass
 class Result:
     html: str
-    references: set[str] = field(default_factory=set)
     # The links of the "Read more" block, in order, as the site wrote them.
     read_more: list[str] = field(default_factory=list)
+
+
+def _attributes(text: str) -> Attributes:
+    attrs: Attributes = []
+    for match in ATTRIBUTE.finditer(text):
+        name, double, single, bare = match.groups()
+        value = next((v for v in (double, single, bare) if v is not None), None)
+        if value is not None and "&" in value:
+            value = unescape(value)
+        attrs.append((name.lower(), value))
+    return attrs
 
 
 def _classes(attrs: Attributes) -> set[str]:
     return {name for key, value in attrs if key == "class" and value for name in value.split()}
 
 
-def _tag(tag: str, attrs: Attributes, closed: bool = False) -> str:
+def _tag(tag: str, attrs: Attributes, closed: bool) -> str:
     parts = [tag]
     for key, value in attrs:
         parts.append(key if value is None else f'{key}="{escape(value, quote=True)}"')
     return f"<{' '.join(parts)}{' /' if closed else ''}>"
 
 
-class _Rewriter(HTMLParser):
-    def __init__(self, resolve: Callable[[str], str], insertions: Insertions) -> None:
-        super().__init__(convert_charrefs=False)
+class _Rewriter:
+    def __init__(self, html: str, resolve: Callable[[str], str], insertions: Insertions) -> None:
+        self.html = html
         self.resolve = resolve
         self.insertions = insertions
         self.out: list[str] = []
-        self.references: set[str] = set()
         self.read_more: list[str] = []
-        # The element being left out: its tag, how deep in it we are, and what follows it.
-        self.skipped: tuple[str, int, str] | None = None
-        self.in_contribution_form = False
-        self.in_search_form = False
+        # What follows each open form or section the rewriter watches: its insertion.
+        self.open_forms: list[str] = []
         self.in_read_more = False
+        self.omit = insertions.omit_classes
 
-    def _reference(self, value: str) -> str:
-        self.references.add(value)
-        return self.resolve(value)
+    def run(self) -> str:
+        html, position = self.html, 0
+        while match := TOKEN.search(html, position):
+            self.out.append(html[position : match.start()])
+            position = match.end()
+            closing, name, attr_text = match.group(1), match.group(2), match.group(3)
+            if name is None:  # a comment
+                self.out.append(match.group(0))
+                continue
+            tag = name.lower()
+            if closing:
+                self._end(tag, match.group(0))
+                continue
+            closed = attr_text.endswith("/")
+            if tag in MARKED_TAGS or any(name in attr_text for name in self.omit):
+                position = self._start(tag, attr_text, closed, match.group(0), position)
+            else:
+                self.out.append(match.group(0))
+            raw_text_end = RAW_TEXT_ENDS.get(tag)
+            if raw_text_end is not None and not closed:
+                end_match = raw_text_end.search(html, position)
+                end = end_match.start() if end_match else len(html)
+                self.out.append(html[position:end])
+                position = end
+        self.out.append(html[position:])
+        return "".join(self.out)
+
+    def _start(self, tag: str, attr_text: str, closed: bool, raw: str, position: int) -> int:
+        """Write a start tag (or what replaces it); returns where to read on."""
+        attrs = _attributes(attr_text)
+        classes = _classes(attrs)
+        if classes & self.omit and not closed:
+            return self._skip(tag, position)
+        if tag == "form" and not closed:
+            if "contribution" in classes and self.insertions.form_replacement is not None:
+                self.out.append(self.insertions.form_replacement + self.insertions.after_form)
+                return self._skip(tag, position)
+            if "contribution" in classes:
+                self.open_forms.append(self.insertions.after_form)
+            elif "search-form" in classes:
+                self.open_forms.append(self.insertions.after_search_form)
+            else:
+                self.open_forms.append("")
+        if tag == "section" and "read-more" in classes:
+            self.in_read_more = True
+        if tag == "main":
+            self.out.append(self.insertions.before_main)
+        new = self._rewrite(tag, attrs)
+        self.out.append(raw if new == attrs else _tag(tag, new, closed))
+        if tag == "head":
+            self.out.append(self.insertions.head_start)
+        return position
+
+    def _skip(self, tag: str, position: int) -> int:
+        """Leave out the element that starts before `position`, contents and all; returns
+        where it ends."""
+        if tag in VOID_TAGS:
+            return position
+        depth = 1
+        pattern = re.compile(rf"<(/?){tag}\b[^>]*>", re.IGNORECASE)
+        while depth and (match := pattern.search(self.html, position)):
+            depth += -1 if match.group(1) else 1
+            position = match.end()
+        return position if depth == 0 else len(self.html)
+
+    def _end(self, tag: str, raw: str) -> None:
+        if tag == "head":
+            self.out.append(self.insertions.head_end)
+        self.out.append(raw)
+        if tag == "form" and self.open_forms:
+            self.out.append(self.open_forms.pop())
+        elif tag == "section":
+            # "Read more" holds no nested section.
+            self.in_read_more = False
 
     def _srcset(self, value: str) -> str:
         candidates = []
         for candidate in value.split(","):
             url, _, descriptor = candidate.strip().partition(" ")
             if url:
-                candidates.append(f"{self._reference(url)} {descriptor}".strip())
+                candidates.append(f"{self.resolve(url)} {descriptor}".strip())
         return ", ".join(candidates)
 
     def _rewrite(self, tag: str, attrs: Attributes) -> Attributes:
@@ -99,7 +191,7 @@ class _Rewriter(HTMLParser):
             if value is not None and key in names:
                 if tag == "a" and key == "href" and self.in_read_more:
                     self.read_more.append(value)
-                value = self._reference(value)
+                value = self.resolve(value)
             elif value is not None and key == "srcset" and tag in SRCSET_TAGS:
                 value = self._srcset(value)
             rewritten.append((key, value))
@@ -107,95 +199,9 @@ class _Rewriter(HTMLParser):
             rewritten = self.insertions.attributes(tag, rewritten)
         return rewritten
 
-    def _emit_tag(self, tag: str, attrs: Attributes, closed: bool) -> None:
-        new = self._rewrite(tag, attrs)
-        raw = self.get_starttag_text() or _tag(tag, attrs, closed)
-        self.out.append(raw if new == attrs else _tag(tag, new, closed))
-
-    def _skip(self, tag: str, replacement: str, after: str) -> None:
-        self.out.append(replacement)
-        self.skipped = (tag, 1, after)
-
-    def handle_starttag(self, tag: str, attrs: Attributes) -> None:
-        if self.skipped is not None:
-            skipped_tag, depth, after = self.skipped
-            if tag == skipped_tag:
-                self.skipped = (skipped_tag, depth + 1, after)
-            return
-        classes = _classes(attrs)
-        if classes & self.insertions.omit_classes:
-            self._skip(tag, "", "")
-            return
-        if tag == "form" and "contribution" in classes:
-            if self.insertions.form_replacement is not None:
-                self._skip(tag, self.insertions.form_replacement, self.insertions.after_form)
-                return
-            self.in_contribution_form = True
-        self.in_search_form = self.in_search_form or (tag == "form" and "search-form" in classes)
-        self.in_read_more = self.in_read_more or (tag == "section" and "read-more" in classes)
-        if tag == "main":
-            self.out.append(self.insertions.before_main)
-        self._emit_tag(tag, attrs, closed=False)
-        if tag == "head":
-            self.out.append(self.insertions.head_start)
-
-    def handle_startendtag(self, tag: str, attrs: Attributes) -> None:
-        if self.skipped is None:
-            self._emit_tag(tag, attrs, closed=True)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.skipped is not None:
-            skipped_tag, depth, after = self.skipped
-            if tag == skipped_tag:
-                self.skipped = None if depth == 1 else (skipped_tag, depth - 1, after)
-                if self.skipped is None:
-                    self.out.append(after)
-            return
-        if tag == "head":
-            self.out.append(self.insertions.head_end)
-        self.out.append(f"</{tag}>")
-        if tag == "form" and self.in_contribution_form:
-            self.in_contribution_form = False
-            self.out.append(self.insertions.after_form)
-        elif tag == "form" and self.in_search_form:
-            self.in_search_form = False
-            self.out.append(self.insertions.after_search_form)
-        elif tag == "section":
-            # "Read more" holds no nested section.
-            self.in_read_more = False
-
-    def _text(self, text: str) -> None:
-        if self.skipped is None:
-            self.out.append(text)
-
-    def handle_data(self, data: str) -> None:
-        self._text(data)
-
-    def handle_entityref(self, name: str) -> None:
-        self._text(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        self._text(f"&#{name};")
-
-    def handle_comment(self, data: str) -> None:
-        self._text(f"<!--{data}-->")
-
-    def handle_decl(self, decl: str) -> None:
-        self._text(f"<!{decl}>")
-
-    def handle_pi(self, data: str) -> None:
-        self._text(f"<?{data}>")
-
-    def unknown_decl(self, data: str) -> None:
-        self._text(f"<![{data}]>")
-
 
 def rewrite_html(html: str, resolve: Callable[[str], str], insertions: Insertions) -> Result:
-    """The page with every reference passed through `resolve` and the insertions made; also
-    every reference it held (as the site wrote it), for the export to follow."""
-    parser = _Rewriter(resolve, insertions)
-    parser.feed(html)
-    parser.close()
-    return Result(
-        html="".join(parser.out), references=parser.references, read_more=parser.read_more
-    )
+    """The page with every reference passed through `resolve` and the insertions made, and the
+    links of its "Read more" block."""
+    rewriter = _Rewriter(html, resolve, insertions)
+    return Result(html=rewriter.run(), read_more=rewriter.read_more)

@@ -2,8 +2,8 @@
 
 An address that changes (added, blocked, retired) changes every page that lists addresses:
 the cached pages are retired at once, and a new copy is asked for (every copy makes its list
-of addresses again). A page published, unpublished or moved asks for an up-to-date copy; a
-campaign, which shows on every page, asks for a whole one.
+of addresses again). A page published, unpublished or moved, or an author edited, asks for an
+up-to-date copy; a campaign, which shows on every page, asks for a whole one.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from tamizdat.news.caching import purge_all
+from tamizdat.news.models import Author
 from tamizdat.prompts.models import Campaign, CampaignVariant
 
 from .models import Address
@@ -38,6 +39,8 @@ def campaigns_changed(sender: Any, **kwargs: Any) -> None:
     request_copy(full=True)
 
 
+@receiver(post_save, sender=Author)
+@receiver(post_delete, sender=Author)
 @receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_page_move)

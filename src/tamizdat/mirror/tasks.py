@@ -17,6 +17,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import export, push
+from .errors import ExportError
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def make_copies() -> None:
     cache.delete(FULL_KEY)
     try:
         report = export.export(settings.MIRROR_DIR, jobs=settings.MIRROR_JOBS, full=full)
-    except export.ExportError as error:
+    except ExportError as error:
         logger.error("The static copy was not made: %s; trying again later", error)
         request_copy(full=full)
         return

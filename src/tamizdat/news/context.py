@@ -47,4 +47,6 @@ class SiteFrame:
 
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
-    return {"frame": SiteFrame()}
+    # A caller that renders many pages of one language at a time (a static copy) may hand
+    # every request the same frame, looked up once.
+    return {"frame": getattr(request, "site_frame", None) or SiteFrame()}

@@ -8,7 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tamizdat.mirror import export, push
+from tamizdat.mirror import export, extras, push
+from tamizdat.mirror.errors import ExportError
 
 
 class Command(BaseCommand):
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 self._export(options["dir"], options["zip"], options["jobs"], options["full"])
             else:
                 self._push(options["dir"] or settings.MIRROR_DIR)
-        except export.ExportError as error:
+        except ExportError as error:
             raise CommandError(str(error)) from None
 
     def _export(self, folder: Path, archive: Path | None, jobs: int, full: bool) -> None:
@@ -55,7 +56,7 @@ class Command(BaseCommand):
             f"in {report.seconds} s."
         )
         if archive is not None:
-            export.write_zip(folder.resolve(), archive)
+            extras.write_zip(folder.resolve(), archive)
             self.stdout.write(f"Wrote {archive}.")
 
     def _push(self, folder: Path) -> None:

@@ -1,0 +1,81 @@
+"""The static files and media renditions a copy's pages use, and only those: with the files
+their stylesheets name in `url()` (icons, fonts), which no page names itself."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import unquote
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.files.storage import default_storage
+
+from . import paths
+
+logger = logging.getLogger(__name__)
+
+# `url(...)`, quoted or not, and `@import "..."`.
+STYLESHEET_REFERENCE = re.compile(
+    r"""url\(\s*(['"]?)([^'")]+?)\1\s*\)|@import\s+(['"])([^'"]+)\3"""
+)
+
+
+def _source(url: str) -> Path | None:
+    if url.startswith(settings.STATIC_URL):
+        name = unquote(url[len(settings.STATIC_URL) :])
+        with contextlib.suppress(Exception):
+            if staticfiles_storage.exists(name):
+                return Path(staticfiles_storage.path(name))
+        found = finders.find(name)
+        return Path(found) if isinstance(found, str) else None
+    name = unquote(url[len(settings.MEDIA_URL) :])
+    return Path(default_storage.path(name)) if default_storage.exists(name) else None
+
+
+def _in_copy(root: Path, url: str) -> Path:
+    return root / unquote(url).lstrip("/")
+
+
+def _with_stylesheet_references(urls: set[str], file_of: Callable[[str], Path | None]) -> set[str]:
+    """`urls` and every file their stylesheets name, however deep; a relative `url()` names
+    the same file in the copy as on the site, since the copy keeps the static folders."""
+    found = set(urls)
+    pending = [url for url in urls if url.endswith(".css")]
+    while pending:
+        stylesheet = pending.pop()
+        file = file_of(stylesheet)
+        if file is None or not file.is_file():
+            continue
+        text = file.read_text(errors="replace")
+        for match in STYLESHEET_REFERENCE.finditer(text):
+            reference = (match.group(2) or match.group(4)).strip()
+            kind, url = paths.classify(reference, stylesheet)
+            if kind is paths.Kind.ASSET and url not in found:
+                found.add(url)
+                if url.endswith(".css"):
+                    pending.append(url)
+    return found
+
+
+def copy_assets(root: Path, wanted: set[str], previous: set[str]) -> None:
+    """Copy into `root` the files in `wanted` that the previous copy did not hold, and remove
+    those it held that no page uses any more."""
+    wanted = _with_stylesheet_references(wanted, _source)
+    # What the previous copy's stylesheets named is read from the copy itself.
+    previous = _with_stylesheet_references(previous, lambda url: _in_copy(root, url))
+    for url in sorted(wanted - previous):
+        source = _source(url)
+        if source is None:
+            logger.warning("The copy's pages use %s, which is not on this server", url)
+            continue
+        target = _in_copy(root, url)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, target)
+    for url in previous - wanted:
+        _in_copy(root, url).unlink(missing_ok=True)

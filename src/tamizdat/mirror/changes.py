@@ -1,0 +1,144 @@
+"""What the site holds now, and which addresses of the copy a change since the last copy
+touches: the listings around a page, its translations, and the "Read more" blocks it enters."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.test import RequestFactory
+
+from . import paths
+from .manifest import Manifest
+from .pages import CopySettings
+
+FIXED_FILES = ("/sitemap.xml", "/robots.txt", "/mirrors.json")
+
+
+def live_pages() -> dict[str, list[Any]]:
+    """Every live, public page: id -> [address, live revision, is an article]. Addresses
+    come from each language root's own address and the pages' paths below it, in one query
+    rather than one lookup per page."""
+    from wagtail.models import Page
+
+    from tamizdat.news.models import ArticlePage
+
+    request = RequestFactory().get("/")
+    article_type = ContentType.objects.get_for_model(ArticlePage).pk
+    live = Page.objects.live().public().filter(depth__gt=1)
+    roots = {}
+    for root in live.filter(depth=2):
+        if url := root.get_url(request):
+            roots[root.path] = (root.url_path, url)
+    pages = {}
+    rows = live.values_list("pk", "path", "url_path", "live_revision_id", "content_type_id")
+    for page_id, path, url_path, revision, content_type in rows.order_by("path"):
+        root = roots.get(path[: Page.steplen * 2])
+        if root is not None and url_path.startswith(root[0]):
+            url = root[1] + url_path[len(root[0]) :]
+            pages[str(page_id)] = [url, revision, content_type == article_type]
+    return pages
+
+
+def author_states() -> dict[str, list[str]]:
+    """Every author: id -> [digest of what their bylines and page show, slug, language]."""
+    from tamizdat.news.models import Author
+
+    rows = Author.objects.values_list(
+        "pk", "name", "slug", "role", "bio", "photo_id", "translation_key", "locale__language_code"
+    )
+    return {
+        str(pk): [hashlib.sha256(repr(shown).encode()).hexdigest(), str(shown[1]), str(shown[-1])]
+        for pk, *shown in rows
+    }
+
+
+def bylines_of(author_ids: set[str], live: dict[str, list[Any]]) -> set[str]:
+    """The live articles whose bylines show one of these authors, in any language: a byline
+    shows the translation of its author in the article's language."""
+    from tamizdat.news.models import ArticleAuthor, Author
+
+    keys = Author.objects.filter(pk__in=[int(i) for i in author_ids]).values_list(
+        "translation_key", flat=True
+    )
+    articles = ArticleAuthor.objects.filter(author__translation_key__in=list(keys))
+    ids = {str(i) for i in articles.values_list("article_id", flat=True)}
+    return {live[i][0] for i in ids if i in live}
+
+
+def seeds(copy: CopySettings, live: dict[str, list[Any]]) -> set[str]:
+    """Where a crawl of the whole site starts: every live page, and the pages every language
+    has that no page tree holds."""
+    urls = {entry[0] for entry in live.values()}
+    for language in copy.languages:
+        urls |= {f"/{language}/{name}/" for name in ("search", "support", "reach", "feed")}
+    return {*urls, *FIXED_FILES}
+
+
+def family(manifest: Manifest, url: str) -> set[str]:
+    """A listing, every page of its pagination that the copy holds, and its feed."""
+    path = url.partition("?")[0]
+    pages = {known for known in manifest.pages if known.partition("?")[0] == path}
+    feed = f"{path}{paths.FEED_SEGMENT}/"
+    return {path} | pages | ({feed} if feed in manifest.pages else set())
+
+
+def referrers(manifest: Manifest) -> dict[str, set[str]]:
+    """For each address, the addresses of the copy that link to it."""
+    index: dict[str, set[str]] = {}
+    for url, entry in manifest.pages.items():
+        for target in entry.get("pages", ()):
+            index.setdefault(target, set()).add(url)
+    return index
+
+
+def translations(changed: set[str]) -> set[str]:
+    """The live translations of changed pages: their language links name the change."""
+    from wagtail.models import Page
+
+    request = RequestFactory().get("/")
+    keys = Page.objects.filter(pk__in=[int(i) for i in changed]).values_list(
+        "translation_key", flat=True
+    )
+    pages = Page.objects.live().filter(translation_key__in=list(keys))
+    return {url for page in pages if (url := page.get_url(request))}
+
+
+def entering_read_more(
+    manifest: Manifest, live: dict[str, list[Any]], changed: set[str]
+) -> set[str]:
+    """The articles whose "Read more" now names a changed article. An article's block lists
+    the four most related (same section and shared tags first, then the newest): a changed
+    article enters it when it ranks above the block's last one, or the block is not full."""
+    from tamizdat.news.models import ArticlePage, ArticleTag
+    from tamizdat.news.related import RELATED_COUNT
+
+    articles = {
+        str(a["id"]): a
+        for a in ArticlePage.objects.live().values("id", "path", "first_published_at", "locale_id")
+    }
+    tags: dict[str, set[int]] = {}
+    for page_id, tag_id in ArticleTag.objects.values_list("content_object_id", "tag_id"):
+        tags.setdefault(str(page_id), set()).add(tag_id)
+    by_url = {live[i][0]: i for i in articles if i in live}
+
+    def rank(of: str, other: str) -> tuple[int, datetime]:
+        a, b = articles[of], articles[other]
+        shared = len(tags.get(of, set()) & tags.get(other, set()))
+        same_section = a["path"][:-4] == b["path"][:-4]
+        return shared + same_section, b["first_published_at"]
+
+    entering = set()
+    for page_id in changed & set(articles):
+        for url, entry in manifest.pages.items():
+            reader = by_url.get(url)
+            if reader is None or reader == page_id:
+                continue
+            if articles[reader]["locale_id"] != articles[page_id]["locale_id"]:
+                continue
+            block = [by_url[u] for u in entry.get("read_more", ()) if u in by_url]
+            if len(block) < RELATED_COUNT or rank(reader, page_id) >= rank(reader, block[-1]):
+                entering.add(url)
+    return entering

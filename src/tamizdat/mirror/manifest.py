@@ -1,0 +1,60 @@
+"""What a copy remembers about itself (`.tamizdat-copy.json`, never published): for each address,
+its file and what it links to, and which revision of each page it shows. The next export reads
+it to render only what changed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .pages import Rendered, write_file
+
+MANIFEST = ".tamizdat-copy.json"
+# 2: authors kept; files readable by any web server (a copy made before is made again whole).
+MANIFEST_VERSION = 2
+
+
+@dataclass
+class Manifest:
+    fingerprint: str = ""
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Wagtail page id -> [address, live revision id]: what changed since this copy was made.
+    live: dict[str, list[Any]] = field(default_factory=dict)
+    # Author id -> [digest of what bylines and author pages show, slug, language]: authors are
+    # no pages, so their edits leave no revision behind.
+    authors: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, folder: Path) -> Manifest | None:
+        try:
+            data = json.loads((folder / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        if data.get("version") != MANIFEST_VERSION:
+            return None
+        return cls(
+            fingerprint=data["fingerprint"],
+            pages=data["pages"],
+            live=data["live"],
+            authors=data["authors"],
+        )
+
+    def write(self, folder: Path) -> None:
+        data = {"version": MANIFEST_VERSION, **asdict(self)}
+        write_file(folder, MANIFEST, json.dumps(data, sort_keys=True).encode())
+
+    def add(self, rendered: Rendered) -> None:
+        if rendered.file is None:
+            self.pages[rendered.url] = {"file": None}
+        else:
+            self.pages[rendered.url] = {
+                "file": rendered.file,
+                "pages": rendered.pages,
+                "assets": rendered.assets,
+                "read_more": rendered.read_more,
+            }
+
+    def assets(self) -> set[str]:
+        return {asset for entry in self.pages.values() for asset in entry.get("assets", ())}

@@ -110,6 +110,29 @@
       update();
     }
 
+    // A tab the shown currency has no amounts for, or a rail that cannot take the shown
+    // choice, cannot be picked; a choice ruled out moves to the first one still open. Each
+    // rail's limits are written beside it, so the reader knows why before Continue.
+    function ruleOut() {
+      var open = form.querySelectorAll("input[name=frequency]");
+      open.forEach(function (radio) {
+        radio.disabled = !options(radio.value);
+        radio.nextElementSibling.hidden = radio.disabled;
+      });
+      var firstTab = form.querySelector("input[name=frequency]:not(:disabled)");
+      if (!form.querySelector("input[name=frequency]:checked:not(:disabled)") && firstTab) {
+        firstTab.checked = true;
+      }
+      var key = currencySelect.value + ":" + frequency();
+      form.querySelectorAll("input[name=method]").forEach(function (radio) {
+        radio.disabled = (data.methods[radio.value] || []).indexOf(key) === -1;
+      });
+      var firstMethod = form.querySelector("input[name=method]:not(:disabled)");
+      if (!form.querySelector("input[name=method]:checked:not(:disabled)") && firstMethod) {
+        firstMethod.checked = true;
+      }
+    }
+
     function chosenAmount(info) {
       var freq = frequency();
       var other = form.querySelector("input[name=other_" + freq + "]");
@@ -120,6 +143,7 @@
     }
 
     function update() {
+      ruleOut();
       var info = options(frequency());
       if (!info) { total.hidden = true; return; }
       var amount = chosenAmount(info);

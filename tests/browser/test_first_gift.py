@@ -125,3 +125,33 @@ def test_a_rail_that_cannot_take_the_choice_says_so_and_is_ruled_out(browser, ra
     expect(bank).to_be_disabled()
     form.get_by_label("Currency").select_option("EUR")
     expect(bank).to_be_enabled()
+
+
+def test_enter_and_space_on_a_tab_or_an_amount_select_and_only_continue_submits(
+    browser, rails, newsroom
+):
+    page = open_page(browser, rails, DESKTOP)
+    page.goto(f"{rails.base_url}/en/support/")
+    form = page.locator("#support-form")
+    annual = form.get_by_role("radio", name="Annual")
+    annual.focus()
+    page.keyboard.press("Enter")
+    expect(annual).to_be_checked()
+    yearly = form.locator(".contribution__amounts[data-frequency=year]")
+    expect(yearly).to_be_visible()
+    amount = yearly.get_by_role("radio", name="$200")
+    amount.focus()
+    page.keyboard.press("Enter")
+    expect(amount).to_be_checked()
+    other = yearly.get_by_role("radio", name="$50")
+    other.focus()
+    page.keyboard.press("Space")
+    expect(other).to_be_checked()
+    expect(page).to_have_url(f"{rails.base_url}/en/support/")
+    assert Contribution.objects.count() == 0
+
+    form.get_by_label("E-mail for your receipt").fill("first@example.org")
+    form.get_by_role("button", name="Continue").focus()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(re.escape(rails.peer.base_url) + "/checkout/"))
+    assert Contribution.objects.get().amount == 5000

@@ -173,6 +173,17 @@
       }
       update();
     });
+    // Enter on a tab or an amount would submit the form (the browser's implicit submission):
+    // it selects, as Space does; only Continue submits.
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || target.type !== "radio") return;
+      event.preventDefault();
+      if (!target.checked) {
+        target.checked = true;
+        target.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+    });
     // Start the proof of work when the reader starts filling in the form, so it is usually
     // done by the time they press Continue.
     form.addEventListener("focusin", function () {

@@ -155,3 +155,26 @@ def test_enter_and_space_on_a_tab_or_an_amount_select_and_only_continue_submits(
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(rails.peer.base_url) + "/checkout/"))
     assert Contribution.objects.get().amount == 5000
+
+
+@pytest.mark.parametrize(
+    ("language", "monthly", "once"),
+    [("en", "€10.30 / month", "€10.30"), ("ru", "10,30\xa0€ / месяц", "10,30\xa0€")],
+)
+def test_amounts_are_written_one_way_in_the_browser_and_on_the_server(
+    browser, rails, newsroom, language, monthly, once
+):
+    page = open_page(browser, rails, DESKTOP)
+    page.goto(f"{rails.base_url}/{language}/support/?currency=EUR")
+    form = page.locator("#support-form")
+    total = form.locator(".contribution__total")
+    form.locator("label[for=support-frequency-month]").click()
+    form.locator("#support-other-month").fill("10.3")
+    expect(total).to_have_text(monthly)
+    form.locator("label[for=support-frequency-once]").click()
+    form.locator("#support-other-once").fill("10,3")
+    expect(total).to_have_text(once)
+    form.locator("input[name=email]").fill("first@example.org")
+    form.locator("label[for=support-method-bank]").click()
+    form.locator("button[type=submit]:not([name])").click()
+    expect(page.locator(".bank-details dd").first).to_have_text(once)

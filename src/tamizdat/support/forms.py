@@ -273,6 +273,12 @@ class ContributionForm(forms.Form):
         """What the form's script needs to switch currency and show the total, as data."""
         return {
             "feePercent": str(settings.SUPPORT_FEE_PERCENT),
+            # The live total's words per frequency: "$10 / month".
+            "per": {
+                "once": "%(amount)s",
+                "month": gettext("%(amount)s / month"),
+                "year": gettext("%(amount)s / year"),
+            },
             "amounts": {
                 f"{currency}:{frequency}": {
                     "suggested": [

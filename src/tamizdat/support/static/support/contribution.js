@@ -4,14 +4,16 @@
 (function () {
   "use strict";
 
-  function formatter(currency, exponent) {
-    var lang = document.documentElement.lang || "en";
-    return new Intl.NumberFormat(lang, {
+  // The server's way (support/money.py): a whole amount without its minor unit ("$25"),
+  // any other with all of it ("$10.30", never "$10.3"), in the page's language.
+  function formatMoney(minor, currency, exponent) {
+    var digits = minor % Math.pow(10, exponent) === 0 ? 0 : exponent;
+    return new Intl.NumberFormat(document.documentElement.lang || "en", {
       style: "currency",
       currency: currency,
-      minimumFractionDigits: 0,
-      maximumFractionDigits: exponent,
-    });
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(minor / Math.pow(10, exponent));
   }
 
   function parseAmount(text, exponent) {
@@ -151,15 +153,9 @@
       if (form.querySelector("input[name=cover_fees]").checked) {
         amount += Math.ceil(amount * parseFloat(data.feePercent) / 100);
       }
-      var text = formatter(currencySelect.value, info.exponent).format(amount / Math.pow(10, info.exponent));
-      var suffix = { once: "", month: " / " + labelOf("month"), year: " / " + labelOf("year") }[frequency()];
-      total.textContent = text + suffix;
+      var text = formatMoney(amount, currencySelect.value, info.exponent);
+      total.textContent = data.per[frequency()].replace("%(amount)s", text);
       total.hidden = false;
-    }
-
-    function labelOf(freq) {
-      var label = form.querySelector('label[for$="-frequency-' + freq + '"]');
-      return label ? label.textContent.trim().toLowerCase() : freq;
     }
 
     form.addEventListener("change", function (event) {

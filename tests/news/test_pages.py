@@ -87,3 +87,21 @@ def test_unknown_address_gets_the_sites_404_page(client, site):
     assert "Page not found" in response.content.decode()
     ru = client.get("/ru/no-such-story/").content.decode()
     assert "Тестовый курьер" in ru
+
+
+def test_the_newsroom_is_named_once_and_alike_everywhere(client, site):
+    import json
+    import re
+
+    def title(path: str) -> str:
+        return re.search(r"<title>(.*?)</title>", client.get(path).content.decode())[1]
+
+    assert title("/en/") == "The Test Courier"
+    assert title("/ru/") == "Тестовый курьер"
+    assert title("/en/politics/") == "Politics — The Test Courier"
+    html = client.get("/en/politics/parliament-dissolved/").content.decode()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html)[1])
+    assert data["publisher"]["name"] == "The Test Courier"
+    assert '<meta property="og:site_name" content="The Test Courier">' in html
+    russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
+    assert '<meta property="og:site_name" content="Тестовый курьер">' in russian

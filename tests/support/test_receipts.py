@@ -118,12 +118,14 @@ def test_receipt_sent_once_through_the_worker_and_smtp(rails, client, smtp, queu
     assert payment.receipt_sent_at is not None
 
 
-def test_receipt_in_the_supporters_language(rails, client, smtp, queued):
+def test_receipt_in_the_supporters_language(rails, client, smtp, queued, newsroom):
     rails.give(client, language="ru", amount=25, currency="EUR", email="boris@example.org")
     run_worker()
     message = smtp.messages[0]
-    assert message["Subject"].strip() == "Ваша квитанция от Tamizdat: 25\xa0€"
-    assert "Спасибо, что поддерживаете Tamizdat." in message.get_content()
+    # The newsroom's own name in the supporter's language, never the software's.
+    assert message["Subject"].strip() == "Ваша квитанция от Тестовый курьер: 25\xa0€"
+    assert "Спасибо, что поддерживаете Тестовый курьер." in message.get_content()
+    assert "Tamizdat" not in message.get_content()
     assert "/ru/support/manage/" in message.get_content()
 
 

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from tamizdat.news.context import newsroom_name
+
 from . import links
 from .models import Contribution, Payment, Supporter
 
@@ -16,7 +18,7 @@ def _send(to: str, language: str, template: str, context: dict) -> None:
     with translation.override(language):
         context = {
             **context,
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": newsroom_name(language),
             "base_url": settings.BASE_URL,
         }
         subject = render_to_string(f"support/email/{template}_subject.txt", context)

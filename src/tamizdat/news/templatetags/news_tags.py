@@ -64,7 +64,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         "mainEntityOfPage": article.get_full_url(request),
         "articleSection": article.section.title,
         "author": [{"@type": "Person", "name": author.name} for author in article.authors],
-        "publisher": {"@type": "NewsMediaOrganization", "name": settings.WAGTAIL_SITE_NAME},
+        "publisher": {"@type": "NewsMediaOrganization", "name": context["frame"].name},
         "isAccessibleForFree": True,
     }
     if article.lead_image:

@@ -21,7 +21,8 @@ DEMO = Path(__file__).parents[2] / "src/tamizdat/news/demo_data/newsroom.json"
 # and what nobody can see or reach (the honeypot, radios drawn by their labels).
 TOO_SMALL = """() => {
   const inText = ".article__body, .notice, .prompt-banner__body, .appeal__body, figcaption";
-  return [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, label[for]")]
+  const controls = "a[href], button, input:not([type=hidden]), select, label[for]";
+  return [...document.querySelectorAll(controls)]
     .filter(el => !el.closest(inText) && !el.closest("[aria-hidden=true]"))
     .filter(el => getComputedStyle(el).opacity !== "0" && el.getClientRects().length)
     .map(el => [el.getBoundingClientRect(), el.outerHTML.slice(0, 80)])

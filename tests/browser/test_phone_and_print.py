@@ -1,4 +1,4 @@
-"""What a reader sees first on a phone, and what they can tap."""
+"""What a reader sees first on a phone, what they can tap, and what they print."""
 
 from __future__ import annotations
 
@@ -90,3 +90,28 @@ def test_every_control_is_at_least_24_px_square(
         page.goto(live_server.url + path)
         small = page.evaluate(TOO_SMALL)
         assert small == [], "\n".join([path, *small])
+
+
+def test_printing_an_article_keeps_the_story_its_photo_and_the_support_address(
+    browser, live_server, newsroom_with_campaign
+):
+    page = open_page(browser, live_server, 1280, 900)
+    page.emulate_media(media="print")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.locator(".article__lead-image img")).to_be_visible()
+    expect(page.locator(".article__lead-image .credit")).to_have_text("Photo: AP / TASS")
+    expect(page.locator(".print-only")).to_have_text(
+        "Support our journalism: http://testserver/en/support/"
+    )
+    for gone in (
+        '[data-prompt-slot="banner"]',
+        '[data-prompt-slot="appeal"]',
+        "form.contribution",
+        ".goal-meter",
+        ".read-more",
+        ".sections",
+    ):
+        for element in page.locator(gone).all():
+            expect(element).to_be_hidden()
+    page.emulate_media(media="screen")
+    expect(page.locator(".print-only")).to_be_hidden()

@@ -64,6 +64,18 @@ def send_manage_link(supporter: Supporter) -> None:
     )
 
 
+def send_transfer_details(contribution: Contribution) -> None:
+    """The account and reference of a bank transfer, which the reader may close the tab on."""
+    with translation.override(contribution.language):
+        page_url = settings.BASE_URL + reverse("support:transfer", args=[contribution.reference])
+    _send(
+        contribution.supporter.email,
+        contribution.language,
+        "transfer",
+        {"contribution": contribution, "bank": settings.BANK_TRANSFER, "page_url": page_url},
+    )
+
+
 def send_confirmation(contribution: Contribution) -> None:
     supporter = contribution.supporter
     with translation.override(contribution.language):

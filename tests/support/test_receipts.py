@@ -221,3 +221,51 @@ def test_other_mails_to_readers_are_retried_the_same_way(smtp, queued):
     let_time_pass()
     run_worker()
     assert [message["To"] for message in smtp.messages] == ["boris@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                r"Your receipt from The Test Courier: €25",
+                r"Date: \d{1,2} [A-Z][a-z]+ 20\d\d\n",
+                r"Payment method: Card\n",
+                r"Reference: {reference}\n",
+                r"Paid by: Ada Lovelace, ada@example.org\n",
+                r"Received by: The Test Courier, 1 Free Press Lane, Lindhaven\n",
+            ],
+        ),
+        (
+            "ru",
+            [
+                r"Ваша квитанция от Тестовый курьер: 25\xa0€",
+                r"Дата: \d{1,2} [а-я]+ 20\d\d г\.\n",
+                r"Способ оплаты: Карта\n",
+                r"Номер платежа: {reference}\n",
+                r"Плательщик: Ada Lovelace, ada@example.org\n",
+            ],
+        ),
+    ],
+)
+def test_a_receipt_a_donor_keeps(rails, client, newsroom, settings, language, expected):
+    import re
+
+    from django.core import mail
+
+    settings.NEWSROOM_ADDRESS = "1 Free Press Lane, Lindhaven"
+    contribution = rails.give(
+        client,
+        language=language,
+        amount=25,
+        currency="EUR",
+        email="ada@example.org",
+        name="Ada Lovelace",
+    )
+    [message] = mail.outbox
+    text = f"{message.subject}\n{message.body}"
+    for pattern in expected:
+        assert re.search(pattern.replace("{reference}", contribution.reference), text), text
+    # A one-time gift has nothing to change or cancel.
+    assert "cancel" not in text and "отменить" not in text

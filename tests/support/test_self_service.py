@@ -128,7 +128,9 @@ def test_staff_mark_a_bank_transfer_received(rails, client):
     assert contribution.status == "paid"
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.provider) == (4000, "EUR", "bank")
-    assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+    # The bank details when the transfer started, then one receipt.
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]] * 2
+    assert "Bank details" in mail.outbox[0].subject and "receipt" in mail.outbox[1].subject
 
 
 def test_ledger_listings_in_the_admin(rails, client):

@@ -19,6 +19,7 @@ def _send(to: str, language: str, template: str, context: dict) -> None:
         context = {
             **context,
             "site_name": newsroom_name(language),
+            "newsroom_address": settings.NEWSROOM_ADDRESS,
             "base_url": settings.BASE_URL,
         }
         subject = render_to_string(f"support/email/{template}_subject.txt", context)

@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tamizdat.news.context import newsroom_name
 from tamizdat.payments.base import PaymentProvider, ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
 
@@ -265,9 +267,13 @@ def receipt(request: HttpRequest, token: str, payment_id: int) -> HttpResponseBa
     if supporter is None:
         return _expired(request)
     payment = get_object_or_404(supporter.payments.select_related("plan"), pk=payment_id)
-    html = render_to_string(
-        "support/receipt.html", {"payment": payment, "supporter": supporter}, request
-    )
+    context = {
+        "payment": payment,
+        "supporter": supporter,
+        "site_name": newsroom_name(supporter.language),
+        "newsroom_address": settings.NEWSROOM_ADDRESS,
+    }
+    html = render_to_string("support/receipt.html", context, request)
     response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="receipt-{payment.receipt_number}.html"'

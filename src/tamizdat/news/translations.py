@@ -66,9 +66,10 @@ def routed_in(request: HttpRequest | None, page: Page, translation: Page) -> str
     kwargs = dict(match.kwargs)
     if match.url_name == "author":
         author = Author.objects.filter(locale=page.locale, slug=kwargs["slug"]).first()
+        if author is None:
+            return None
         there = Author.objects.filter(
-            locale=translation.locale,
-            translation_key=author.translation_key if author else None,
+            locale=translation.locale, translation_key=author.translation_key
         ).first()
         if there is None:
             return None

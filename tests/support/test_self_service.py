@@ -207,3 +207,29 @@ def test_ledger_listings_do_not_query_per_row(client):
     for number in range(2, 30):
         demo._give(number, 500, "USD", "month", demo.timezone.now(), ("", ""))
     assert [queries(url) for url in urls] == few
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["The Test Courier", "1 Free Press Lane", "Receipt ", "Payment method: Card"]),
+        ("ru", ["Тестовый курьер", "Квитанция ", "Способ оплаты: Карта", " г."]),
+    ],
+)
+def test_a_receipt_as_a_pdf(rails, client, newsroom, settings, language, expected):
+    import io
+
+    from pypdf import PdfReader
+
+    settings.NEWSROOM_ADDRESS = "1 Free Press Lane, Lindhaven"
+    contribution = rails.give(client, language=language, amount=25, name="Ada Lovelace")
+    payment = Payment.objects.get()
+    link = magic_link(rails, client)
+    response = client.get(f"{link}receipts/{payment.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="receipt-{payment.receipt_number}.pdf"'
+    )
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    for part in [*expected, contribution.reference, "Ada Lovelace", payment.receipt_number]:
+        assert part in text, text

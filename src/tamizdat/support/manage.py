@@ -27,6 +27,7 @@ from tamizdat.payments.registry import get_provider
 from . import defence, ledger, links, money
 from .amounts import all_amounts
 from .models import Frequency, RecurringPlan, Supporter, normalize_email
+from .receipt_pdf import receipt_pdf
 from .tasks import send_manage_link
 from .views import _private, allow_checkout
 
@@ -262,7 +263,10 @@ def cancel(
 
 
 @require_GET
-def receipt(request: HttpRequest, token: str, payment_id: int) -> HttpResponseBase:
+def receipt(
+    request: HttpRequest, token: str, payment_id: int, as_pdf: bool = False
+) -> HttpResponseBase:
+    """A receipt to keep, as an HTML file or (`as_pdf`) a PDF."""
     supporter = links.supporter_from_token(token)
     if supporter is None:
         return _expired(request)
@@ -273,9 +277,14 @@ def receipt(request: HttpRequest, token: str, payment_id: int) -> HttpResponseBa
         "site_name": newsroom_name(supporter.language),
         "newsroom_address": settings.NEWSROOM_ADDRESS,
     }
-    html = render_to_string("support/receipt.html", context, request)
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    if as_pdf:
+        response = HttpResponse(receipt_pdf(context), content_type="application/pdf")
+        extension = "pdf"
+    else:
+        html = render_to_string("support/receipt.html", context, request)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        extension = "html"
     response["Content-Disposition"] = (
-        f'attachment; filename="receipt-{payment.receipt_number}.html"'
+        f'attachment; filename="receipt-{payment.receipt_number}.{extension}"'
     )
     return _private(response)

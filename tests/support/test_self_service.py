@@ -233,3 +233,12 @@ def test_a_receipt_as_a_pdf(rails, client, newsroom, settings, language, expecte
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     for part in [*expected, contribution.reference, "Ada Lovelace", payment.receipt_number]:
         assert part in text, text
+
+
+def test_the_admin_writes_amounts_in_the_staff_members_language(rails, client):
+    client.post("/ru/support/contribute/", form_data(method="bank", currency="EUR", amount="10,30"))
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    admin = type(client)()
+    admin.force_login(staff)
+    listing = admin.get("/admin/support/transfers/").content.decode()
+    assert "€10.30" in listing and "10,30\xa0€" not in listing

@@ -238,6 +238,7 @@ WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAIL_I18N_ENABLED = True
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 USE_I18N = True
+FORMAT_MODULE_PATH = ["tamizdat.formats"]
 USE_TZ = True
 TIME_ZONE = os.environ.get("TAMIZDAT_TIME_ZONE", "UTC")
 
@@ -408,6 +409,12 @@ LOGGING = {
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # Reader revenue (support/ and payments/). A provider without its settings is not offered.
+# The newsroom's postal address, on the receipts supporters keep ("Kastanienallee 1, Berlin").
+NEWSROOM_ADDRESS = os.environ.get("TAMIZDAT_NEWSROOM_ADDRESS", "")
+# A TrueType font with Latin and Cyrillic for PDF receipts (Debian: fonts-dejavu-core).
+RECEIPT_FONT = os.environ.get(
+    "TAMIZDAT_RECEIPT_FONT", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
 SUPPORT_DEFAULT_CURRENCY = os.environ.get("TAMIZDAT_DEFAULT_CURRENCY", "USD").upper()
 # "Add N to cover processing fees": this percentage of the gift, rounded up.
 SUPPORT_FEE_PERCENT = os.environ.get("TAMIZDAT_FEE_PERCENT", "3")

@@ -82,7 +82,7 @@ def test_closing_the_banner_hides_it_until_dismiss_days_pass(page, context, camp
     visit(page)
     expect(banner(page)).to_be_visible()
     expect(banner(page)).to_contain_text("Enjoying ad-free content?")
-    expect(banner(page)).to_contain_text("this month: $0 of $10,000")
+    expect(banner(page)).to_contain_text("$0 of $10,000 raised this month")
     expect(banner(page).get_by_role("meter")).to_be_visible()
     counted("impression", 1)
 

@@ -60,7 +60,7 @@ def test_give_monthly_eur_5_then_a_renewal(reader: Page, rails):
     expect(form.locator(".contribution__amounts[data-frequency=once]")).to_be_hidden()
     monthly.locator("label", has_text="€5").click()
     form.get_by_label("E-mail for your receipt").fill("boris@example.org")
-    expect(form.locator(".contribution__total")).to_have_text("€5 / monthly")
+    expect(form.locator(".contribution__total")).to_have_text("€5 / month")
     form.get_by_role("button", name="Continue").click()
 
     pay_on_hosted_page(reader, rails)

@@ -18,7 +18,7 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
     settings.STATIC_ROOT = tmp_path / "static"
     first = StringIO()
     call_command("demo", "--no-serve", stdout=first)
-    assert "Loaded 45 articles and 15 translations." in first.getvalue()
+    assert "Loaded 49 articles and 15 translations." in first.getvalue()
     assert "Log in as:     admin / " in first.getvalue()
 
     english = ArticlePage.objects.live().filter(locale__language_code="en")
@@ -42,9 +42,14 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
                 == 200
             )
 
+    # A reader of the demo can reach a second page of a section.
+    politics = client.get("/en/politics/").content.decode()
+    assert 'href="?page=2"' in politics
+    assert client.get("/en/politics/?page=2").status_code == 200
+
     # Demo supporters make the funding goal and the campaign results show real figures.
     home = client.get("/en/").content.decode()
-    assert re.search(r"this month: \$[1-9][\d,]* of \$10,000", home), "goal meter at $0"
+    assert re.search(r"\$[1-9][\d,]* of \$10,000 raised this month", home), "goal meter at $0"
     assert Contribution.objects.exclude(campaign="").exists()
     assert RecurringPlan.objects.filter(status="active").count() > 100
 

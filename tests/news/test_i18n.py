@@ -39,3 +39,32 @@ def test_untranslated_article_links_to_the_other_languages_home(client, site):
 def test_unknown_language_prefix_is_a_404(client, site):
     # Unprefixed addresses are tried in a language; one that exists nowhere ends in a 404.
     assert client.get("/de/", follow=True).status_code == HTTPStatus.NOT_FOUND
+
+
+@pytest.mark.parametrize(
+    ("english", "russian"),
+    [
+        ("/en/politics/", "/ru/politics/"),
+        ("/en/politics/parliament-dissolved/", "/ru/politics/parliament-dissolved/"),
+        ("/en/search/?q=Parliament", "/ru/search/?q=Parliament"),
+        ("/en/tags/elections/", "/ru/tags/elections/"),
+        ("/en/authors/ada/", "/ru/authors/ada-ru/"),
+        ("/en/support/?currency=EUR", "/ru/support/?currency=EUR"),
+        ("/en/reach/", "/ru/reach/"),
+        ("/en/politics/?page=1", "/ru/politics/"),  # the other language may have fewer pages
+        ("/en/tags/budget/", "/ru/"),  # no Russian article carries this tag
+        ("/en/authors/boris/", "/ru/"),  # not translated
+    ],
+)
+def test_the_language_switch_keeps_the_page_and_the_query(client, site, english, russian):
+    from tamizdat.news.models import Author
+
+    ada = site.authors["ada"]
+    Author.objects.create(
+        locale=site.ru, slug="ada-ru", name="Ада", translation_key=ada.translation_key
+    )
+    html = client.get(english).content.decode()
+    switch = html.split('aria-label="Language"')[1].split("</nav>")[0]
+    assert f'href="{russian}" lang="ru"' in switch.replace("&amp;", "&")
+    back = client.get(russian).content.decode()
+    assert client.get(russian).status_code == HTTPStatus.OK, back[:500]

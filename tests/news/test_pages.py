@@ -87,3 +87,45 @@ def test_unknown_address_gets_the_sites_404_page(client, site):
     assert "Page not found" in response.content.decode()
     ru = client.get("/ru/no-such-story/").content.decode()
     assert "Тестовый курьер" in ru
+
+
+def test_the_newsroom_is_named_once_and_alike_everywhere(client, site):
+    import json
+    import re
+
+    def title(path: str) -> str:
+        return re.search(r"<title>(.*?)</title>", client.get(path).content.decode())[1]
+
+    assert title("/en/") == "The Test Courier"
+    assert title("/ru/") == "Тестовый курьер"
+    assert title("/en/politics/") == "Politics — The Test Courier"
+    html = client.get("/en/politics/parliament-dissolved/").content.decode()
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html)[1])
+    assert data["publisher"]["name"] == "The Test Courier"
+    assert '<meta property="og:site_name" content="The Test Courier">' in html
+    russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
+    assert '<meta property="og:site_name" content="Тестовый курьер">' in russian
+
+
+@pytest.mark.parametrize(
+    ("path", "description"),
+    [
+        ("/en/", "News without ads"),  # the tagline, when the editors wrote no description
+        ("/en/politics/", "Politics news"),
+        ("/en/tags/elections/", "Articles tagged “elections” at The Test Courier."),
+        ("/en/authors/ada/", "Articles by Ada Reporter at The Test Courier."),
+        ("/ru/tags/elections/", "Материалы с тегом «elections» — Тестовый курьер."),
+    ],
+)
+def test_every_reading_page_has_a_description_and_search_is_not_indexed(
+    client, site, path, description
+):
+    import html as html_module
+    import re
+
+    head = client.get(path).content.decode().split("</head>")[0]
+    found = re.search(r'<meta name="description" content="([^"]*)">', head)
+    assert found and html_module.unescape(found[1]).startswith(description)
+    search = client.get("/en/search/", {"q": "Parliament"}).content.decode().split("</head>")[0]
+    assert '<meta name="robots" content="noindex">' in search
+    assert 'name="description"' not in search

@@ -183,7 +183,7 @@ def test_results_from_impressions_to_revenue_per_campaign_and_variant(staff, sit
         "Spring drive (en) base 1000 50 0 10 1 0.1% $25",
         "b 1000 80 0 20 2 0.2% €20, $10 ≈ $32",
     ]
-    assert "this month: $" in page  # the goal meter sits on top
+    assert "raised this month" in page  # the goal meter sits on top
 
     older = staff.get(
         "/admin/campaigns/results/",
@@ -207,7 +207,7 @@ def test_results_and_the_dashboard_panel_are_for_staff(client, site, django_user
     assert client.get("/admin/campaigns/results/").status_code == 200
     dashboard = client.get("/admin/").content.decode()
     assert "Funding goal" in dashboard
-    assert "this month: $0 of $10,000" in dashboard
+    assert "$0 of $10,000 raised this month" in dashboard
 
 
 def test_a_gift_credited_to_a_campaign_without_a_variant_counts_for_its_base_arm(db):

@@ -154,11 +154,11 @@ def test_the_meter_reads_this_month_raised_of_goal(client, site):
     # Whole dollars, cut off rather than rounded up: the meter never overstates.
     assert (
         '<label class="goal-meter__label"><span class="goal-meter__text">'
-        "this month: $6,420 of $10,000</span>"
+        "$6,420 of $10,000 raised this month</span>"
     ) in html
     assert '<meter class="goal-meter__bar" min="0" max="1000000" value="642099">' in html
     russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
-    assert "в этом месяце: 6\xa0420\xa0$ из 10\xa0000\xa0$" in russian
+    assert "Собрано 6\xa0420\xa0$ из 10\xa0000\xa0$ в этом месяце" in russian
 
 
 def test_the_progress_is_reused_for_minutes_and_never_past_the_months_end(settings):
@@ -203,10 +203,10 @@ def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(client, sit
     factories.goal(amount=1_000_000, currency="USD")
     factories.campaign()
     gift(250_000, "USD", timezone.now())
-    assert "this month: $2,500 of $10,000" in client.get(article).content.decode()
+    assert "$2,500 of $10,000 raised this month" in client.get(article).content.decode()
     gift(100_000, "USD", timezone.now())
     repeat = client.get(article)
     assert repeat["X-Cache"] == "hit"
-    assert "this month: $2,500 of $10,000" in repeat.content.decode()
+    assert "$2,500 of $10,000 raised this month" in repeat.content.decode()
     time.sleep(1.1)
-    assert "this month: $3,500 of $10,000" in client.get(article).content.decode()
+    assert "$3,500 of $10,000 raised this month" in client.get(article).content.decode()

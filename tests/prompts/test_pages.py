@@ -44,7 +44,7 @@ def test_article_carries_banner_appeal_and_the_rules_for_the_browser(client, sit
     # The copy quotes the goal settings, written for the page's language.
     assert "We switched off ads on 1 March 2022." in html
     assert "costs $12,500 a month" in html
-    assert "this month: $0 of $10,000" in html
+    assert "$0 of $10,000 raised this month" in html
     assert "Not ready to support today?" in html and "Remind me later" in html
     # Without JavaScript the banner is a plain link to the support page.
     assert '<p class="prompt-plain">Enjoying ad-free content? <a href="/en/support/">' in html
@@ -284,8 +284,8 @@ def test_the_support_page_shows_the_goal_and_no_prompt(client, site):
     factories.goal(amount=1_000_000)
     factories.campaign()
     page = client.get("/en/support/").content.decode()
-    assert "this month: $0 of $10,000" in page
+    assert "$0 of $10,000 raised this month" in page
     assert 'aria-label="Funding goal"' in page
     assert "prompt-slot" not in page
     russian = client.get("/ru/support/").content.decode()
-    assert "в этом месяце: 0\xa0$ из 10\xa0000\xa0$" in russian
+    assert "Собрано 0\xa0$ из 10\xa0000\xa0$ в этом месяце" in russian

@@ -120,3 +120,23 @@ def test_errors_are_translated(rails, client):
     found = errors(response.content.decode())
     assert "Минимальная сумма — 2\xa0$." in found
     assert "Введите e-mail вида name@example.org." in found
+
+
+def test_bank_transfer_details_are_mailed_in_the_readers_language(rails, client, newsroom):
+    response = client.post(
+        "/ru/support/contribute/",
+        form_data(method="bank", currency="EUR", amount="40", email="vera@example.org"),
+    )
+    assert response.status_code == 303
+    contribution = Contribution.objects.get()
+    [message] = mail.outbox
+    assert message.to == ["vera@example.org"]
+    assert contribution.reference in message.subject
+    assert "Тестовый курьер" in message.subject
+    assert "DE89 3704 0044 0532 0130 00" in message.body
+    assert f"{contribution.reference}\n" in message.body
+    assert "40\xa0€" in message.body
+    assert f"/ru/support/transfer/{contribution.reference}/" in message.body
+    # Opening the transfer page again sends nothing more.
+    client.get(response["Location"])
+    assert len(mail.outbox) == 1

@@ -118,12 +118,14 @@ def test_receipt_sent_once_through_the_worker_and_smtp(rails, client, smtp, queu
     assert payment.receipt_sent_at is not None
 
 
-def test_receipt_in_the_supporters_language(rails, client, smtp, queued):
+def test_receipt_in_the_supporters_language(rails, client, smtp, queued, newsroom):
     rails.give(client, language="ru", amount=25, currency="EUR", email="boris@example.org")
     run_worker()
     message = smtp.messages[0]
-    assert message["Subject"].strip() == "Ваша квитанция от Tamizdat: 25\xa0€"
-    assert "Спасибо, что поддерживаете Tamizdat." in message.get_content()
+    # The newsroom's own name in the supporter's language, never the software's.
+    assert message["Subject"].strip() == "Ваша квитанция от Тестовый курьер: 25\xa0€"
+    assert "Спасибо, что поддерживаете Тестовый курьер." in message.get_content()
+    assert "Tamizdat" not in message.get_content()
     assert "/ru/support/manage/" in message.get_content()
 
 
@@ -219,3 +221,51 @@ def test_other_mails_to_readers_are_retried_the_same_way(smtp, queued):
     let_time_pass()
     run_worker()
     assert [message["To"] for message in smtp.messages] == ["boris@example.org"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        (
+            "en",
+            [
+                r"Your receipt from The Test Courier: €25",
+                r"Date: \d{1,2} [A-Z][a-z]+ 20\d\d\n",
+                r"Payment method: Card\n",
+                r"Reference: {reference}\n",
+                r"Paid by: Ada Lovelace, ada@example.org\n",
+                r"Received by: The Test Courier, 1 Free Press Lane, Lindhaven\n",
+            ],
+        ),
+        (
+            "ru",
+            [
+                r"Ваша квитанция от Тестовый курьер: 25\xa0€",
+                r"Дата: \d{1,2} [а-я]+ 20\d\d г\.\n",
+                r"Способ оплаты: Карта\n",
+                r"Номер платежа: {reference}\n",
+                r"Плательщик: Ada Lovelace, ada@example.org\n",
+            ],
+        ),
+    ],
+)
+def test_a_receipt_a_donor_keeps(rails, client, newsroom, settings, language, expected):
+    import re
+
+    from django.core import mail
+
+    settings.NEWSROOM_ADDRESS = "1 Free Press Lane, Lindhaven"
+    contribution = rails.give(
+        client,
+        language=language,
+        amount=25,
+        currency="EUR",
+        email="ada@example.org",
+        name="Ada Lovelace",
+    )
+    [message] = mail.outbox
+    text = f"{message.subject}\n{message.body}"
+    for pattern in expected:
+        assert re.search(pattern.replace("{reference}", contribution.reference), text), text
+    # A one-time gift has nothing to change or cancel.
+    assert "cancel" not in text and "отменить" not in text

@@ -128,7 +128,9 @@ def test_staff_mark_a_bank_transfer_received(rails, client):
     assert contribution.status == "paid"
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency, payment.provider) == (4000, "EUR", "bank")
-    assert [m.to for m in mail.outbox] == [["reader@example.org"]]
+    # The bank details when the transfer started, then one receipt.
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]] * 2
+    assert "Bank details" in mail.outbox[0].subject and "receipt" in mail.outbox[1].subject
 
 
 def test_ledger_listings_in_the_admin(rails, client):
@@ -203,3 +205,38 @@ def test_ledger_listings_do_not_query_per_row(client):
     for number in range(2, 30):
         demo._give(number, 500, "USD", "month", demo.timezone.now(), ("", ""))
     assert [queries(url) for url in urls] == few
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["The Test Courier", "1 Free Press Lane", "Receipt ", "Payment method: Card"]),
+        ("ru", ["Тестовый курьер", "Квитанция ", "Способ оплаты: Карта", " г."]),
+    ],
+)
+def test_a_receipt_as_a_pdf(rails, client, newsroom, settings, language, expected):
+    import io
+
+    from pypdf import PdfReader
+
+    settings.NEWSROOM_ADDRESS = "1 Free Press Lane, Lindhaven"
+    contribution = rails.give(client, language=language, amount=25, name="Ada Lovelace")
+    payment = Payment.objects.get()
+    link = magic_link(rails, client)
+    response = client.get(f"{link}receipts/{payment.pk}/pdf/")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="receipt-{payment.receipt_number}.pdf"'
+    )
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    for part in [*expected, contribution.reference, "Ada Lovelace", payment.receipt_number]:
+        assert part in text, text
+
+
+def test_the_admin_writes_amounts_in_the_staff_members_language(rails, client):
+    client.post("/ru/support/contribute/", form_data(method="bank", currency="EUR", amount="10,30"))
+    staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
+    admin = type(client)()
+    admin.force_login(staff)
+    listing = admin.get("/admin/support/transfers/").content.decode()
+    assert "€10.30" in listing and "10,30\xa0€" not in listing

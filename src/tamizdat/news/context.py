@@ -13,6 +13,23 @@ from wagtail.models import Locale
 from . import caching
 
 
+def _name(homes: dict[str, Any], language: str | None) -> str:
+    home = homes.get(language or "") or homes.get(settings.LANGUAGE_CODE)
+    return home.title if home is not None else settings.WAGTAIL_SITE_NAME
+
+
+def newsroom_name(language: str | None = None) -> str:
+    """The newsroom's name, the one used everywhere (masthead, titles, publisher data, mails,
+    the processor's page): its home page's title in `language` (default: the active one), as
+    editors set it in the admin. `TAMIZDAT_SITE_NAME` names it only until a home page exists."""
+    from .models import HomePage
+
+    homes = {
+        home.locale.language_code: home for home in HomePage.objects.live().select_related("locale")
+    }
+    return _name(homes, language or get_language())
+
+
 class SiteFrame:
     """Looked up only when a template asks, so pages that don't use the frame pay nothing."""
 
@@ -36,6 +53,10 @@ class SiteFrame:
     @cached_property
     def home(self) -> Any:
         return self.homes.get(get_language()) or self.homes.get(Locale.get_default().language_code)
+
+    @cached_property
+    def name(self) -> str:
+        return _name(self.homes, get_language())
 
     @cached_property
     def sections(self) -> list[Any]:

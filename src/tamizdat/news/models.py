@@ -12,6 +12,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -27,6 +28,7 @@ from wagtail.snippets.models import register_snippet
 from . import players
 from .blocks import ArticleBodyBlock
 from .caching import cache_publicly
+from .context import newsroom_name
 from .translations import TranslationStatusPanel
 
 ARTICLES_PER_PAGE = 12
@@ -114,6 +116,12 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         context.update(front_page(self))
+        context["description"] = (
+            self.search_description
+            or self.tagline
+            or gettext("%(name)s is independent, ad-free and funded by its readers.")
+            % {"name": self.title}
+        )
         return context
 
     def get_cached_paths(self) -> list[str]:
@@ -132,7 +140,13 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
         articles = ArticlePage.objects.live().filter(locale=self.locale, tags=tag)
         if not articles.exists():
             raise Http404
-        return self.render_listing(request, "news/tag_page.html", articles, tag=tag)
+        description = gettext("Articles tagged “%(tag)s” at %(name)s.") % {
+            "tag": tag.name,
+            "name": self.title,
+        }
+        return self.render_listing(
+            request, "news/tag_page.html", articles, tag=tag, description=description
+        )
 
     @path("authors/<slug:slug>/")
     def author(self, request: HttpRequest, slug: str) -> HttpResponse:
@@ -140,7 +154,13 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
         articles = ArticlePage.objects.live().filter(
             article_authors__author__translation_key=author.translation_key, locale=self.locale
         )
-        return self.render_listing(request, "news/author_page.html", articles, author=author)
+        description = author.bio or gettext("Articles by %(author)s at %(name)s.") % {
+            "author": author.name,
+            "name": self.title,
+        }
+        return self.render_listing(
+            request, "news/author_page.html", articles, author=author, description=description
+        )
 
     @path("feed/")
     def feed(self, request: HttpRequest) -> HttpResponse:
@@ -178,8 +198,18 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
     @path("")
     def listing(self, request: HttpRequest) -> HttpResponse:
         articles = ArticlePage.objects.live().child_of(self)
+        description = (
+            self.search_description
+            or self.intro
+            or gettext("The latest from %(section)s at %(name)s.")
+            % {"section": self.title, "name": newsroom_name(self.locale.language_code)}
+        )
         return self.render(
-            request, context_overrides={"articles": paginate(request, newest_first(articles))}
+            request,
+            context_overrides={
+                "articles": paginate(request, newest_first(articles)),
+                "description": description,
+            },
         )
 
     @path("feed/")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.functional import cached_property
 from wagtail.admin.panels import Panel
+from wagtail.contrib.routable_page.models import RoutablePageMixin
 from wagtail.models import Page
 
 
@@ -50,3 +52,32 @@ class TranslationStatusPanel(Panel):
             context = super().get_context_data(parent_context)
             context["staleness"] = self.staleness
             return context
+
+
+def routed_in(request: HttpRequest | None, page: Page, translation: Page) -> str | None:
+    """What follows `translation`'s address to show what the reader sees on `page`: "" for
+    the page itself, "tags/…/" or "search/" for a sub-page; None where the other language has
+    no such sub-page (an untranslated author, a tag none of its articles carry)."""
+    from .models import ArticlePage, Author
+
+    match = getattr(request, "routable_resolver_match", None)
+    if match is None or not isinstance(translation, RoutablePageMixin):
+        return ""
+    kwargs = dict(match.kwargs)
+    if match.url_name == "author":
+        author = Author.objects.filter(locale=page.locale, slug=kwargs["slug"]).first()
+        if author is None:
+            return None
+        there = Author.objects.filter(
+            locale=translation.locale, translation_key=author.translation_key
+        ).first()
+        if there is None:
+            return None
+        kwargs["slug"] = there.slug
+    if match.url_name == "tag":
+        tagged = ArticlePage.objects.live().filter(
+            locale=translation.locale, tags__slug=kwargs["slug"]
+        )
+        if not tagged.exists():
+            return None
+    return translation.reverse_subpage(match.url_name, args=match.args, kwargs=kwargs)

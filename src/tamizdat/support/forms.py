@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
+from babel.lists import format_list
 from django import forms
 from django.conf import settings
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from tamizdat.payments.base import PaymentProvider
@@ -38,6 +39,15 @@ class AmountChoice:
 
 
 @dataclass(frozen=True)
+class MethodChoice:
+    identifier: str
+    label: str
+    checked: bool
+    # What the rail cannot take, said next to it before the reader presses Continue.
+    limits: str
+
+
+@dataclass(frozen=True)
 class FrequencyPanel:
     frequency: str
     label: str
@@ -47,6 +57,26 @@ class FrequencyPanel:
     other_checked: bool
     minimum: str
     errors: list[str]
+
+
+def payable(
+    table: dict[tuple[str, str], Amounts], providers: list[PaymentProvider]
+) -> dict[tuple[str, str], Amounts]:
+    """The (currency, frequency) pairs of `table` that some configured rail can take: the form
+    offers nothing a reader could choose but not pay. With no rail at all, every pair (the
+    form then says that online payments are not set up)."""
+    if not providers:
+        return table
+    return {key: a for key, a in table.items() if any(p.supports(*key) for p in providers)}
+
+
+def gift_kinds(frequencies: list[str]) -> list[str]:
+    words = {
+        "once": pgettext("gifts", "one-time"),
+        "month": pgettext("gifts", "monthly"),
+        "year": pgettext("gifts", "annual"),
+    }
+    return [words[f] for f in frequencies]
 
 
 def _slug_like(value: str) -> None:
@@ -110,9 +140,9 @@ class ContributionForm(forms.Form):
         initial: dict[str, Any] | None = None,
     ) -> None:
         self.language = language or get_language() or settings.LANGUAGE_CODE
-        self.table = all_amounts()
-        self.currencies = currencies(self.table)
         self.providers: list[PaymentProvider] = enabled_providers()
+        self.table = payable(all_amounts(), self.providers)
+        self.currencies = currencies(self.table)
         default_currency = currency if currency in self.currencies else self.currencies[0]
         start = {
             "frequency": Frequency.ONCE.value,
@@ -141,7 +171,7 @@ class ContributionForm(forms.Form):
     @property
     def chosen(self) -> dict[str, Any]:
         """The reader's current choices, for the template."""
-        return {name: self.value(name) for name in ("cover_fees", "anonymous", "method")}
+        return {name: self.value(name) for name in ("cover_fees", "anonymous")}
 
     @property
     def fee_percent(self) -> str:
@@ -154,8 +184,54 @@ class ContributionForm(forms.Form):
 
     @property
     def shown_frequency(self) -> str:
+        """The chosen frequency if it is offered in the shown currency, else the first that is
+        (a campaign asking for monthly gifts where only one-time ones can be paid opens on
+        Once)."""
+        offered = frequencies(self.table, self.shown_currency)
         frequency = self.value("frequency")
-        return frequency if frequency in Frequency.values else Frequency.ONCE.value
+        return frequency if frequency in offered else offered[0]
+
+    @property
+    def shown_method(self) -> str:
+        """What the reader sent; on a fresh form, the first rail that takes the shown choice."""
+        method = self.value("method")
+        if self.is_bound:
+            return str(method or "")
+        takes = [
+            p.identifier
+            for p in self.providers
+            if p.supports(self.shown_currency, self.shown_frequency)
+        ]
+        return method if method in takes else next(iter(takes), "")
+
+    def methods(self) -> list[MethodChoice]:
+        shown = self.shown_method
+        return [
+            MethodChoice(p.identifier, str(p.verbose_name), p.identifier == shown, self._limits(p))
+            for p in self.providers
+        ]
+
+    def _limits(self, provider: PaymentProvider) -> str:
+        """ "Bank transfer: one-time gifts only." when a rail takes less than the form offers."""
+        takes = [key for key in self.table if provider.supports(*key)]
+        if len(takes) == len(self.table):
+            return ""
+        offered = {frequency for _currency, frequency in self.table}
+        kinds = [f.value for f in Frequency if any(f.value == k[1] for k in takes)]
+        codes = [c for c in self.currencies if any(c == k[0] for k in takes)]
+        values = {
+            "method": provider.verbose_name,
+            "kinds": format_list(gift_kinds(kinds), locale=self.language),
+            "currencies": format_list(codes, locale=self.language),
+        }
+        fewer_kinds, fewer_codes = len(kinds) < len(offered), len(codes) < len(self.currencies)
+        if fewer_kinds and fewer_codes:
+            return gettext("%(method)s: %(kinds)s gifts in %(currencies)s only.") % values
+        if fewer_kinds:
+            return gettext("%(method)s: %(kinds)s gifts only.") % values
+        if fewer_codes:
+            return gettext("%(method)s: only in %(currencies)s.") % values
+        return ""
 
     def panels(self) -> list[FrequencyPanel]:
         currency = self.shown_currency
@@ -197,6 +273,12 @@ class ContributionForm(forms.Form):
         """What the form's script needs to switch currency and show the total, as data."""
         return {
             "feePercent": str(settings.SUPPORT_FEE_PERCENT),
+            # The live total's words per frequency: "$10 / month".
+            "per": {
+                "once": "%(amount)s",
+                "month": gettext("%(amount)s / month"),
+                "year": gettext("%(amount)s / year"),
+            },
             "amounts": {
                 f"{currency}:{frequency}": {
                     "suggested": [
@@ -208,6 +290,15 @@ class ContributionForm(forms.Form):
                     "exponent": money.exponent(currency),
                 }
                 for (currency, frequency), amounts in self.table.items()
+            },
+            # Which choices each rail takes, so the script can rule a rail out as they change.
+            "methods": {
+                p.identifier: [
+                    f"{currency}:{frequency}"
+                    for currency, frequency in self.table
+                    if p.supports(currency, frequency)
+                ]
+                for p in self.providers
             },
         }
 

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from tamizdat.news.context import newsroom_name
+
 from . import links
 from .models import Contribution, Payment, Supporter
 
@@ -16,7 +18,8 @@ def _send(to: str, language: str, template: str, context: dict) -> None:
     with translation.override(language):
         context = {
             **context,
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": newsroom_name(language),
+            "newsroom_address": settings.NEWSROOM_ADDRESS,
             "base_url": settings.BASE_URL,
         }
         subject = render_to_string(f"support/email/{template}_subject.txt", context)
@@ -59,6 +62,18 @@ def send_manage_link(supporter: Supporter) -> None:
             "manage_url": manage_url,
             "hours": settings.SUPPORT_MANAGE_LINK_SECONDS // 3600,
         },
+    )
+
+
+def send_transfer_details(contribution: Contribution) -> None:
+    """The account and reference of a bank transfer, which the reader may close the tab on."""
+    with translation.override(contribution.language):
+        page_url = settings.BASE_URL + reverse("support:transfer", args=[contribution.reference])
+    _send(
+        contribution.supporter.email,
+        contribution.language,
+        "transfer",
+        {"contribution": contribution, "bank": settings.BANK_TRANSFER, "page_url": page_url},
     )
 
 

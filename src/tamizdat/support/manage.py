@@ -10,6 +10,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tamizdat.news.context import newsroom_name
 from tamizdat.payments.base import PaymentProvider, ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
 from tamizdat.web.addresses import absolute_url
@@ -26,6 +28,7 @@ from tamizdat.web.addresses import absolute_url
 from . import defence, ledger, links, money
 from .amounts import all_amounts
 from .models import Frequency, RecurringPlan, Supporter, normalize_email
+from .receipt_pdf import receipt_pdf
 from .tasks import send_manage_link
 from .views import _private, allow_checkout
 
@@ -261,16 +264,28 @@ def cancel(
 
 
 @require_GET
-def receipt(request: HttpRequest, token: str, payment_id: int) -> HttpResponseBase:
+def receipt(
+    request: HttpRequest, token: str, payment_id: int, as_pdf: bool = False
+) -> HttpResponseBase:
+    """A receipt to keep, as an HTML file or (`as_pdf`) a PDF."""
     supporter = links.supporter_from_token(token)
     if supporter is None:
         return _expired(request)
     payment = get_object_or_404(supporter.payments.select_related("plan"), pk=payment_id)
-    html = render_to_string(
-        "support/receipt.html", {"payment": payment, "supporter": supporter}, request
-    )
-    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    context = {
+        "payment": payment,
+        "supporter": supporter,
+        "site_name": newsroom_name(supporter.language),
+        "newsroom_address": settings.NEWSROOM_ADDRESS,
+    }
+    if as_pdf:
+        response = HttpResponse(receipt_pdf(context), content_type="application/pdf")
+        extension = "pdf"
+    else:
+        html = render_to_string("support/receipt.html", context, request)
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+        extension = "html"
     response["Content-Disposition"] = (
-        f'attachment; filename="receipt-{payment.receipt_number}.html"'
+        f'attachment; filename="receipt-{payment.receipt_number}.{extension}"'
     )
     return _private(response)

@@ -277,6 +277,12 @@ class Payment(models.Model):
         return f"{self.paid_at:%Y}-{self.pk:06d}"
 
     @property
+    def reference(self) -> str:
+        """The reference the reader saw when giving (a renewal: that of its plan's first gift)."""
+        contribution = self.contribution or (self.plan.contribution if self.plan else None)
+        return contribution.reference if contribution else ""
+
+    @property
     def net_amount(self) -> int:
         return self.amount - self.refunded_amount
 

@@ -89,3 +89,10 @@ def send_confirmation(contribution_id: int, attempt: int = 1) -> None:
     contribution = Contribution.objects.select_related("supporter").get(pk=contribution_id)
     with _retried_later(send_confirmation, contribution_id, attempt):
         mail.send_confirmation(contribution)
+
+
+@task()
+def send_transfer_details(contribution_id: int, attempt: int = 1) -> None:
+    contribution = Contribution.objects.select_related("supporter").get(pk=contribution_id)
+    with _retried_later(send_transfer_details, contribution_id, attempt):
+        mail.send_transfer_details(contribution)

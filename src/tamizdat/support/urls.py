@@ -18,4 +18,10 @@ urlpatterns = [
     path("manage/<str:token>/plans/<int:plan_id>/card/", manage.card, name="manage_card"),
     path("manage/<str:token>/plans/<int:plan_id>/cancel/", manage.cancel, name="manage_cancel"),
     path("manage/<str:token>/receipts/<int:payment_id>/", manage.receipt, name="manage_receipt"),
+    path(
+        "manage/<str:token>/receipts/<int:payment_id>/pdf/",
+        manage.receipt,
+        {"as_pdf": True},
+        name="manage_receipt_pdf",
+    ),
 ]

@@ -31,7 +31,7 @@ from tamizdat.web.addresses import absolute_url
 from . import defence, ledger, links
 from .forms import ContributionForm
 from .models import Contribution
-from .tasks import send_confirmation
+from .tasks import send_confirmation, send_transfer_details
 
 Response = TypeVar("Response", bound=HttpResponseBase)
 
@@ -156,6 +156,10 @@ def _go_pay(
             "The payment service did not answer. Nothing was charged. Please try again in a minute."
         )
         return allow_checkout(_page(request, form, status=502, refusal=message))
+    if provider.recorded_by_staff:
+        # The reader pays by hand later, from details they may lose with the tab: they get
+        # them by mail too. A gift held for e-mail confirmation gets here once confirmed.
+        transaction.on_commit(lambda: send_transfer_details.enqueue(contribution.pk))
     return HttpResponseRedirect(target.url, status=303)
 
 

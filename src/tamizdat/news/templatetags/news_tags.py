@@ -8,41 +8,77 @@ from typing import Any
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import translate_url
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from wagtail.models import Page
 
 from tamizdat.web.addresses import absolute_url
 
+from ..translations import routed_in
+
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def language_links(context: dict[str, Any], page: Page | None = None) -> list[dict[str, Any]]:
-    """One link per language: the translation of this page where one is live, else that
-    language's home page. The reader's own language comes first marked as current."""
+    """One link per language: what the reader sees here (the page, its tag, author or search
+    sub-page, a support page) in that language where it exists there, with the reader's query;
+    else that language's home page. The reader's own language is marked as current."""
     request = context.get("request")
-    translations = {}
     if isinstance(page, Page) and page.pk:
-        for translation in page.get_translations(inclusive=True).live().select_related("locale"):
-            translations[translation.locale.language_code] = translation
+        translations = _page_in_languages(request, page)
+    else:
+        translations = _view_in_languages(request)
     homes = context["frame"].homes
     current = get_language()
     links = []
     for code, name in settings.LANGUAGES:
-        target = translations.get(code) or homes.get(code)
-        if target is None:
+        url = translations.get(code) or (homes[code].get_url(request) if code in homes else None)
+        if url is None:
             continue
         links.append(
             {
                 "code": code,
                 "name": name,
-                "url": target.get_url(request),
+                "url": url,
                 "current": code == current,
                 "is_translation": code in translations,
             }
         )
     return links
+
+
+def _kept_query(request: HttpRequest | None) -> str:
+    """The reader's query (a search, a currency) for the same page in another language; not a
+    listing's page number, which the other language may not have."""
+    if request is None:
+        return ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"?{query.urlencode()}" if query else ""
+
+
+def _page_in_languages(request: HttpRequest | None, page: Page) -> dict[str, str]:
+    query = _kept_query(request)
+    urls = {}
+    for translation in page.get_translations(inclusive=True).live().specific():
+        subpage = routed_in(request, page, translation)
+        if subpage is not None:
+            code = translation.locale.language_code
+            urls[code] = translation.get_url(request) + subpage + query
+    return urls
+
+
+def _view_in_languages(request: HttpRequest | None) -> dict[str, str]:
+    """A view of our own under the language prefix (support, reach) in every language;
+    nothing for a Wagtail address that is no page (a 404), which no language may have."""
+    match = getattr(request, "resolver_match", None)
+    if request is None or match is None or match.url_name == "wagtail_serve":
+        return {}
+    query = _kept_query(request)
+    return {code: translate_url(request.path, code) + query for code, _name in settings.LANGUAGES}
 
 
 @register.simple_tag(takes_context=True)
@@ -66,7 +102,7 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         "mainEntityOfPage": absolute_url(article.get_url(request)),
         "articleSection": article.section.title,
         "author": [{"@type": "Person", "name": author.name} for author in article.authors],
-        "publisher": {"@type": "NewsMediaOrganization", "name": settings.WAGTAIL_SITE_NAME},
+        "publisher": {"@type": "NewsMediaOrganization", "name": context["frame"].name},
         "isAccessibleForFree": True,
     }
     if article.lead_image:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from tamizdat.news.context import newsroom_name
 from tamizdat.support import ledger
 from tamizdat.support.ledger import (
     Actor,
@@ -69,7 +70,7 @@ class StripeProvider(PaymentProvider):
 
     def start_payment(self, contribution: Contribution, urls: ReturnUrls) -> Redirect:
         metadata = {REFERENCE_KEY: contribution.reference}
-        with_name = gettext("Support for %(site)s") % {"site": settings.WAGTAIL_SITE_NAME}
+        with_name = gettext("Support for %(site)s") % {"site": newsroom_name()}
         price_data: dict[str, Any] = {
             "currency": contribution.currency.lower(),
             "unit_amount": contribution.total,

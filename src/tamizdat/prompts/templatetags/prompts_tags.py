@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from tamizdat.news.caching import expire_within, generation
+from tamizdat.news.context import newsroom_name
 
 from .. import campaigns, goal, money
 from ..middleware import mark_form_embedded
@@ -32,8 +33,7 @@ register = template.Library()
 
 def _site_name(context: template.Context) -> str:
     frame = context.get("frame")
-    home = getattr(frame, "home", None)
-    return home.title if home else settings.WAGTAIL_SITE_NAME
+    return frame.name if frame is not None else newsroom_name()
 
 
 SUPPORT_FORM_VIEWS = {"page", "contribute"}

@@ -242,6 +242,19 @@
     }
   }
 
+  // After "×" the focus would fall back to <body>; it goes on to what Tab would reach next.
+  function focusAfter(slot) {
+    var controls = document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea");
+    for (var i = 0; i < controls.length; i++) {
+      var control = controls[i];
+      var follows = slot.compareDocumentPosition(control) & Node.DOCUMENT_POSITION_FOLLOWING;
+      if (follows && !slot.contains(control) && !control.disabled && control.offsetParent !== null) {
+        control.focus();
+        return;
+      }
+    }
+  }
+
   function wire(slot, name, campaign, rules, arm) {
     var key = arm.getAttribute("data-arm");
     var formOpened = false;
@@ -264,6 +277,7 @@
           });
           send(rules.id, key, "dismiss");
           hide(slot);
+          focusAfter(slot);
         } else if (action === "snooze") {
           send(rules.id, key, "snooze");
           snoozeEverything(rules, slot, campaign);

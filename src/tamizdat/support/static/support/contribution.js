@@ -4,14 +4,16 @@
 (function () {
   "use strict";
 
-  function formatter(currency, exponent) {
-    var lang = document.documentElement.lang || "en";
-    return new Intl.NumberFormat(lang, {
+  // The server's way (support/money.py): a whole amount without its minor unit ("$25"),
+  // any other with all of it ("$10.30", never "$10.3"), in the page's language.
+  function formatMoney(minor, currency, exponent) {
+    var digits = minor % Math.pow(10, exponent) === 0 ? 0 : exponent;
+    return new Intl.NumberFormat(document.documentElement.lang || "en", {
       style: "currency",
       currency: currency,
-      minimumFractionDigits: 0,
-      maximumFractionDigits: exponent,
-    });
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    }).format(minor / Math.pow(10, exponent));
   }
 
   function parseAmount(text, exponent) {
@@ -110,6 +112,29 @@
       update();
     }
 
+    // A tab the shown currency has no amounts for, or a rail that cannot take the shown
+    // choice, cannot be picked; a choice ruled out moves to the first one still open. Each
+    // rail's limits are written beside it, so the reader knows why before Continue.
+    function ruleOut() {
+      var open = form.querySelectorAll("input[name=frequency]");
+      open.forEach(function (radio) {
+        radio.disabled = !options(radio.value);
+        radio.nextElementSibling.hidden = radio.disabled;
+      });
+      var firstTab = form.querySelector("input[name=frequency]:not(:disabled)");
+      if (!form.querySelector("input[name=frequency]:checked:not(:disabled)") && firstTab) {
+        firstTab.checked = true;
+      }
+      var key = currencySelect.value + ":" + frequency();
+      form.querySelectorAll("input[name=method]").forEach(function (radio) {
+        radio.disabled = (data.methods[radio.value] || []).indexOf(key) === -1;
+      });
+      var firstMethod = form.querySelector("input[name=method]:not(:disabled)");
+      if (!form.querySelector("input[name=method]:checked:not(:disabled)") && firstMethod) {
+        firstMethod.checked = true;
+      }
+    }
+
     function chosenAmount(info) {
       var freq = frequency();
       var other = form.querySelector("input[name=other_" + freq + "]");
@@ -120,6 +145,7 @@
     }
 
     function update() {
+      ruleOut();
       var info = options(frequency());
       if (!info) { total.hidden = true; return; }
       var amount = chosenAmount(info);
@@ -127,15 +153,9 @@
       if (form.querySelector("input[name=cover_fees]").checked) {
         amount += Math.ceil(amount * parseFloat(data.feePercent) / 100);
       }
-      var text = formatter(currencySelect.value, info.exponent).format(amount / Math.pow(10, info.exponent));
-      var suffix = { once: "", month: " / " + labelOf("month"), year: " / " + labelOf("year") }[frequency()];
-      total.textContent = text + suffix;
+      var text = formatMoney(amount, currencySelect.value, info.exponent);
+      total.textContent = data.per[frequency()].replace("%(amount)s", text);
       total.hidden = false;
-    }
-
-    function labelOf(freq) {
-      var label = form.querySelector('label[for$="-frequency-' + freq + '"]');
-      return label ? label.textContent.trim().toLowerCase() : freq;
     }
 
     form.addEventListener("change", function (event) {
@@ -148,6 +168,17 @@
         if (other && event.target.value.trim()) other.checked = true;
       }
       update();
+    });
+    // Enter on a tab or an amount would submit the form (the browser's implicit submission):
+    // it selects, as Space does; only Continue submits.
+    form.addEventListener("keydown", function (event) {
+      var target = event.target;
+      if (event.key !== "Enter" || target.type !== "radio") return;
+      event.preventDefault();
+      if (!target.checked) {
+        target.checked = true;
+        target.dispatchEvent(new Event("change", { bubbles: true }));
+      }
     });
     // Start the proof of work when the reader starts filling in the form, so it is usually
     // done by the time they press Continue.

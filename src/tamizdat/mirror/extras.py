@@ -12,6 +12,8 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
+from tamizdat.news.context import newsroom_name
+
 from . import mirrorlist
 from .folders import io_error, tree_files
 from .pages import COPY_INFO, CopySettings, write_file
@@ -29,7 +31,7 @@ def write_extras(root: Path, copy: CopySettings, made: datetime) -> None:
         {
             "languages": languages,
             "default": languages[0],
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": newsroom_name(copy.languages[0]),
         },
     )
     write_file(root, "index.html", html.encode())

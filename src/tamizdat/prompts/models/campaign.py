@@ -273,6 +273,8 @@ class Campaign(  # type: ignore[django-manager-missing]
     def get_preview_context(self, request: Any, mode_name: str) -> dict[str, Any]:
         """The banner and the appeal of every arm as readers of the campaign's language
         would see them, before anything is published."""
+        from tamizdat.news.context import newsroom_name
+
         from .. import campaigns
 
         language = self.locale.language_code
@@ -281,7 +283,7 @@ class Campaign(  # type: ignore[django-manager-missing]
             **super().get_preview_context(request, mode_name),
             "prompt": prompt,
             "language": language,
-            "site_name": settings.WAGTAIL_SITE_NAME,
+            "site_name": newsroom_name(language),
             "support_url": campaigns.support_url(language),
         }
 

@@ -12,6 +12,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from wagtail.models import Page
 
+from ..caching import page_number
+
 register = template.Library()
 
 
@@ -86,8 +88,8 @@ def canonical_url(context: dict[str, Any]) -> str:
     """The page's address on the main site (not a mirror's), keeping only the listing page."""
     request = context["request"]
     url = settings.BASE_URL + request.path
-    page_number = request.GET.get("page")
-    return f"{url}?page={page_number}" if page_number and page_number.isdigit() else url
+    number = page_number(request)
+    return f"{url}?page={number}" if "page" in request.GET and number else url
 
 
 @register.filter

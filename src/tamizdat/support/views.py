@@ -161,7 +161,9 @@ def _go_pay(
 
 
 def _initial(contribution: Contribution) -> dict[str, Any]:
-    """The form as the reader left it, to try again."""
+    """The form as the reader left it, to try again; but not who they are. The pages that
+    show it are reached by the contribution's reference alone, and a bank transfer's
+    reference is in a memo that banks read: the e-mail address is typed again."""
     from . import money
 
     return {
@@ -171,8 +173,6 @@ def _initial(contribution: Contribution) -> dict[str, Any]:
             contribution.amount, contribution.currency
         ),
         "cover_fees": bool(contribution.fee_amount),
-        "anonymous": contribution.supporter.anonymous,
-        "email": contribution.supporter.email,
         "method": contribution.provider,
         "campaign": contribution.campaign,
         "variant": contribution.variant,
@@ -210,9 +210,7 @@ def thanks(request: HttpRequest, reference: str) -> HttpResponseBase:
 
 @require_GET
 def canceled(request: HttpRequest, reference: str) -> HttpResponseBase:
-    contribution = get_object_or_404(
-        Contribution.objects.select_related("supporter"), reference=reference
-    )
+    contribution = get_object_or_404(Contribution, reference=reference)
     if contribution.status == Contribution.Status.PAID:
         return redirect("support:thanks", reference)
     form = ContributionForm(initial=_initial(contribution))

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import (
     Http404,
@@ -184,13 +185,23 @@ def _private(response: Response) -> Response:
     return response
 
 
+# The thanks page of a pending payment refreshes itself every 5 seconds, and anyone holding
+# the reference may load it as often as they like: the processor is asked at most this often
+# per contribution, and the webhook usually answers sooner anyway.
+SYNC_INTERVAL_SECONDS = 5
+
+
 @require_GET
 def thanks(request: HttpRequest, reference: str) -> HttpResponseBase:
     contribution = get_object_or_404(
         Contribution.objects.select_related("supporter"), reference=reference
     )
     provider = get_provider(contribution.provider)
-    if provider is not None and contribution.status == Contribution.Status.PENDING:
+    if (
+        provider is not None
+        and contribution.status == Contribution.Status.PENDING
+        and cache.add(f"support:sync:{contribution.pk}", True, SYNC_INTERVAL_SECONDS)
+    ):
         with contextlib.suppress(ProviderError):  # if so, the webhook will tell us
             provider.sync_contribution(contribution)
         contribution.refresh_from_db()

@@ -112,15 +112,8 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
         takes_cards=provider.takes_cards,
     )
     if screening.outcome is defence.Outcome.REJECT:
-        message = (
-            _(
-                "Card payments are paused for a while because of unusual traffic. "
-                "Please try again later, or choose a bank transfer."
-            )
-            if screening.reason == "guard"
-            else _(
-                "We could not take this payment right now. Please wait a few minutes and try again."
-            )
+        message = _(
+            "We could not take this payment right now. Please wait a few minutes and try again."
         )
         return allow_checkout(_page(request, form, status=429, refusal=message))
     supporter = ledger.supporter_for(

@@ -111,6 +111,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost, so that a view's database error is answered in the reader's language.
+    "tamizdat.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tamizdat.urls"

@@ -116,24 +116,26 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
             "We could not take this payment right now. Please wait a few minutes and try again."
         )
         return allow_checkout(_page(request, form, status=429, refusal=message))
-    supporter = ledger.supporter_for(
-        data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
-    )
-    contribution = ledger.start_contribution(
-        supporter,
-        frequency=data["frequency"],
-        amount=data["amount"],
-        fee_amount=data["fee_amount"],
-        currency=data["currency"],
-        provider=provider.identifier,
-        language=get_language(),
-        campaign=data["campaign"],
-        variant=data["variant"],
-        confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
-        actor=ledger.Actor.reader(),
-    )
+    # One transaction: a database that fails half-way keeps no supporter without a gift.
+    with transaction.atomic():
+        supporter = ledger.supporter_for(
+            data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
+        )
+        contribution = ledger.start_contribution(
+            supporter,
+            frequency=data["frequency"],
+            amount=data["amount"],
+            fee_amount=data["fee_amount"],
+            currency=data["currency"],
+            provider=provider.identifier,
+            language=get_language(),
+            campaign=data["campaign"],
+            variant=data["variant"],
+            confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
+            actor=ledger.Actor.reader(),
+        )
     if contribution.status == Contribution.Status.HELD:
-        transaction.on_commit(lambda: send_confirmation.enqueue(contribution.pk))
+        send_confirmation.enqueue(contribution.pk)
         return redirect("support:check_email", contribution.reference)
     return _go_pay(request, contribution, form)
 

@@ -167,3 +167,13 @@ def test_behind_a_front_server_each_reader_has_their_own_limit(rails, settings):
     assert statuses == [303] * 10 + [429]
     another = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.8")
     assert rails.contribute(another, amount=25, email="other@example.org").status_code == 303
+
+
+def test_confirmation_mail_to_one_address_is_bounded_per_day(rails):
+    # A stranger asks, from a new address each time, that one reader be mailed again and again.
+    statuses = [
+        rails.contribute(Client(REMOTE_ADDR=f"10.4.0.{n}"), pow=False, amount=25).status_code
+        for n in range(5)
+    ]
+    assert statuses == [302] * 3 + [429] * 2
+    assert [m.to for m in mail.outbox] == [["reader@example.org"]] * 3

@@ -46,6 +46,9 @@ LIMITS = {
     "email": Limit(5, 3600),
     "amount": Limit(10, 600),  # one unusual (not suggested) amount, from anyone
     "manage": Limit(3, 3600),  # magic links per e-mail address
+    # Confirmation e-mails per recipient and day, from anyone: the form would otherwise mail
+    # any address on a stranger's request, from as many addresses as the stranger has.
+    "confirm": Limit(3, 24 * 3600),
 }
 
 
@@ -189,8 +192,16 @@ def screen(
     if proof is Proof.INVALID:
         return Screening(Outcome.REJECT, "pow")
     if proof is Proof.NONE:
-        return Screening(Outcome.CONFIRM, "no-pow")
+        return _confirm(email, "no-pow")
     if guarded() and proof is not Proof.HARD:
-        return Screening(Outcome.CONFIRM, "guard")
+        return _confirm(email, "guard")
     note_start()
     return Screening(Outcome.ALLOW)
+
+
+def _confirm(email: str, reason: str) -> Screening:
+    """Hold the attempt until its address is confirmed, unless that address has had its
+    day's share of confirmation e-mails."""
+    if over_limit("confirm", email):
+        return Screening(Outcome.REJECT, "confirm")
+    return Screening(Outcome.CONFIRM, reason)

@@ -49,6 +49,9 @@ LIMITS = {
     # Confirmation e-mails per recipient and day, from anyone: the form would otherwise mail
     # any address on a stranger's request, from as many addresses as the stranger has.
     "confirm": Limit(3, 24 * 3600),
+    # Campaign events per reader's address: a page view sends a few; a script, thousands.
+    # Generous, as many readers may share one address (a Tor exit, a mobile carrier's NAT).
+    "events": Limit(120, 600),
 }
 
 

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core
 
-.PHONY: demo test test-sqlite test-postgres lint format lock messages bench debian-test-packages
+.PHONY: demo test test-sqlite test-postgres lint format lock messages bench fuzz debian-test-packages
 
 # A virtual environment with the locked runtime dependencies; rebuilt only when the lock changes.
 # Debian ships venv support separately (python3-venv); it is installed when missing.
@@ -48,6 +48,11 @@ lint: $(BIN)/.installed-test
 
 test-sqlite: $(BIN)/.installed-test
 	$(BIN)/pytest
+
+# The property-based tests with many more generated inputs than `make test` tries (still seeded,
+# so a failure found here comes back on every run); takes several minutes.
+fuzz: $(BIN)/.installed-test
+	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest tests/test_fuzz.py
 
 # Runs the same suite against a throwaway PostgreSQL cluster on a loopback port.
 test-postgres: $(BIN)/.installed-test

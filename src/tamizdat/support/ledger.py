@@ -234,8 +234,8 @@ def claim_receipt(payment_id: int) -> bool:
 def finish_receipt(payment_id: int, *, sent: bool) -> None:
     """Sent: the mail server accepted the receipt, which counts as sent from now on. Not sent:
     sending failed, and a later attempt may claim it again at once."""
-    done = {"receipt_sent_at": timezone.now()} if sent else {"receipt_claimed_at": None}
-    Payment.objects.filter(pk=payment_id).update(**done)
+    field = "receipt_sent_at" if sent else "receipt_claimed_at"
+    Payment.objects.filter(pk=payment_id).update(**{field: timezone.now() if sent else None})
 
 
 def receive_transfer(

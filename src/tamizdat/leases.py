@@ -14,6 +14,7 @@ import datetime
 import logging
 import threading
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
@@ -25,7 +26,11 @@ logger = logging.getLogger(__name__)
 BEAT_SECONDS = 10
 # A worker that missed this many beats is gone.
 ALIVE_SECONDS = BEAT_SECONDS * 3
-LEASE = datetime.timedelta(seconds=60)
+# How long a task may run before its worker must be beating for it to stay claimed.
+LEASE = datetime.timedelta(seconds=settings.TASK_LEASE_SECONDS)
+# How long a sender holds a receipt it is sending: above SMTP's 20 s timeout, and below the
+# lease, so that the task of a sender that died finds the receipt free when it runs again.
+RECEIPT_CLAIM = LEASE / 2
 
 
 def _alive_key(worker_id: str) -> str:

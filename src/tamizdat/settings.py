@@ -181,6 +181,8 @@ CACHES["renditions"] = {
 
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task running this long whose worker stopped beating (killed, its machine lost) runs again.
+TASK_LEASE_SECONDS = env_int("TAMIZDAT_TASK_LEASE_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -23,6 +23,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from tamizdat.leases import RECEIPT_CLAIM
+
 from .audit import Actor
 from .audit import record as log
 from .lookups import (
@@ -218,9 +220,6 @@ def record_payment(
         if receipt:
             transaction.on_commit(partial(send_receipt.enqueue, payment.pk))
     return payment, created
-
-
-RECEIPT_CLAIM = datetime.timedelta(seconds=30)  # > SMTP's 20 s timeout, < a task's lease
 
 
 def claim_receipt(payment_id: int) -> bool:

@@ -52,7 +52,7 @@ test-sqlite: $(BIN)/.installed-test
 # The property-based tests with many more generated inputs than `make test` tries (still seeded,
 # so a failure found here comes back on every run); takes several minutes.
 fuzz: $(BIN)/.installed-test
-	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest tests/test_fuzz.py
+	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest --timeout=3600 tests/test_fuzz.py
 
 # Runs the same suite against a throwaway PostgreSQL cluster on a loopback port.
 test-postgres: $(BIN)/.installed-test

@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light
 
-.PHONY: demo test test-sqlite test-postgres lint format lock messages bench debian-test-packages
+.PHONY: demo test test-sqlite test-postgres lint format lock messages bench fuzz debian-test-packages
 
 # A virtual environment with the locked runtime dependencies; rebuilt only when the lock changes.
 # Debian ships venv support separately (python3-venv); it is installed when missing.
@@ -50,10 +50,16 @@ lint: $(BIN)/.installed-test
 test-sqlite: $(BIN)/.installed-test
 	$(BIN)/pytest
 
+# The property-based tests with many more generated inputs than `make test` tries (still seeded,
+# so a failure found here comes back on every run); takes several minutes.
+fuzz: $(BIN)/.installed-test
+	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest --timeout=3600 tests/test_fuzz.py
+
 # Runs the suite again against a throwaway PostgreSQL cluster on a loopback port. The browser
-# tests drive pages whose database work the other tests cover, so they run on SQLite only.
+# tests and the scenarios of servers and faults drive code whose database work the other tests
+# cover, so they run on SQLite only.
 test-postgres: $(BIN)/.installed-test
-	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser
+	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario"
 
 format: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -3,6 +3,8 @@ import os
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from pytest_django import plugin as django_plugin
 
 from tests import factories
@@ -13,6 +15,19 @@ pytest_plugins = ["tests.stripe_peer.pytest_plugin", "tests.revenue", "tests.s3_
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # same tests are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Property-based tests are seeded (derandomized) so that every run tries the same inputs: a short
+# profile in the normal suite, a long one by hand (`make fuzz`). Examples share one test's
+# client and database, so the function-scoped fixtures' check does not apply.
+_fuzz_settings = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("short", max_examples=25, **_fuzz_settings)
+hypothesis_settings.register_profile("long", max_examples=1500, **_fuzz_settings)
+hypothesis_settings.load_profile(os.environ.get("TAMIZDAT_FUZZ_PROFILE", "short"))
 
 
 @pytest.hookimpl(trylast=True)

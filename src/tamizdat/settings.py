@@ -134,6 +134,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Innermost, so that a view's database error is answered in the reader's language.
+    "tamizdat.web.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "tamizdat.urls"
@@ -198,6 +200,8 @@ CACHES["renditions"] = {
 
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task running this long whose worker stopped beating (killed, its machine lost) runs again.
+TASK_LEASE_SECONDS = env_int("TAMIZDAT_TASK_LEASE_SECONDS", 60)
 
 # Staff sign-in: repeated wrong passwords lock the account and, separately, the address for a
 # while (see `web.login_guard`); counted in the shared cache, so across every node.

@@ -2,6 +2,7 @@
 
 import re
 from http import HTTPStatus
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -159,6 +160,25 @@ def test_unknown_query_parameters_do_not_fill_the_page_cache(client, site):
         response = client.get(f"/en/politics/?utm_source={junk}")
         assert response.status_code == HTTPStatus.OK
         assert "X-Cache" not in response
+
+
+def test_only_well_written_page_numbers_of_listings_are_cached(client, site, settings):
+    # Once every spelling of a number was rendered and stored as a page of its own.
+    for page in ("/en/", "/en/politics/", ARTICLE):
+        assert client.get(page)["X-Cache"] == "miss"
+    files = Path(settings.CACHES["default"]["LOCATION"])
+    stored_before = len(list(files.glob("*.djcache")))
+    for junk in ["01", "1 ", "+1", "1.0", "١", "x1"]:
+        response = client.get("/en/politics/", {"page": junk})
+        assert response.status_code == HTTPStatus.NOT_FOUND, junk
+    assert client.get("/en/politics/?page=1&page=1").status_code == HTTPStatus.NOT_FOUND
+    # A page without pages sends the reader to its one address, and stores nothing more.
+    for junk in ["2", "junk7", "01"]:
+        response = client.get(ARTICLE, {"page": junk})
+        assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, junk
+        assert response["Location"] == ARTICLE
+    assert client.get("/en/", {"page": "3"})["Location"] == "/en/"
+    assert len(list(files.glob("*.djcache"))) == stored_before
 
 
 def test_server_error_page_stands_alone_in_both_languages(client, site):

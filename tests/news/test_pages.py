@@ -81,6 +81,16 @@ def test_search_finds_articles_in_the_readers_language(client, site):
     assert "Nothing found for" in client.get("/en/search/", {"q": "zzzz"}).content.decode()
 
 
+def test_search_reads_punctuation_and_control_characters_as_nothing_but_words(client, site):
+    # The search backends' own query syntax (quotes, NEAR, column filters) and a NUL byte
+    # once answered 500.
+    for query in ['"', 'Kalvas "port', "\x00", "budget\x00", "NEAR(budget", "title:budget", "NOT"]:
+        response = client.get("/en/search/", {"q": query})
+        assert response.status_code == HTTPStatus.OK, query
+    html = client.get("/en/search/", {"q": '"budget'}).content.decode()
+    assert "Budget passed" in html
+
+
 def test_unknown_address_gets_the_sites_404_page(client, site):
     response = client.get("/en/no-such-story/")
     assert response.status_code == HTTPStatus.NOT_FOUND

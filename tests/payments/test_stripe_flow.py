@@ -11,6 +11,7 @@ import time
 
 import pytest
 import stripe
+import time_machine
 from django.core import mail
 from django.db import connection
 
@@ -91,6 +92,32 @@ def test_declined_card_records_nothing_as_paid(rails, client):
     response = client.get(f"/en/support/canceled/{contribution.reference}/")
     assert b"nothing was charged" in response.content
     assert b'value="25"' in response.content
+
+
+def test_the_thanks_page_asks_stripe_at_most_every_few_seconds(rails, client, monkeypatch):
+    from tamizdat.payments.stripe import provider
+
+    asked = []
+    real_call = provider.call
+    monkeypatch.setattr(provider, "call", lambda *a, **k: asked.append(a) or real_call(*a, **k))
+    response = rails.contribute(client, amount=25)
+    contribution = Contribution.objects.get()
+    assert contribution.status == Contribution.Status.PENDING
+    asked.clear()
+    # The page reloads itself, and anyone holding the reference may reload it too.
+    with time_machine.travel(time.time(), tick=False) as traveller:
+        for _ in range(50):
+            assert (
+                b"Waiting for your payment"
+                in client.get(f"/en/support/thanks/{contribution.reference}/").content
+            )
+        assert len(asked) == 1
+        rails.peer.hold_events()  # the webhook is late: the page finds out by asking
+        assert rails.peer.pay_checkout(rails.session_id(response["Location"])).status == 303
+        traveller.shift(6)
+        page = client.get(f"/en/support/thanks/{contribution.reference}/").content
+    assert len(asked) == 2
+    assert b"Thank you for your support" in page
 
 
 def test_refund_at_stripe_reaches_the_ledger(rails, client):

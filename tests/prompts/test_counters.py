@@ -3,6 +3,7 @@
 import datetime
 import json
 import random
+import re
 import time
 import zoneinfo
 from http import HTTPStatus
@@ -152,6 +153,8 @@ def test_a_flood_of_ten_thousand_events_keeps_a_fixed_number_of_rows(client, cam
             data.update(campaign=chooser.randint(1000, 10**9), variant=f"v{number}")
         elif kind == 4:
             data.update(language=f"x{number}", event=f"e{number}")
+        # From 100 addresses: what one address may add is bounded on its own (below).
+        client.defaults["REMOTE_ADDR"] = f"10.6.{number % 100}.1"
         response = post(client, data)
         sent += 1
         if response.status_code == HTTPStatus.NO_CONTENT:
@@ -166,3 +169,27 @@ def test_a_flood_of_ten_thousand_events_keeps_a_fixed_number_of_rows(client, cam
     assert sum(EventCount.objects.values_list("count", flat=True)) == accepted
     assert accepted > 4_000
     assert elapsed < 60, f"{elapsed:.1f} s for 10,000 events"
+
+
+def test_one_address_adds_a_bounded_number_of_events(client, campaign):
+    # Once 2,000 forged events from one address were all counted.
+    statuses = [post(client, report(campaign, event="click")).status_code for _ in range(150)]
+    assert statuses.count(HTTPStatus.NO_CONTENT) == 120
+    assert set(statuses[120:]) == {HTTPStatus.TOO_MANY_REQUESTS}
+    assert EventCount.objects.get().count == 120
+    # A reader elsewhere is still counted.
+    other = Client(REMOTE_ADDR="10.5.5.5")
+    assert post(other, report(campaign)).status_code == HTTPStatus.NO_CONTENT
+
+
+def test_staff_see_which_counts_look_forged(client, campaign, admin_user):
+    other = Client(REMOTE_ADDR="10.5.5.6")
+    for _ in range(3):
+        post(other, report(campaign, event="click"))
+    post(other, report(campaign, variant="b"))
+    post(other, report(campaign, variant="b", event="click"))
+    client.force_login(admin_user)
+    page = client.get("/admin/campaigns/results/").content.decode()
+    rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
+    flagged = [row for row in rows if "counts look forged" in row]
+    assert len(flagged) == 1 and "<td>base" in flagged[0]

@@ -51,6 +51,9 @@ def test_russian_page_in_rubles_style_formatting(rails, client):
         ({"email": ""}, "Enter your e-mail address: we send the receipt there."),
         ({"email": "reader@"}, "Enter an e-mail address like name@example.org."),
         ({"amount_once": "USD:abc"}, "This form was changed on its way to us."),
+        # Digits that `str.isdigit()` passes and `int()` refuses (once a 500) or reads.
+        ({"amount_once": "USD:²⁵⁰⁰"}, "This form was changed on its way to us."),
+        ({"amount_once": "USD:٢٥٠٠"}, "This form was changed on its way to us."),
         ({"campaign": "<script>"}, "This form was changed on its way to us."),
         ({"method": "paypal"}, "Choose how to pay."),
         (

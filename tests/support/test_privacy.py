@@ -180,3 +180,24 @@ def test_an_open_checkout_holds_the_shredding_back(db):
     with time_machine.travel(datetime.timedelta(days=2)):  # the checkout has expired since
         call_command("shred", "--email", "paying-now@example.org")
     assert Supporter.objects.get().shredded_at is not None
+
+
+def test_pages_reached_by_reference_alone_show_nothing_personal(client, settings):
+    settings.BANK_TRANSFER = {"iban": "DE89 3704 0044 0532 0130 00", "currencies": ["EUR"]}
+    who = ledger.supporter_for(
+        "ada.reader@example.org", name="Ada Lovelace", language="en", anonymous=False
+    )
+    gift = factories.contribution(who, provider="bank", currency="EUR")
+    held = factories.contribution(who, held=True)
+    # Anyone holding a reference (a bank sees it in the transfer's memo) opens these.
+    pages = [
+        f"/en/support/canceled/{gift.reference}/",
+        f"/en/support/thanks/{gift.reference}/",
+        f"/en/support/transfer/{gift.reference}/",
+        f"/en/support/check-email/{held.reference}/",
+    ]
+    for page in pages:
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200, page
+        assert "ada.reader" not in html and "Ada Lovelace" not in html, page

@@ -11,13 +11,16 @@ from email.policy import default as default_policy
 from io import StringIO
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from tamizdat import leases
 from tamizdat.payments.models import WebhookEvent
+from tamizdat.support import ledger
 from tamizdat.support.models import Payment
 from tamizdat.support.tasks import send_manage_link, send_receipt
 from tests import factories
@@ -116,6 +119,27 @@ def test_receipt_sent_once_through_the_worker_and_smtp(rails, client, smtp, queu
     assert payment.receipt_number in body
     assert f"{rails.base_url}/en/support/manage/" in body
     assert payment.receipt_sent_at is not None
+
+
+def test_a_receipt_whose_worker_died_mid_send_is_sent_once_by_another(rails, client, smtp, queued):
+    rails.give(client, amount=25, email="ada@example.org")
+    payment = Payment.objects.get()
+    # A worker claims the task and the receipt, and is killed before the mail server answers.
+    (task,) = receipt_tasks()
+    task.claim("killed-worker")
+    assert ledger.claim_receipt(payment.pk)
+    payment.refresh_from_db()
+    assert payment.receipt_sent_at is None  # not sent until the mail server accepts it
+
+    run_worker()  # the task still looks busy: its lease has not run out
+    assert smtp.messages == []
+    with time_machine.travel(timezone.now() + leases.LEASE + timedelta(seconds=1)):
+        run_worker()
+        run_worker()
+    assert len(smtp.messages) == 1
+    payment.refresh_from_db()
+    assert payment.receipt_sent_at is not None
+    assert [t.status for t in receipt_tasks()] == [TaskResultStatus.SUCCESSFUL]
 
 
 def test_receipt_in_the_supporters_language(rails, client, smtp, queued, newsroom):

@@ -12,7 +12,7 @@ import pytest
 
 from tests import servers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scenario]
 
 ARTICLE = "/en/politics/parliament-dissolved/"
 

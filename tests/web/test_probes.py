@@ -111,6 +111,7 @@ def test_metrics_count_pages_cache_hits_webhooks_and_the_goal(client, settings, 
     assert "parliament" not in text  # labels are view names, never what readers typed
 
 
+@pytest.mark.scenario
 @pytest.mark.django_db(transaction=True)
 def test_metrics_sum_over_every_worker_of_a_served_node(tmp_path: Path):
     with servers.tamizdat(tmp_path, workers=3, TAMIZDAT_METRICS_TOKEN=TOKEN) as base:

@@ -9,6 +9,7 @@ an article appears, so a finer purge would only be a finer way to be wrong.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.cache import patch_cache_control
 
 GENERATION_KEY = "pagecache:generation"
@@ -45,10 +46,11 @@ def cache_publicly(response: HttpResponse) -> HttpResponse:
 class _RequestMemo:
     """Within one request the generation is read from the shared cache once, however many keys
     of the page cache, fragments and prompts need it; `lifetime` caps how long the page may be
-    shared (see `expire_within`)."""
+    shared (see `expire_within`); `paginated` says the page read its `?page=` number."""
 
     generation: str | None = None
     lifetime: int | None = None
+    paginated: bool = False
 
 
 _request_memo: ContextVar[_RequestMemo | None] = ContextVar("pagecache_request", default=None)
@@ -109,15 +111,35 @@ def _key(request: HttpRequest) -> str:
     return f"pagecache2:{generation()}:{request.get_host()}:{request.get_full_path()}"
 
 
-# Query parameters that select a different page; any other makes a request bypass the page
-# cache, so that junk parameters cannot fill it with copies of the same page.
-PAGE_PARAMETERS = {"page"}
+# A listing's page number as its links write it: "2", never "02", "2 " or "+2".
+_CANONICAL_PAGE = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def page_number(request: HttpRequest) -> int | None:
+    """The listing page a request asks for: 1 without `?page=`, None unless it is written the
+    one way the site's links write it. Each spelling would be a page cache entry of its own."""
+    values = request.GET.getlist("page")
+    if not values:
+        return 1
+    if len(values) == 1 and _CANONICAL_PAGE.fullmatch(values[0]):
+        return int(values[0])
+    return None
+
+
+def note_paginated() -> None:
+    """Say that the page being rendered is one page of a listing, chosen by `?page=`."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.paginated = True
 
 
 def _is_shareable_request(request: HttpRequest) -> bool:
+    # Any parameter but a well-written page number makes a request bypass the page cache,
+    # so that junk parameters cannot fill it with copies of the same page.
     return (
         request.method in ("GET", "HEAD")
-        and set(request.GET) <= PAGE_PARAMETERS
+        and set(request.GET) <= {"page"}
+        and page_number(request) is not None
         and not any(name in request.COOKIES for name in PRIVATE_COOKIES)
     )
 
@@ -146,10 +168,9 @@ class PageCacheMiddleware:
             _request_memo.reset(token)
 
     def _respond(self, request: HttpRequest, memo: _RequestMemo) -> HttpResponse:
-        if not _is_shareable_request(request):
-            return self.get_response(request)
+        shareable = _is_shareable_request(request)
         key = _key(request)
-        cached = cache.get(key)
+        cached = cache.get(key) if shareable else None
         if cached is not None:
             response, expires_at = cached
             if expires_at is not None:
@@ -158,7 +179,13 @@ class PageCacheMiddleware:
             response["X-Cache"] = "hit"
             return response
         response = self.get_response(request)
-        if _is_shareable_response(response):
+        if not _is_shareable_response(response):
+            return response
+        if "page" in request.GET and not memo.paginated:
+            # A page without pages (an article, the front page): any number means nothing,
+            # and each one would be rendered and stored as a copy of the same page.
+            return cache_publicly(HttpResponsePermanentRedirect(request.path))
+        if shareable:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             lifetime = settings.PAGE_CACHE_SERVER_SECONDS

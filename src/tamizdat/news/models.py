@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.core.paginator import EmptyPage, Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -27,7 +27,7 @@ from wagtail.snippets.models import register_snippet
 
 from . import players
 from .blocks import ArticleBodyBlock
-from .caching import cache_publicly
+from .caching import cache_publicly, note_paginated, page_number
 from .context import newsroom_name
 from .translations import TranslationStatusPanel
 
@@ -374,11 +374,16 @@ def newest_first(articles: Any) -> Any:
 
 
 def paginate(request: HttpRequest, items: Any) -> Any:
-    """One page of a listing; an unknown page number is a 404, not an error or a silent page 1."""
+    """One page of a listing; an unknown or oddly written page number ("01") is a 404, not an
+    error, a silent page 1 or another copy of a page in the page cache."""
+    number = page_number(request)
+    if number is None:
+        raise Http404
+    note_paginated()
     paginator = Paginator(items, ARTICLES_PER_PAGE)
     try:
-        page = paginator.page(request.GET.get("page", 1))
-    except (PageNotAnInteger, EmptyPage) as error:
+        page = paginator.page(number)
+    except EmptyPage as error:
         raise Http404 from error
     page.object_list = with_sections(page.object_list)
     return page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -17,12 +18,20 @@ from tamizdat.web.addresses import absolute_url
 from .caching import cache_publicly
 
 SEARCH_QUERY_MAX_LENGTH = 200
+_WORD = re.compile(r"\w+")
+
+
+def search_terms(raw: str) -> str:
+    """The words of a reader's query, and nothing else. The search backends read quotes,
+    asterisks, colons and brackets as their own syntax (SQLite's FTS5 fails on a lone quote,
+    PostgreSQL on a NUL byte), so only letters and digits in any script reach them."""
+    return " ".join(_WORD.findall(raw[:SEARCH_QUERY_MAX_LENGTH]))
 
 
 def search(request: HttpRequest, home: Any) -> HttpResponse:
     from .models import ArticlePage, paginate
 
-    query = request.GET.get("q", "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    query = search_terms(request.GET.get("q", ""))
     results = None
     if query:
         found = ArticlePage.objects.live().filter(locale=home.locale).search(query, operator="and")

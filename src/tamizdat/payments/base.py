@@ -30,6 +30,11 @@ class InvalidWebhook(Exception):
     """A webhook whose signature or body does not check out."""
 
 
+class MalformedEvent(Exception):
+    """A correctly signed event whose body is not what its type promises (a field missing, or
+    of the wrong kind): refused, and kept by its id so that its redeliveries end."""
+
+
 class NotSupported(ProviderError):
     pass
 
@@ -55,6 +60,8 @@ class ParsedEvent:
     type: str
     created: datetime
     payload: dict[str, Any]
+    # Why a signed event cannot be applied, found while reading it; empty when it can be.
+    problem: str = ""
 
 
 @dataclass

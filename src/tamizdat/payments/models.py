@@ -14,6 +14,9 @@ class WebhookEvent(models.Model):
     payload = models.JSONField(_("payload"))
     received_at = models.DateTimeField(_("received"), auto_now_add=True)
     processed_at = models.DateTimeField(_("applied"), null=True, blank=True)
+    # Why a signed event was refused unapplied (its body did not match its type); kept with
+    # its id so that a redelivery is a duplicate instead of a retry for days.
+    rejected = models.CharField(_("refused because"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("webhook event")

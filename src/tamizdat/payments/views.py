@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .base import InvalidWebhook
 from .registry import get_provider
-from .webhooks import RetryLater, ingest
+from .webhooks import Outcome, RetryLater, ingest
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
         log.warning("rejected a %s webhook: %s", provider, exc)
         return HttpResponse(status=400)
     try:
-        applied = ingest(rail, event)
+        outcome = ingest(rail, event)
     except RetryLater as exc:
         log.info("%s %s postponed: %s", event.type, event.id, exc)
         return HttpResponse(status=409)
@@ -38,4 +38,7 @@ def webhook(request: HttpRequest, provider: str) -> HttpResponse:
         # nothing of the event was kept, and the processor delivers it again later.
         log.warning("%s %s not stored, asked for a retry: %s", event.type, event.id, exc)
         return HttpResponse(status=503, headers={"Retry-After": "60"})
-    return HttpResponse("applied" if applied else "duplicate", content_type="text/plain")
+    # A refused event is a 4xx, so the processor's dashboard shows it as failed; its
+    # redeliveries are duplicates, answered 200, and end.
+    status = 422 if outcome is Outcome.REFUSED else 200
+    return HttpResponse(outcome.value, status=status, content_type="text/plain")

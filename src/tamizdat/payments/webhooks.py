@@ -3,8 +3,11 @@ and the stored payloads emptied when donor privacy asks for it."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import logging
 from collections.abc import Iterable
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -12,10 +15,13 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from .base import MalformedEvent
 from .models import WebhookEvent
 
 if TYPE_CHECKING:
     from .base import ParsedEvent, PaymentProvider
+
+log = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
@@ -23,29 +29,58 @@ class RetryLater(Exception):
     again later (Stripe retries for days), and nothing of it is stored meanwhile."""
 
 
-def ingest(provider: PaymentProvider, event: ParsedEvent) -> bool:
-    """Store and apply an event; False if it was already applied (a duplicate delivery).
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"  # stored before: applied or refused then, nothing to do now
+    REFUSED = "refused"  # signed, but its body does not match its type; kept by its id
+
+
+def ingest(provider: PaymentProvider, event: ParsedEvent) -> Outcome:
+    """Store and apply an event, at most once.
 
     The event row and the ledger changes commit together: a crash in between leaves neither,
     and the processor's retry applies the event then. Two concurrent deliveries of one event
-    collide on the unique event id, and the loser changes nothing.
+    collide on the unique event id, and the loser changes nothing. A malformed event changes
+    nothing in the ledger either; its id is kept so that its redeliveries are duplicates.
     """
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = WebhookEvent.objects.create(
-                    provider=provider.identifier,
-                    event_id=event.id,
-                    type=event.type,
-                    created=event.created,
-                    payload=event.payload,
-                )
-        except IntegrityError:
-            return False
-        provider.apply_event(event)
-        record.processed_at = timezone.now()
-        record.save(update_fields=["processed_at"])
-    return True
+    if event.problem:
+        return _refuse(provider, event, event.problem)
+    try:
+        with transaction.atomic():
+            record = _store(provider, event)
+            if record is None:
+                return Outcome.DUPLICATE
+            provider.apply_event(event)
+            record.processed_at = timezone.now()
+            record.save(update_fields=["processed_at"])
+    except MalformedEvent as exc:
+        return _refuse(provider, event, str(exc))
+    return Outcome.APPLIED
+
+
+def _store(
+    provider: PaymentProvider, event: ParsedEvent, rejected: str = ""
+) -> WebhookEvent | None:
+    """The event's new row; None if its id is stored already."""
+    try:
+        with transaction.atomic():
+            return WebhookEvent.objects.create(
+                provider=provider.identifier,
+                event_id=event.id,
+                type=event.type,
+                created=event.created,
+                payload=event.payload,
+                rejected=rejected[:200],
+            )
+    except IntegrityError:
+        return None
+
+
+def _refuse(provider: PaymentProvider, event: ParsedEvent, problem: str) -> Outcome:
+    log.warning("refused %s event %s (%s): %s", provider.identifier, event.id, event.type, problem)
+    # Its body is not kept: the ledger read nothing of it.
+    refused = dataclasses.replace(event, payload={})
+    return Outcome.REFUSED if _store(provider, refused, problem) else Outcome.DUPLICATE
 
 
 def empty_payloads_naming(traces: Iterable[str]) -> int:

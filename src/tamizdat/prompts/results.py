@@ -46,6 +46,14 @@ class ArmResult:
         return self.count(Event.CHECKOUT)
 
     @property
+    def looks_forged(self) -> bool:
+        """Whether the counts cannot all be readers' own: every click, dismissal and
+        "remind me later" follows an impression of the prompt, so more of any of them than
+        impressions means someone sent events that no reader caused."""
+        follow_ups = (Event.CLICK, Event.DISMISS, Event.SNOOZE)
+        return any(self.count(event) > self.impressions for event in follow_ups)
+
+    @property
     def conversion(self) -> str:
         """Contributions per impression, as a percentage with one decimal."""
         return percent(self.contributions, self.impressions)

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from tamizdat.support import defence
+
 from . import counters
 
 
@@ -28,7 +30,8 @@ def _from_another_site(request: HttpRequest) -> bool:
 @csrf_exempt  # cached pages carry no token, and nothing here acts for a particular reader
 @require_POST
 def event(request: HttpRequest) -> HttpResponse:
-    """Count one anonymous event. Reads nothing but the body: no cookies, addresses or agents."""
+    """Count one anonymous event. Reads nothing but the body, no cookies or agents; the
+    address only bounds what one sender may add, in the cache, as a keyed hash that expires."""
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:
@@ -46,5 +49,7 @@ def event(request: HttpRequest) -> HttpResponse:
         return _status(400)
     if not counters.is_known(report):
         return _status(422)
+    if defence.over_limit("events", defence.client_ip(request)):
+        return _status(429)
     counters.record(report, timezone.localdate())
     return _status(204)

@@ -6,7 +6,7 @@ from django.apps import AppConfig
 def _count_decline(sender: str, **kwargs: Any) -> None:
     from . import defence
 
-    defence.note_reject()  # a decline counts toward a burst like a refusal
+    defence.note_decline()
 
 
 class SupportConfig(AppConfig):

@@ -5,12 +5,16 @@ Layers, cheapest first, all kept in the shared cache (Redis when configured):
 2. Rate limits per IP address, per e-mail address and per unusual amount.
 3. A proof of work (ALTCHA, solved by our own script in the reader's browser): a fresh,
    signed, single-use solution costs a bot CPU time per attempt.
-4. A burst detector: when rejected attempts, declined cards or checkout starts pile up, card
-   payments are guarded for a while: attempts without proof of work are refused, and the rest
-   go to the processor only after the supporter confirms their e-mail address, which card
-   testers, using other people's addresses, never do.
-A card attempt without proof of work (a reader without JavaScript) is also confirmed by e-mail
-first, so nothing reaches the processor without either proof of work or a confirmed address.
+4. A burst detector: when checkout starts that paid the proof of work, or cards the processor
+   declined, pile up, card payments are guarded for a while: the challenge becomes harder
+   (`GUARD_POW_FACTOR` times the work), and a solution to an easier one goes to the processor
+   only after the supporter confirms their e-mail address, which card testers, using other
+   people's addresses, never do. Only what cost the sender work or a real decline moves the
+   detector: cheap requests (the honeypot, rate-limited addresses, no or a replayed proof)
+   never do, or anyone could pause card payments for everyone with a loop of curl.
+A card attempt without proof of work (a reader without JavaScript) is confirmed by e-mail
+first, guarded or not, so nothing reaches the processor without either proof of work or a
+confirmed address, and nobody is refused a card payment outright.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 POW_SECONDS = 20 * 60
+# While card payments are guarded, a challenge takes this many times the work.
+GUARD_POW_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,12 @@ LIMITS = {
     "email": Limit(5, 3600),
     "amount": Limit(10, 600),  # one unusual (not suggested) amount, from anyone
     "manage": Limit(3, 3600),  # magic links per e-mail address
+    # Confirmation e-mails per recipient and day, from anyone: the form would otherwise mail
+    # any address on a stranger's request, from as many addresses as the stranger has.
+    "confirm": Limit(3, 24 * 3600),
+    # Campaign events per reader's address: a page view sends a few; a script, thousands.
+    # Generous, as many readers may share one address (a Tor exit, a mobile carrier's NAT).
+    "events": Limit(120, 600),
 }
 
 
@@ -47,6 +59,13 @@ class Outcome(enum.Enum):
     ALLOW = "allow"  # go on to the processor
     CONFIRM = "confirm"  # hold until the supporter confirms their e-mail address
     REJECT = "reject"
+
+
+class Proof(enum.Enum):
+    NONE = "none"  # no solution sent (no JavaScript)
+    INVALID = "invalid"  # wrong, expired, or used before
+    NORMAL = "normal"
+    HARD = "hard"  # to a challenge served while card payments were guarded
 
 
 @dataclass(frozen=True)
@@ -98,7 +117,8 @@ def _burst_signal(name: str, threshold: int) -> None:
         )
 
 
-def note_reject() -> None:
+def note_decline() -> None:
+    """A card the processor declined: what card testing looks like from its side."""
     _burst_signal("rejects", settings.SUPPORT_BURST_REJECTS)
 
 
@@ -119,25 +139,35 @@ def _pow_key() -> str:
 
 
 def new_challenge() -> dict:
+    """A challenge for the form's script; a harder one while card payments are guarded. Its
+    difficulty is written into the salt, which the signature covers, so a solution says
+    truthfully how hard its challenge was."""
+    hard = guarded()
     options = altcha.ChallengeOptionsV1(
         hmac_key=_pow_key(),
-        max_number=settings.SUPPORT_POW_MAX_NUMBER,
+        max_number=settings.SUPPORT_POW_MAX_NUMBER * (GUARD_POW_FACTOR if hard else 1),
         expires=datetime.now(UTC) + timedelta(seconds=POW_SECONDS),
+        params={"hard": "1"} if hard else None,
     )
     challenge = altcha.create_challenge_v1(options)
     return challenge.to_dict()
 
 
-def verify_pow(payload: str) -> bool:
-    """A valid, unexpired solution never used before (each one buys one attempt)."""
-    if not payload or len(payload) > 2000:
-        return False
+def verify_pow(payload: str) -> Proof:
+    """How much work a solution proves; a valid one buys one attempt, never two."""
+    if not payload:
+        return Proof.NONE
+    if len(payload) > 2000:
+        return Proof.INVALID
     try:
         valid, _error = altcha.verify_solution_v1(payload, _pow_key(), check_expires=True)
-        salt = altcha.PayloadV1.from_base64(payload).salt
+        solution = altcha.PayloadV1.from_base64(payload)
+        _nonce, _expires, params = solution.parse_salt()
     except (ValueError, TypeError, KeyError):
-        return False
-    return bool(valid) and cache.add(f"defence:pow-used:{_hashed(salt)}", 1, POW_SECONDS * 2)
+        return Proof.INVALID
+    if not valid or not cache.add(f"defence:pow-used:{_hashed(solution.salt)}", 1, POW_SECONDS * 2):
+        return Proof.INVALID
+    return Proof.HARD if params.get("hard") == ["1"] else Proof.NORMAL
 
 
 # -- the gate ----------------------------------------------------------------------------
@@ -154,26 +184,27 @@ def screen(
 ) -> Screening:
     """Whether an attempt that passed the form's checks may go on, and how."""
     if honeypot:
-        note_reject()
         return Screening(Outcome.REJECT, "honeypot")
     if over_limit("ip", client_ip(request)) or over_limit("email", email):
-        note_reject()
         return Screening(Outcome.REJECT, "rate")
     if not takes_cards:
         return Screening(Outcome.ALLOW)
     if unusual_amount and over_limit("amount", unusual_amount):
-        note_reject()
         return Screening(Outcome.REJECT, "amount")
-    solved = verify_pow(pow_payload)
-    if pow_payload and not solved:
-        note_reject()
+    proof = verify_pow(pow_payload)
+    if proof is Proof.INVALID:
         return Screening(Outcome.REJECT, "pow")
-    if guarded():
-        if not solved:
-            return Screening(Outcome.REJECT, "guard")
-        return Screening(Outcome.CONFIRM, "guard")
-    if not solved:
-        note_reject()  # counts toward a burst, though a reader without JavaScript goes on
-        return Screening(Outcome.CONFIRM, "no-pow")
+    if proof is Proof.NONE:
+        return _confirm(email, "no-pow")
+    if guarded() and proof is not Proof.HARD:
+        return _confirm(email, "guard")
     note_start()
     return Screening(Outcome.ALLOW)
+
+
+def _confirm(email: str, reason: str) -> Screening:
+    """Hold the attempt until its address is confirmed, unless that address has had its
+    day's share of confirmation e-mails."""
+    if over_limit("confirm", email):
+        return Screening(Outcome.REJECT, "confirm")
+    return Screening(Outcome.CONFIRM, reason)

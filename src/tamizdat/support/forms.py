@@ -28,6 +28,9 @@ from .amounts import Amounts, all_amounts, currencies, frequencies
 from .models import Frequency
 
 SLUG_LIKE = re.compile(r"^[A-Za-z0-9_.-]{0,64}$")
+# The minor units in a suggested amount's value, as this form writes them: ASCII digits only
+# (`str.isdigit()` also passes "²⁵", which `int()` refuses).
+MINOR_UNITS = re.compile(r"[0-9]{1,12}")
 TAMPERED = _("This form was changed on its way to us. Please reload the page and try again.")
 
 
@@ -355,10 +358,11 @@ class ContributionForm(forms.Form):
                 return None
         elif choice and choice != "other":
             chosen_currency, _sep, minor = choice.partition(":")
-            if chosen_currency != currency and minor.isdigit():
+            well_formed = MINOR_UNITS.fullmatch(minor) is not None
+            if chosen_currency != currency and well_formed:
                 self.add_error(field, _("The amounts changed with the currency. Choose again."))
                 return None
-            if not minor.isdigit():
+            if not well_formed:
                 self.add_error(field, TAMPERED)
                 return None
             amount = int(minor)

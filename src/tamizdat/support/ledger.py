@@ -10,8 +10,7 @@ the admin history with its actor (`audit.Actor`). The rules, independent of any 
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
 
-With the lookups of `lookups.py`, re-exported here, this module is the small interface payment
-providers know of the reader-revenue app.
+With the lookups of `lookups.py` re-exported, it is all that payment providers know of this app.
 """
 
 from __future__ import annotations
@@ -21,7 +20,10 @@ from collections.abc import Iterable
 from functools import partial
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from tamizdat.leases import RECEIPT_CLAIM
 
 from .audit import Actor
 from .audit import record as log
@@ -103,8 +105,7 @@ def start_contribution(
     variant: str = "",
     confirm_email_first: bool = False,
 ) -> Contribution:
-    """A reader pressed "Continue". Held until they confirm their e-mail address, when the
-    card-testing defence asks for that; else pending, on its way to the processor."""
+    """A reader pressed "Continue": held for e-mail confirmation if the defence asks, or pending."""
     if amount <= 0 or fee_amount < 0:
         raise LedgerError("a contribution needs a positive amount")
     contribution = Contribution.objects.create(
@@ -206,11 +207,9 @@ def record_payment(
                     "provider_charge_ref": charge_ref,
                 },
             )
-    except IntegrityError:
-        payment, created = (
-            Payment.objects.get(provider=provider, provider_payment_id=provider_payment_id),
-            False,
-        )
+    except IntegrityError:  # another delivery recorded it first
+        payment = Payment.objects.get(provider=provider, provider_payment_id=provider_payment_id)
+        created = False
     if not created and charge_ref and not payment.provider_charge_ref:
         payment.provider_charge_ref = charge_ref
         payment.save(update_fields=["provider_charge_ref"])
@@ -224,17 +223,18 @@ def record_payment(
 
 
 def claim_receipt(payment_id: int) -> bool:
-    """Mark a payment's receipt as sent before it is sent, so that it goes out once; False if
-    it was claimed already (not a transition: the payment's page shows the time)."""
-    claimed = Payment.objects.filter(pk=payment_id, receipt_sent_at__isnull=True).update(
-        receipt_sent_at=timezone.now()
-    )
-    return bool(claimed)
+    """Claim an unsent receipt for one sender; False if it went out or a live claim holds it."""
+    now = timezone.now()
+    unclaimed = Q(receipt_claimed_at__isnull=True) | Q(receipt_claimed_at__lt=now - RECEIPT_CLAIM)
+    claimed = Payment.objects.filter(unclaimed, pk=payment_id, receipt_sent_at__isnull=True)
+    return bool(claimed.update(receipt_claimed_at=now))
 
 
-def release_receipt(payment_id: int) -> None:
-    """Sending failed: a later attempt may claim the receipt again."""
-    Payment.objects.filter(pk=payment_id).update(receipt_sent_at=None)
+def finish_receipt(payment_id: int, *, sent: bool) -> None:
+    """Sent: the mail server accepted the receipt, which counts as sent from now on. Not sent:
+    sending failed, and a later attempt may claim it again at once."""
+    field = "receipt_sent_at" if sent else "receipt_claimed_at"
+    Payment.objects.filter(pk=payment_id).update(**{field: timezone.now() if sent else None})
 
 
 def receive_transfer(
@@ -383,8 +383,7 @@ def cancel_plan(
 
 
 def next_revision(plan: RecurringPlan) -> int:
-    """A new number for a change a supporter asks for, so that each change has its own
-    idempotency key at the processor (not a transition: nothing is logged)."""
+    """A new number per change a supporter asks for: its own idempotency key (nothing logged)."""
     RecurringPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1)
     plan.revision += 1
     return plan.revision

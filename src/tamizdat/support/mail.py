@@ -14,7 +14,9 @@ from . import links
 from .models import Contribution, Payment, Supporter
 
 
-def _send(to: str, language: str, template: str, context: dict) -> None:
+def _send(
+    to: str, language: str, template: str, context: dict, message_id: str | None = None
+) -> None:
     with translation.override(language):
         context = {
             **context,
@@ -29,6 +31,7 @@ def _send(to: str, language: str, template: str, context: dict) -> None:
         body=body,
         to=[to],
         from_email=settings.DEFAULT_FROM_EMAIL,
+        headers={"Message-ID": message_id} if message_id else None,
     )
     message.send()
 
@@ -37,6 +40,7 @@ def send_receipt(payment: Payment) -> None:
     supporter = payment.supporter
     with translation.override(supporter.language):
         manage_url = settings.BASE_URL + links.manage_url(supporter)
+    sender_domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2]
     _send(
         supporter.email,
         supporter.language,
@@ -47,6 +51,10 @@ def send_receipt(payment: Payment) -> None:
             "plan": payment.plan,
             "manage_url": manage_url,
         },
+        # The same for every copy: should a worker die between the mail server's acceptance
+        # and our record of it, the copy sent again is recognisably the same message, and
+        # mailboxes that keep one message per Message-ID show one receipt.
+        message_id=f"<receipt-{payment.receipt_number}@{sender_domain}>",
     )
 
 

@@ -256,7 +256,10 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("paid"), db_index=True)
     refunded_amount = models.PositiveIntegerField(_("refunded"), default=0)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    # Set once the mail server accepted the receipt; until then a sender holds a claim that
+    # lapses (ledger.RECEIPT_CLAIM), so a sender that died never keeps the receipt from going.
     receipt_sent_at = models.DateTimeField(_("receipt sent"), null=True, blank=True)
+    receipt_claimed_at = models.DateTimeField(_("receipt being sent since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("payment")

@@ -58,8 +58,10 @@ def _retried_later(task: Task[..., Any], object_id: int, attempt: int) -> Iterat
 
 @task()
 def send_receipt(payment_id: int, attempt: int = 1) -> bool:
-    """Send a payment's receipt exactly once: the payment is claimed before the mail goes out
-    and released again only if sending failed, so that a later attempt can claim it."""
+    """Send a payment's receipt once: the payment is claimed before the mail goes out, counts
+    as sent once the mail server accepted it, and is released if sending failed, so that a
+    later attempt can claim it. A sender that dies mid-send holds its claim only briefly, and
+    its task runs again (tamizdat.leases)."""
     if not ledger.claim_receipt(payment_id):
         return False
     payment = Payment.objects.select_related("supporter", "plan").get(pk=payment_id)
@@ -71,8 +73,9 @@ def send_receipt(payment_id: int, attempt: int = 1) -> bool:
         except BaseException:
             # Released before a retry is queued, so the retry (or `tamizdat send_receipts`)
             # finds the payment unclaimed; also when the worker is being stopped mid-send.
-            ledger.release_receipt(payment_id)
+            ledger.finish_receipt(payment_id, sent=False)
             raise
+        ledger.finish_receipt(payment_id, sent=True)
         return True
     return False  # a later attempt is queued
 

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.http import (
     Http404,
@@ -110,35 +111,30 @@ def contribute(request: HttpRequest) -> HttpResponseBase:
         takes_cards=provider.takes_cards,
     )
     if screening.outcome is defence.Outcome.REJECT:
-        message = (
-            _(
-                "Card payments are paused for a while because of unusual traffic. "
-                "Please try again later, or choose a bank transfer."
-            )
-            if screening.reason == "guard"
-            else _(
-                "We could not take this payment right now. Please wait a few minutes and try again."
-            )
+        message = _(
+            "We could not take this payment right now. Please wait a few minutes and try again."
         )
         return allow_checkout(_page(request, form, status=429, refusal=message))
-    supporter = ledger.supporter_for(
-        data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
-    )
-    contribution = ledger.start_contribution(
-        supporter,
-        frequency=data["frequency"],
-        amount=data["amount"],
-        fee_amount=data["fee_amount"],
-        currency=data["currency"],
-        provider=provider.identifier,
-        language=get_language(),
-        campaign=data["campaign"],
-        variant=data["variant"],
-        confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
-        actor=ledger.Actor.reader(),
-    )
+    # One transaction: a database that fails half-way keeps no supporter without a gift.
+    with transaction.atomic():
+        supporter = ledger.supporter_for(
+            data["email"], name=data["name"], language=get_language(), anonymous=data["anonymous"]
+        )
+        contribution = ledger.start_contribution(
+            supporter,
+            frequency=data["frequency"],
+            amount=data["amount"],
+            fee_amount=data["fee_amount"],
+            currency=data["currency"],
+            provider=provider.identifier,
+            language=get_language(),
+            campaign=data["campaign"],
+            variant=data["variant"],
+            confirm_email_first=screening.outcome is defence.Outcome.CONFIRM,
+            actor=ledger.Actor.reader(),
+        )
     if contribution.status == Contribution.Status.HELD:
-        transaction.on_commit(lambda: send_confirmation.enqueue(contribution.pk))
+        send_confirmation.enqueue(contribution.pk)
         return redirect("support:check_email", contribution.reference)
     return _go_pay(request, contribution, form)
 
@@ -164,7 +160,9 @@ def _go_pay(
 
 
 def _initial(contribution: Contribution) -> dict[str, Any]:
-    """The form as the reader left it, to try again."""
+    """The form as the reader left it, to try again; but not who they are. The pages that
+    show it are reached by the contribution's reference alone, and a bank transfer's
+    reference is in a memo that banks read: the e-mail address is typed again."""
     from . import money
 
     return {
@@ -174,8 +172,6 @@ def _initial(contribution: Contribution) -> dict[str, Any]:
             contribution.amount, contribution.currency
         ),
         "cover_fees": bool(contribution.fee_amount),
-        "anonymous": contribution.supporter.anonymous,
-        "email": contribution.supporter.email,
         "method": contribution.provider,
         "campaign": contribution.campaign,
         "variant": contribution.variant,
@@ -187,13 +183,23 @@ def _private(response: Response) -> Response:
     return response
 
 
+# The thanks page of a pending payment refreshes itself every 5 seconds, and anyone holding
+# the reference may load it as often as they like: the processor is asked at most this often
+# per contribution, and the webhook usually answers sooner anyway.
+SYNC_INTERVAL_SECONDS = 5
+
+
 @require_GET
 def thanks(request: HttpRequest, reference: str) -> HttpResponseBase:
     contribution = get_object_or_404(
         Contribution.objects.select_related("supporter"), reference=reference
     )
     provider = get_provider(contribution.provider)
-    if provider is not None and contribution.status == Contribution.Status.PENDING:
+    if (
+        provider is not None
+        and contribution.status == Contribution.Status.PENDING
+        and cache.add(f"support:sync:{contribution.pk}", True, SYNC_INTERVAL_SECONDS)
+    ):
         with contextlib.suppress(ProviderError):  # if so, the webhook will tell us
             provider.sync_contribution(contribution)
         contribution.refresh_from_db()
@@ -213,9 +219,7 @@ def thanks(request: HttpRequest, reference: str) -> HttpResponseBase:
 
 @require_GET
 def canceled(request: HttpRequest, reference: str) -> HttpResponseBase:
-    contribution = get_object_or_404(
-        Contribution.objects.select_related("supporter"), reference=reference
-    )
+    contribution = get_object_or_404(Contribution, reference=reference)
     if contribution.status == Contribution.Status.PAID:
         return redirect("support:thanks", reference)
     form = ContributionForm(initial=_initial(contribution))

@@ -8,7 +8,7 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
-from tamizdat import clock
+from tamizdat import clock, leases
 
 
 class Command(DatabaseWorkerCommand):
@@ -22,15 +22,18 @@ class Command(DatabaseWorkerCommand):
         if verbosity >= 2:
             super().configure_logging(verbosity)
 
-    def handle(self, *args: Any, batch: bool, **options: Any) -> None:
+    def handle(self, *args: Any, batch: bool, worker_id: str, **options: Any) -> None:
+        leases.beat(worker_id)  # before the first task, which the worker claims at once
+        leases.requeue_abandoned()
         if batch:
             # One pass over what is due, as a cron job or a test would run it.
             clock.run_due()
-            super().handle(*args, batch=batch, **options)
+            super().handle(*args, batch=batch, worker_id=worker_id, **options)
             return
         stopped = threading.Event()
         clock.start(stopped)
+        leases.start(worker_id, stopped)
         try:
-            super().handle(*args, batch=batch, **options)
+            super().handle(*args, batch=batch, worker_id=worker_id, **options)
         finally:
             stopped.set()

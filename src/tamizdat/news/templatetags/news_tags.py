@@ -16,6 +16,7 @@ from wagtail.models import Page
 
 from tamizdat.web.addresses import absolute_url
 
+from ..caching import page_number
 from ..translations import routed_in
 
 register = template.Library()
@@ -124,8 +125,8 @@ def canonical_url(context: dict[str, Any]) -> str:
     """The page's address on the main site (not a mirror's), keeping only the listing page."""
     request = context["request"]
     url = absolute_url(request.path)
-    page_number = request.GET.get("page")
-    return f"{url}?page={page_number}" if page_number and page_number.isdigit() else url
+    number = page_number(request)
+    return f"{url}?page={number}" if "page" in request.GET and number else url
 
 
 @register.filter

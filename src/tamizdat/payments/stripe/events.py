@@ -15,7 +15,7 @@ from typing import Any
 from tamizdat.support import ledger
 from tamizdat.support.ledger import Actor, Contribution, Payment, PlanStatus, RecurringPlan
 
-from ..base import ParsedEvent
+from ..base import MalformedEvent, ParsedEvent
 from ..signals import card_declined
 from ..webhooks import RetryLater
 from .common import (
@@ -219,6 +219,13 @@ HANDLERS: dict[str, Handler] = {
 
 def apply(event: ParsedEvent) -> None:
     handler = HANDLERS.get(event.type)
-    if handler is not None:
-        actor = Actor.processor(IDENTIFIER, event.id)
+    if handler is None:
+        return
+    actor = Actor.processor(IDENTIFIER, event.id)
+    try:
         handler(event.payload["data"]["object"], event.created, actor)
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        # The handlers read the body as Stripe documents it; a signed body that is shaped
+        # otherwise (a field missing, metadata that is a string) is refused, not a 500.
+        # Everything the handler wrote so far is rolled back with the event's transaction.
+        raise MalformedEvent(f"{type(exc).__name__}: {exc}") from exc

@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -55,6 +57,25 @@ from .common import (
 WEBHOOK_TOLERANCE_SECONDS = 300
 # Languages Stripe's hosted page speaks that Tamizdat may be read in.
 CHECKOUT_LOCALES = {"en", "ru", "uk", "de", "fr", "es", "it", "pl", "lv", "lt", "et", "fi", "ka"}
+
+
+# What an event's id and type look like ("evt_1Q...", "invoice.paid"); anything else, a NUL
+# byte or a kilobyte of text, has no place in their columns.
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+def _signed_at(signature: str) -> int:
+    """The time in a Stripe-Signature header that `verify_header` has accepted."""
+    found = re.search(r"(?:^|,)\s*t=(\d+)", signature)
+    return int(found[1]) if found else 0
+
+
+def _event_time(created: object) -> datetime | None:
+    """An event's `created`, if it is a whole second between 1970 and a few minutes from now
+    (Stripe's clock may run a little ahead of ours)."""
+    if type(created) is not int or not 0 < created <= time.time() + WEBHOOK_TOLERANCE_SECONDS:
+        return None
+    return stripe_time(created)
 
 
 class StripeProvider(PaymentProvider):
@@ -126,20 +147,30 @@ class StripeProvider(PaymentProvider):
             raise InvalidWebhook("no webhook secret configured, or no signature sent")
         try:
             text = body.decode()
+            # Refuses a signature older than the tolerance; one from the future is refused
+            # below, or a signature made ahead of time would be good for years.
             stripe.WebhookSignature.verify_header(
                 text, signature, secret, WEBHOOK_TOLERANCE_SECONDS
             )
             data = json.loads(text)
-            return ParsedEvent(
-                id=str(data["id"]),
-                type=str(data["type"]),
-                created=stripe_time(int(data["created"])) or now(),
-                # An event the ledger does not apply (customer.deleted, say) is kept by its id
-                # only: its body would be a copy of a payer's details that nothing needs.
-                payload=data if data["type"] in events.HANDLERS else {},
-            )
-        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError, KeyError) as e:
+        except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as e:
             raise InvalidWebhook(str(e)) from e
+        if _signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+            raise InvalidWebhook("signed in the future")
+        if not isinstance(data, dict) or not all(
+            isinstance(data.get(key), str) and _TOKEN.fullmatch(data[key]) for key in ("id", "type")
+        ):
+            raise InvalidWebhook("not an event with an id and a type")
+        created = _event_time(data.get("created"))
+        return ParsedEvent(
+            id=data["id"],
+            type=data["type"],
+            created=created or now(),
+            # An event the ledger does not apply (customer.deleted, say) is kept by its id
+            # only: its body would be a copy of a payer's details that nothing needs.
+            payload=data if data["type"] in events.HANDLERS else {},
+            problem="" if created else "its created time is not a moment up to now",
+        )
 
     def apply_event(self, event: ParsedEvent) -> None:
         events.apply(event)

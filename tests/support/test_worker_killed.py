@@ -1,0 +1,120 @@
+"""The task worker killed with SIGKILL at random points of a batch of receipts, again and again,
+and restarted each time: every receipt reaches the mail server, as one message.
+
+No mail client can know that a server took a message before it hears the server's "250": a
+worker killed in that instant leaves the receipt unrecorded, and it goes again. Such a copy
+carries the receipt's one Message-ID, so the mailbox keeps one receipt. The kills here aim at
+the worst moment, just after the server took a message, and still no receipt is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from tamizdat.support import ledger
+from tamizdat.support.models import Payment
+from tests import factories
+from tests.support.test_receipts import Sink, free_port
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "sqlite", reason="the worker opens the test file"),
+]
+
+RECEIPTS = 50
+KILLS = 20
+LEASE_SECONDS = 2
+
+
+class SlowSink(Sink):
+    """A mail server that takes a moment per message, so that kills land mid-batch."""
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        await asyncio.sleep(0.1)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def start_worker(smtp_port: int) -> subprocess.Popen[bytes]:
+    """`tamizdat worker` in a process of its own, on the test database, with a short lease."""
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tamizdat.settings",
+        "PYTHONPATH": os.pathsep.join(sys.path),
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "TAMIZDAT_DATA_DIR": str(settings.DATA_DIR),
+        "TAMIZDAT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}/?tls=off",
+        "TAMIZDAT_TASK_LEASE_SECONDS": str(LEASE_SECONDS),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "django", "worker", "--interval", "0.05", "--no-startup-delay"],
+        env=environment,
+        cwd=Path(settings.DATA_DIR),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+@pytest.mark.scenario
+@pytest.mark.timeout(900)  # 21 worker processes start, each in seconds on a busy machine
+def test_every_receipt_is_delivered_once_however_often_the_worker_dies(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    sink = SlowSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for n in range(RECEIPTS):
+            contribution = factories.contribution(factories.supporter(f"r{n}@example.org"))
+            ledger.record_payment(
+                contribution=contribution,
+                plan=None,
+                kind=Payment.Kind.ONCE,
+                provider="stripe",
+                provider_payment_id=f"pi_{n}",
+                amount=2500,
+                currency="USD",
+                paid_at=timezone.now(),
+                actor=ledger.Actor.system("test"),
+            )
+        chooser = random.Random(20)
+        owed_at_kills = []
+        for _ in range(KILLS):
+            worker = start_worker(controller.port)
+            started = len(sink.messages)
+            # Killed at a random moment once it is at work: while it sends, between two
+            # receipts, or just after the mail server took one.
+            deadline = time.monotonic() + 60
+            while len(sink.messages) == started and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(chooser.uniform(0, 0.3))
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+            owed_at_kills.append(Payment.objects.filter(receipt_sent_at__isnull=True).count())
+        # The kills did land in the middle of the batch, not only before or after it.
+        assert sum(0 < owed < RECEIPTS for owed in owed_at_kills) >= KILLS // 2, owed_at_kills
+        worker = start_worker(controller.port)
+        deadline = time.monotonic() + 120
+        while Payment.objects.filter(receipt_sent_at__isnull=True).exists():
+            assert time.monotonic() < deadline, "receipts still owed after two minutes"
+            time.sleep(0.5)
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    finally:
+        controller.stop()
+    message_ids: dict[str, set[str]] = {}
+    for message in sink.messages:
+        message_ids.setdefault(message["To"], set()).add(message["Message-ID"])
+    assert sorted(message_ids) == sorted(f"r{n}@example.org" for n in range(RECEIPTS))
+    assert all(len(ids) == 1 for ids in message_ids.values()), message_ids
+    print(f"copies sent again after a kill: {len(sink.messages) - RECEIPTS} of {KILLS} kills")

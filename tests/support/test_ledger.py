@@ -178,8 +178,8 @@ def test_the_history_reads_in_the_admin_users_language():
 
     with translation.override("ru"):
         assert messages("plan_state") == [
-            "Подписка изменена · статус: Активна → Платёж не прошёл, повторяем; "
-            "сумма: 5\xa0$ → 9\xa0$ · платёжной системой (stripe evt_1)"
+            "Подписка изменена · сумма: 5\xa0$ → 9\xa0$; "
+            "статус: Активна → Платёж не прошёл, повторяем · платёжной системой (stripe evt_1)"
         ]
         assert messages("refund") == [
             "Возврат записан · возвращено: 0\xa0$ → 10\xa0$ · платёжной системой (stripe evt_1)"

@@ -131,7 +131,8 @@ class ChangesFormatter(LedgerFormatter):
     def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
         currency = data.get("currency", "")
         shown = []
-        for name, (before, after) in (data.get("changes") or {}).items():
+        # By name: PostgreSQL's JSON keeps no order of its own.
+        for name, (before, after) in sorted((data.get("changes") or {}).items()):
             field = _field(model, name)
             label = name  # a field since removed: its stored name is all there is
             if field is not None:

@@ -1,39 +1,54 @@
-"""'Read more': related articles, same section and shared tags first, then the most recent."""
+"""'Read more': related articles, same section and shared tags first, then the most recent.
+
+An article's relevance is the number of tags it shares with the one being read, plus one for
+being in the same section; ties go to the newer. Ranking every article of a language that way
+costs a scan of them all on each page (a fifth of a second at 10,000 articles), so the best
+`count` are taken from three small candidate lists instead, which between them always hold
+the same answer: the articles sharing a tag, ranked; the newest of the same section sharing
+none; and the newest elsewhere sharing none.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 
 RELATED_COUNT = 4
 
 
 def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
-    from .models import ArticlePage, with_sections
+    from .models import ArticlePage, ArticleTag, with_sections
 
     section_path = article.path[: -article.steplen]
     # `all()` rather than a query: a preview's article is unsaved, its tags held in memory.
     tag_ids = [tag.pk for tag in article.tags.all() if tag.pk is not None]
-    candidates = (
+    others = (
         ArticlePage.objects.live()
         .filter(locale_id=article.locale_id)
         .exclude(pk=article.pk)
-        .annotate(
-            # With no tags, an empty IN would make the whole relevance zero, section and all.
-            shared_tags=Count("tagged_items", filter=Q(tagged_items__tag_id__in=tag_ids))
-            if tag_ids
-            else Value(0),
-            same_section=Case(
-                When(path__startswith=section_path, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
-        )
-        # Being in the same section weighs as much as one shared tag.
-        .annotate(relevance=F("shared_tags") + F("same_section"))
-        .order_by("-relevance", "-first_published_at")
         .select_related("lead_image")
         .defer_streamfields()
     )
+    same_section = Case(
+        When(path__startswith=section_path, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    sharing = (
+        others.filter(tagged_items__tag_id__in=tag_ids)
+        .annotate(relevance=Count("tagged_items") + same_section)
+        .order_by("-relevance", "-first_published_at")[:count]
+    )
+    untagged = others.exclude(
+        pk__in=ArticleTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
+    ).order_by("-first_published_at")
+    in_section = untagged.filter(path__startswith=section_path).annotate(relevance=Value(1))
+    elsewhere = untagged.exclude(path__startswith=section_path).annotate(relevance=Value(0))
+    candidates = [
+        *(sharing if tag_ids else []),
+        *in_section[:count],
+        *elsewhere[:count],
+    ]
+    candidates.sort(key=lambda page: (page.relevance, page.first_published_at), reverse=True)
     return with_sections(candidates[:count])

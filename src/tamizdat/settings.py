@@ -10,44 +10,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from tamizdat.environment import database, env_bool, env_int, env_list, secret_key
+
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
-
-
-def _database() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", f"sqlite:///{DATA_DIR / 'tamizdat.sqlite3'}")
-    try:
-        return dj_database_url.parse(
-            url, conn_max_age=env_int("TAMIZDAT_DB_CONN_MAX_AGE", 60), conn_health_checks=True
-        )
-    except ValueError:
-        # The URL may hold a password: it is not repeated.
-        raise ImproperlyConfigured(
-            "DATABASE_URL is not a database address such as postgres://user:pass@host/db."
-        ) from None
 
 
 DATA_DIR = Path(os.environ.get("TAMIZDAT_DATA_DIR", Path.cwd() / "var")).resolve()
@@ -55,21 +22,7 @@ DEBUG = env_bool("TAMIZDAT_DEBUG")
 HTTPS = env_bool("TAMIZDAT_HTTPS")
 
 
-def _secret_key() -> str:
-    """The secret key from the environment, or one kept in the data directory for a lone machine."""
-    if key := os.environ.get("TAMIZDAT_SECRET_KEY"):
-        return key
-    from django.core.management.utils import get_random_secret_key
-
-    key_file = DATA_DIR / "secret_key"
-    if not key_file.exists():
-        DATA_DIR.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(get_random_secret_key())
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
-
-
-SECRET_KEY = _secret_key()
+SECRET_KEY = secret_key(DATA_DIR)
 ALLOWED_HOSTS = env_list("TAMIZDAT_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 BASE_URL = os.environ.get("TAMIZDAT_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
@@ -160,7 +113,7 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets readers and the one writer work side by side on a single machine.
-DATABASES = {"default": _database()}
+DATABASES = {"default": database(DATA_DIR)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {

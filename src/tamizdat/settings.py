@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "tamizdat.prompts.middleware.CheckoutFormActionMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "tamizdat.news.routing.PageRouteMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -144,12 +145,14 @@ else:
         }
     }
 # Image rendition lookups happen dozens of times per page; each process keeps them in memory.
-# Short-lived, because another process may regenerate an image's renditions.
+# Short-lived, because another process may regenerate an image's renditions. The article cards
+# of listings (each a picture of several renditions) are kept the same way, as HTML.
 CACHES["renditions"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "TIMEOUT": 600,
     "OPTIONS": {"MAX_ENTRIES": 10_000},
 }
+CACHES["fragments"] = {**CACHES["renditions"], "LOCATION": "fragments"}
 
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -23,8 +23,6 @@ from django.test import RequestFactory
 from django.utils import translation
 from wagtail.models import Site
 
-from tamizdat.news.context import SiteFrame
-
 from . import paths
 from .rewrite import Attributes, Insertions, rewrite_html
 
@@ -118,9 +116,9 @@ def language_of(url: str, copy: CopySettings) -> str:
 
 class _Site:
     """The site's own request handling, middleware and all, called directly: the test client
-    around it added nothing a copy needs. What Wagtail and the templates would look up again
-    for every request (the site a host name belongs to, the language roots, the home page and
-    sections that frame every page of a language) is looked up once for a batch of pages."""
+    around it added nothing a copy needs. What Wagtail would look up again for every request
+    (the site a host name belongs to, the language roots) is looked up once for a batch of
+    pages; what frames every page of a language is kept by `news.context.shared` anyway."""
 
     def __init__(self) -> None:
         self.handler = BaseHandler()
@@ -128,7 +126,6 @@ class _Site:
         self.factory = RequestFactory()
         self.wagtail_site: Any = None
         self.root_paths: Any = None
-        self.frames: dict[str, SiteFrame] = {}
 
     def get(self, url: str, copy: CopySettings) -> Any:
         base = urlsplit(copy.base_url)
@@ -148,8 +145,6 @@ class _Site:
             self.root_paths = Site.get_site_root_paths()
         request._wagtail_site = self.wagtail_site  # type: ignore[attr-defined]
         request._wagtail_cached_site_root_paths = self.root_paths  # type: ignore[attr-defined]
-        frame = self.frames.setdefault(language_of(url, copy), SiteFrame())
-        request.site_frame = frame  # type: ignore[attr-defined]
         return self.handler.get_response(request)
 
 

@@ -1,9 +1,15 @@
-"""What every reading page's frame needs: the home page of its language and its sections."""
+"""What every reading page's frame needs: the home page of its language and its sections.
+
+They are the same for every page until something is published, so each process looks them up
+once per page-cache generation (`shared`) rather than once per request.
+"""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,6 +17,43 @@ from django.utils.translation import get_language
 from wagtail.models import Locale
 
 from . import caching
+
+T = TypeVar("T")
+
+
+class _Shared:
+    def __init__(self, generation: str) -> None:
+        self.generation = generation
+        # As long as fragments in the shared cache: what depends on the date (this month's
+        # goal) is looked up again at least this often.
+        self.expires = time.monotonic() + settings.PAGE_CACHE_SERVER_SECONDS
+        self.values: dict[str, Any] = {}
+
+
+_shared = _Shared("")
+
+
+def shared(name: str, compute: Callable[[], T]) -> T:
+    """`compute()`, kept in this process until the next publish retires the page cache.
+    What it returns is shared by every request, so it is read and never changed."""
+    global _shared
+    memo = _shared
+    current = caching.generation()
+    if memo.generation != current or time.monotonic() >= memo.expires:
+        # A new object rather than clearing the old one: a thread still reading the old
+        # generation's values keeps them whole.
+        memo = _shared = _Shared(current)
+    if name not in memo.values:
+        memo.values[name] = compute()
+    return memo.values[name]
+
+
+def _live_homes() -> dict[str, Any]:
+    from .models import HomePage
+
+    return {
+        home.locale.language_code: home for home in HomePage.objects.live().select_related("locale")
+    }
 
 
 def _name(homes: dict[str, Any], language: str | None) -> str:
@@ -22,12 +65,7 @@ def newsroom_name(language: str | None = None) -> str:
     """The newsroom's name, the one used everywhere (masthead, titles, publisher data, mails,
     the processor's page): its home page's title in `language` (default: the active one), as
     editors set it in the admin. `TAMIZDAT_SITE_NAME` names it only until a home page exists."""
-    from .models import HomePage
-
-    homes = {
-        home.locale.language_code: home for home in HomePage.objects.live().select_related("locale")
-    }
-    return _name(homes, language or get_language())
+    return _name(shared("homes", _live_homes), language or get_language())
 
 
 class SiteFrame:
@@ -43,12 +81,7 @@ class SiteFrame:
     @cached_property
     def homes(self) -> dict[str, Any]:
         """The live home page of each language, by language code."""
-        from .models import HomePage
-
-        return {
-            home.locale.language_code: home
-            for home in HomePage.objects.live().select_related("locale")
-        }
+        return shared("homes", _live_homes)
 
     @cached_property
     def home(self) -> Any:
@@ -62,12 +95,14 @@ class SiteFrame:
     def sections(self) -> list[Any]:
         from .models import SectionPage
 
-        if self.home is None:
+        home = self.home
+        if home is None:
             return []
-        return list(SectionPage.objects.live().child_of(self.home).in_menu())
+        return shared(
+            f"sections:{home.pk}",
+            lambda: list(SectionPage.objects.live().child_of(home).in_menu()),
+        )
 
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
-    # A caller that renders many pages of one language at a time (a static copy) may hand
-    # every request the same frame, looked up once.
-    return {"frame": getattr(request, "site_frame", None) or SiteFrame()}
+    return {"frame": SiteFrame()}

@@ -21,14 +21,15 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
-from wagtail.models import Orderable, Page, TranslatableMixin
+from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from . import players
 from .blocks import ArticleBodyBlock
 from .caching import cache_publicly, note_paginated, page_number
-from .context import newsroom_name
+from .context import newsroom_name, shared
+from .routing import ChildRouting
 from .translations import TranslationStatusPanel
 
 ARTICLES_PER_PAGE = 12
@@ -93,8 +94,15 @@ class PublicPageMixin:
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return cache_publicly(super().serve(request, *args, **kwargs))
 
+    def get_view_restrictions(self) -> Any:
+        # Wagtail checks the page and every ancestor on each request (two queries). A
+        # newsroom's pages are public; while no page has a restriction, none is looked for.
+        if not shared("view-restrictions", PageViewRestriction.objects.exists):
+            return PageViewRestriction.objects.none()
+        return super().get_view_restrictions()  # type: ignore[misc]
 
-class HomePage(PublicPageMixin, RoutablePageMixin, Page):
+
+class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
     tagline = models.CharField(_("tagline"), max_length=255, blank=True)
     notice = RichTextField(
         _("notice line"),
@@ -115,7 +123,8 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
         from .listings import front_page
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(front_page(self))
+        # The same lists for every reader until the next publish.
+        context.update(shared(f"front-page:{self.pk}", lambda: front_page(self)))
         context["description"] = (
             self.search_description
             or self.tagline
@@ -126,6 +135,9 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
 
     def get_cached_paths(self) -> list[str]:
         return ["/", "/feed/"]
+
+    def child_queryset(self) -> Any:
+        return SectionPage.objects.all()
 
     @path("search/")
     def search(self, request: HttpRequest) -> HttpResponse:
@@ -179,7 +191,7 @@ class HomePage(PublicPageMixin, RoutablePageMixin, Page):
         )
 
 
-class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
+class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
@@ -194,6 +206,9 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, Page):
 
     def get_cached_paths(self) -> list[str]:
         return ["/", "/feed/"]
+
+    def child_queryset(self) -> Any:
+        return ArticlePage.objects.select_related("lead_image", "locale")
 
     @path("")
     def listing(self, request: HttpRequest) -> HttpResponse:
@@ -311,10 +326,16 @@ class ArticlePage(PublicPageMixin, Page):
         return self.get_parent()
 
     @cached_property
+    def tag_list(self) -> list[Tag]:
+        """The article's tags, read once per page however many parts of it ask. `all()`
+        rather than a query: a preview's article is unsaved, its tags held in memory."""
+        return list(self.tags.all())
+
+    @cached_property
     def authors(self) -> list[Author]:
         """The bylines in the page's own language: a translated page names each author's
         translation where one exists, whichever copy the byline points at."""
-        bylines = [byline.author for byline in self.article_authors.all()]
+        bylines = [byline.author for byline in self.article_authors.select_related("author")]
         if all(author.locale_id == self.locale_id for author in bylines):
             return bylines
         translations = {

@@ -21,8 +21,7 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
     from .models import ArticlePage, ArticleTag, with_sections
 
     section_path = article.path[: -article.steplen]
-    # `all()` rather than a query: a preview's article is unsaved, its tags held in memory.
-    tag_ids = [tag.pk for tag in article.tags.all() if tag.pk is not None]
+    tag_ids = [tag.pk for tag in article.tag_list if tag.pk is not None]
     others = (
         ArticlePage.objects.live()
         .filter(locale_id=article.locale_id)

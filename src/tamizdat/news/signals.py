@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.contrib.frontend_cache.utils import purge_pages_from_cache
 from wagtail.signals import page_published, page_unpublished
@@ -28,4 +28,14 @@ def purge_on_publishing(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(post_delete, sender="wagtailcore.Page")
 def purge_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    purge_all()
+
+
+@receiver(post_save, sender="wagtailcore.PageViewRestriction")
+@receiver(post_delete, sender="wagtailcore.PageViewRestriction")
+@receiver(post_save, sender="wagtailcore.Site")
+@receiver(post_delete, sender="wagtailcore.Site")
+def purge_on_privacy_or_site(sender: Any, **kwargs: Any) -> None:
+    # A page made private must leave every cache at once, and routing keeps each process's
+    # sites and restrictions until the next purge.
     purge_all()

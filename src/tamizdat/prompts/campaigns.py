@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django.utils.translation import override as language_override
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
-from tamizdat.news.caching import generation
+from tamizdat.news.context import shared
 from tamizdat.support.forms import ContributionForm
 
 from . import amounts, money
@@ -75,10 +74,9 @@ def target_of(page: Page | None) -> Target:
     from tamizdat.news.models import ArticlePage, SectionPage
 
     if isinstance(page, ArticlePage):
-        # `all()` rather than a query: a preview's page is unsaved, its tags held in memory.
         return Target(
             section=page.get_parent().translation_key,
-            tags=frozenset(tag.pk for tag in page.tags.all() if tag.pk is not None),
+            tags=frozenset(tag.pk for tag in page.tag_list if tag.pk is not None),
         )
     if isinstance(page, SectionPage):
         return Target(section=page.translation_key)
@@ -108,21 +106,20 @@ def cache_lifetime() -> datetime.timedelta:
 
 
 def live_campaigns(placement: str, language: str) -> list[Campaign]:
-    """Published campaigns for a placement and language, highest priority first. Kept in the
-    shared cache until the next publication (any campaign change is one) retires it."""
-    key = f"prompts:campaigns:{generation()}:{placement}:{language}"
-    found = cache.get(key)
-    if found is None:
+    """Published campaigns for a placement and language, highest priority first. Kept until
+    the next publication (any campaign change is one) retires it."""
+
+    def lookup() -> list[Campaign]:
         placement_field = {BANNER: "in_banner", APPEAL: "in_appeal"}[placement]
-        found = list(
+        return list(
             Campaign.objects.filter(
                 live=True, locale__language_code=language, **{placement_field: True}
             )
             .prefetch_related("variants", "sections", "target_tag_items")
             .order_by("-priority", F("starts_at").asc(nulls_first=True), "pk")
         )
-        cache.set(key, found, settings.PAGE_CACHE_SERVER_SECONDS)
-    return found
+
+    return shared(f"prompts:campaigns:{placement}:{language}", lookup)
 
 
 def is_current(campaign: Campaign, now: datetime.datetime) -> bool:
@@ -152,12 +149,7 @@ def candidates(
 
 def facts(language: str) -> dict[str, str]:
     """What campaign copy may quote, as `{name}` in its text, written for `language`."""
-    key = f"prompts:facts:{generation()}:{language}"
-    values = cache.get(key)
-    if values is None:
-        values = _facts(language)
-        cache.set(key, values, settings.PAGE_CACHE_SERVER_SECONDS)
-    return values
+    return shared(f"prompts:facts:{language}", lambda: _facts(language))
 
 
 def _facts(language: str) -> dict[str, str]:
@@ -254,7 +246,13 @@ def prompts_for(placement: str, page: Page | None, language: str) -> list[Prompt
     if not found:
         return []
     values = facts(language)
-    return [prompt_of(campaign, placement, values) for campaign in found]
+    return [
+        shared(
+            f"prompts:prompt:{placement}:{language}:{campaign.pk}",
+            lambda campaign=campaign: prompt_of(campaign, placement, values),  # type: ignore[misc]
+        )
+        for campaign in found
+    ]
 
 
 def support_url(language: str) -> str:

@@ -63,8 +63,14 @@ def _kept_query(request: HttpRequest | None) -> str:
 
 def _page_in_languages(request: HttpRequest | None, page: Page) -> dict[str, str]:
     query = _kept_query(request)
+    translations = (
+        Page.objects.live().filter(translation_key=page.translation_key).select_related("locale")
+    )
+    if getattr(request, "routable_resolver_match", None) is not None:
+        # A sub-page (a tag, an author) is found again through each language's own page.
+        translations = translations.specific()
     urls = {}
-    for translation in page.get_translations(inclusive=True).live().specific():
+    for translation in translations:
         subpage = routed_in(request, page, translation)
         if subpage is not None:
             code = translation.locale.language_code

@@ -1,0 +1,81 @@
+"""Finding the page a reader asked for with as few queries as Wagtail's rules allow.
+
+Wagtail routes a request from the site of its host name through the root page of its language,
+then one level of the tree at a time, with two queries per level (the child, then its specific
+type). The site and the language's root are the same for every request until something is
+published, so each process keeps them (`context.shared`); below them, a page finds its child
+in one query of the child's own type (`ChildRouting`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
+from wagtail.models import Page, Site
+
+from .context import shared
+
+
+class ChildRouting:
+    """For a page whose children are all of one type (`child_type`): its child found by slug in
+    one query. A child of another type, which the admin's rules keep out, is still found by
+    Wagtail's own routing."""
+
+    def child_queryset(self) -> Any:
+        raise NotImplementedError
+
+    def route(self, request: HttpRequest, path_components: list[str]) -> Any:
+        if path_components:
+            page: Any = self
+            child = (
+                self.child_queryset()
+                .filter(path__startswith=page.path, depth=page.depth + 1, slug=path_components[0])
+                .first()
+            )
+            if child is not None:
+                # Treebeard's get_parent() answers from this without a query.
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)  # type: ignore[misc]
+
+
+def _site(request: HttpRequest) -> Any:
+    return shared(f"site:{request.get_host()}", lambda: Site.find_for_request(request))
+
+
+class PageRouteMiddleware:
+    """Routes requests for Wagtail's page view before it does (it keeps the route on the
+    request), from the site and language root this process already knows."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        # Imported here: Wagtail's views module needs the models loaded.
+        from wagtail.views import serve
+
+        self.get_response = get_response
+        self.page_view = serve
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        if view is not self.page_view or hasattr(request, "_wagtail_route_for_request"):
+            return
+        site = _site(request)
+        if site is None:
+            return
+        request._wagtail_site = site  # type: ignore[attr-defined]
+        root: Page = shared(
+            f"root:{site.pk}:{get_language()}", lambda: site.root_page.localized.specific
+        )
+        path = args[0] if args else kwargs.get("path", "")
+        components = [component for component in path.split("/") if component]
+        try:
+            route = root.route(request, components)
+        except Http404:
+            route = None
+        request._wagtail_route_for_request = route  # type: ignore[attr-defined]

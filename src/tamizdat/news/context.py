@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from wagtail.models import Locale
 
-from . import caching
+from tamizdat.web import page_cache
 
 
 def _name(homes: dict[str, Any], language: str | None) -> str:
@@ -38,7 +38,7 @@ class SiteFrame:
 
     @cached_property
     def generation(self) -> str:
-        return caching.generation()
+        return page_cache.generation()
 
     @cached_property
     def homes(self) -> dict[str, Any]:

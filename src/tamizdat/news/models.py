@@ -25,9 +25,10 @@ from wagtail.models import Orderable, Page, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from tamizdat.web.page_cache import cache_publicly, note_paginated, page_number
+
 from . import players
 from .blocks import ArticleBodyBlock
-from .caching import cache_publicly, note_paginated, page_number
 from .context import newsroom_name
 from .translations import TranslationStatusPanel
 

@@ -26,8 +26,8 @@ from django.utils.translation import override as language_override
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
-from tamizdat.news.caching import generation
 from tamizdat.support.forms import ContributionForm
+from tamizdat.web.page_cache import generation
 
 from . import amounts, money
 from .models import BASE_ARM, Campaign, FundingGoal

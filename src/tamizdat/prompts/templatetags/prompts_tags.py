@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tamizdat.news.caching import expire_within, generation
 from tamizdat.news.context import newsroom_name
+from tamizdat.web.page_cache import expire_within, generation
 
 from .. import campaigns, goal, money
 from ..middleware import mark_form_embedded

@@ -124,6 +124,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The cache holds rendered pages and must be shared by every process that can publish (web
 # workers, the task worker, management commands): Redis when configured, else files on disk.
+CACHES: dict[str, dict[str, Any]]
 if redis_url := os.environ.get("REDIS_URL"):
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")

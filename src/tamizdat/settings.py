@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
-    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
     "wagtail.sites",
     "wagtail.users",
@@ -67,14 +66,14 @@ MIDDLEWARE = [
     "tamizdat.web.probes.ProbeMiddleware",
     "tamizdat.web.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "tamizdat.news.headers.SecurityHeadersMiddleware",
+    "tamizdat.web.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Readers on slow networks get compressed pages; whitenoise already serves static files
     # precompressed, and Django's gzip pads responses against BREACH on pages with tokens.
     "django.middleware.gzip.GZipMiddleware",
     "tamizdat.web.front_cache.FrontCacheMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "tamizdat.news.caching.PageCacheMiddleware",
+    "tamizdat.web.page_cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "tamizdat.web.admin_policy.AdminPolicyMiddleware",
     "tamizdat.prompts.middleware.CheckoutFormActionMiddleware",
@@ -126,6 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 # The cache holds rendered pages and must be shared by every process that can publish (web
 # workers, the task worker, management commands): Redis when configured, else files on disk.
+CACHES: dict[str, dict[str, Any]]
 if redis_url := os.environ.get("REDIS_URL"):
     if not redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ImproperlyConfigured("REDIS_URL must start with redis://, rediss:// or unix://.")
@@ -295,13 +295,19 @@ PAGE_CACHE_SERVER_SECONDS = env_int("TAMIZDAT_SERVER_CACHE_SECONDS", 3600)
 # through nginx within this time on every node and for every encoding, with no purge to send.
 PAGE_CACHE_FRONT_SECONDS = env_int("TAMIZDAT_FRONT_CACHE_SECONDS", 1)
 
-# A CDN or reverse proxy that accepts HTTP PURGE requests (Varnish, nginx) at these addresses.
+# Every cache in front of readers, purged together through `tamizdat.web.purge`: the built-in
+# page cache, and a CDN or reverse proxy that accepts HTTP PURGE requests (Varnish, nginx) at
+# each of these addresses. Wagtail's frontend-cache app is not installed: its own signal
+# handlers would purge a second time, late, from the worker.
 WAGTAILFRONTENDCACHE = {
-    f"purge{index}": {
-        "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-        "LOCATION": location,
-    }
-    for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
+    "page_cache": {"BACKEND": "tamizdat.web.page_cache.PageCacheBackend"},
+    **{
+        f"purge{index}": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": location,
+        }
+        for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
+    },
 }
 
 WAGTAIL_SITE_NAME = os.environ.get("TAMIZDAT_SITE_NAME", "Tamizdat")

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from taggit.models import Tag
 
 from tamizdat.news.models import ArticlePage, Author, SectionPage
+from tamizdat.prompts.models import CampaignVariant
 from tamizdat.support.models import Contribution, RecurringPlan
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +29,13 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
     assert SectionPage.objects.filter(locale__language_code="en").count() >= 4
     assert Author.objects.filter(locale__language_code="ru").count() >= 4
     assert Tag.objects.count() > 10
+    # Each language's campaign comes with its A/B variant, so the results page has two arms.
+    assert sorted(
+        CampaignVariant.objects.values_list("key", "campaign__locale__language_code")
+    ) == [
+        ("b", "en"),
+        ("b", "ru"),
+    ]
     for article in [*english, *russian]:
         assert article.lead_image.credit, article
         assert article.lead_image.description, article

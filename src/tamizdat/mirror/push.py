@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.utils import timezone
 
-from tamizdat.news.caching import purge_all
+from tamizdat.web.purge import purge_every_page
 
 from .errors import ExportError
 from .manifest import MANIFEST
@@ -146,7 +146,7 @@ def _record(target: Target, outcome: Outcome) -> None:
         Address.objects.bulk_create(
             [Address(url=target.address, kind=Address.Kind.OBJECT_STORE, target=target.name)]
         )
-        purge_all()
+        purge_every_page()
     fields: dict[str, Any] = {"target": target.name, "last_error": outcome.error}
     if not outcome.error:
         fields["last_pushed_at"] = timezone.now()

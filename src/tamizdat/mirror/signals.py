@@ -15,9 +15,9 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from tamizdat.news.caching import purge_all
 from tamizdat.news.models import Author
 from tamizdat.prompts.models import Campaign, CampaignVariant
+from tamizdat.web.purge import purge_every_page
 
 from .models import Address
 from .tasks import request_copy
@@ -26,8 +26,8 @@ from .tasks import request_copy
 @receiver(post_save, sender=Address)
 @receiver(post_delete, sender=Address)
 def addresses_changed(sender: Any, **kwargs: Any) -> None:
-    purge_all()
-    transaction.on_commit(purge_all)
+    purge_every_page()
+    transaction.on_commit(purge_every_page)
     request_copy()
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_safe
 
-from tamizdat.news.caching import cache_publicly
+from tamizdat.web.page_cache import cache_publicly
 
 from . import mirrorlist
 from .models import Address

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import get_language
 from wagtail.models import Locale
 
-from . import caching
+from tamizdat.web import page_cache
 
 T = TypeVar("T")
 
@@ -38,7 +38,7 @@ def shared(name: str, compute: Callable[[], T]) -> T:
     What it returns is shared by every request, so it is read and never changed."""
     global _shared
     memo = _shared
-    current = caching.generation()
+    current = page_cache.generation()
     if memo.generation != current or time.monotonic() >= memo.expires:
         # A new object rather than clearing the old one: a thread still reading the old
         # generation's values keeps them whole.
@@ -76,7 +76,7 @@ class SiteFrame:
 
     @cached_property
     def generation(self) -> str:
-        return caching.generation()
+        return page_cache.generation()
 
     @cached_property
     def homes(self) -> dict[str, Any]:

@@ -5,6 +5,7 @@ Each language has its own page tree (Wagtail locales); translated pages share a 
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.paginator import EmptyPage, Paginator
@@ -25,9 +26,10 @@ from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMix
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from tamizdat.web.page_cache import cache_publicly, note_paginated, page_number
+
 from . import players
 from .blocks import ArticleBodyBlock
-from .caching import cache_publicly, note_paginated, page_number
 from .context import newsroom_name, shared
 from .routing import ChildRouting
 from .translations import TranslationStatusPanel
@@ -38,10 +40,10 @@ ARTICLES_PER_PAGE = 12
 class Photo(AbstractImage):
     """An image with the credit and caption that a newsroom must print beside it."""
 
-    credit = models.CharField(
+    credit: models.CharField[str, str] = models.CharField(
         _("credit"), max_length=255, blank=True, help_text=_("For example: AP / TASS")
     )
-    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    caption: models.CharField[str, str] = models.CharField(_("caption"), max_length=500, blank=True)
 
     admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
 
@@ -51,7 +53,9 @@ class Photo(AbstractImage):
 
 
 class PhotoRendition(AbstractRendition):
-    image = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="renditions")
+    image: models.ForeignKey[Photo, Photo] = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, related_name="renditions"
+    )
 
     class Meta:
         unique_together = (("image", "filter_spec", "focal_point_key"),)
@@ -92,7 +96,8 @@ class PublicPageMixin:
     for every anonymous reader."""
 
     def serve(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return cache_publicly(super().serve(request, *args, **kwargs))
+        # Mixed into Wagtail's Page, whose serve() mypy cannot see from the mixin.
+        return cache_publicly(super().serve(request, *args, **kwargs))  # type: ignore[misc]
 
     def get_view_restrictions(self) -> Any:
         # Wagtail checks the page and every ancestor on each request (two queries). A
@@ -103,7 +108,7 @@ class PublicPageMixin:
 
 
 class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
-    tagline = models.CharField(_("tagline"), max_length=255, blank=True)
+    tagline: models.CharField[str, str] = models.CharField(_("tagline"), max_length=255, blank=True)
     notice = RichTextField(
         _("notice line"),
         blank=True,
@@ -192,7 +197,7 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
 
 
 class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
-    intro = models.TextField(_("introduction"), blank=True)
+    intro: models.TextField[str, str] = models.TextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
     # A new section appears in the site's navigation unless the editor says otherwise.
@@ -245,7 +250,7 @@ class ArticleAuthor(Orderable):
     article = ParentalKey(
         "news.ArticlePage", on_delete=models.CASCADE, related_name="article_authors"
     )
-    author = models.ForeignKey(
+    author: models.ForeignKey[Author, Author] = models.ForeignKey(
         Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="+"
     )
 
@@ -257,8 +262,8 @@ class ArticleAuthor(Orderable):
 
 
 class ArticlePage(PublicPageMixin, Page):
-    standfirst = models.TextField(_("standfirst"), max_length=600)
-    lead_image = models.ForeignKey(
+    standfirst: models.TextField[str, str] = models.TextField(_("standfirst"), max_length=600)
+    lead_image: models.ForeignKey[Photo | None, Photo | None] = models.ForeignKey(
         Photo,
         verbose_name=_("lead image"),
         null=True,
@@ -266,13 +271,13 @@ class ArticlePage(PublicPageMixin, Page):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    lead_image_caption = models.CharField(
+    lead_image_caption: models.CharField[str, str] = models.CharField(
         _("lead image caption"),
         max_length=500,
         blank=True,
         help_text=_("Defaults to the photo's own caption."),
     )
-    lead_image_alt = models.CharField(
+    lead_image_alt: models.CharField[str, str] = models.CharField(
         _("lead image description"),
         max_length=500,
         blank=True,
@@ -282,6 +287,7 @@ class ArticlePage(PublicPageMixin, Page):
         ),
     )
     body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
+    updated_at: models.DateTimeField[datetime.datetime | None, datetime.datetime | None]
     updated_at = models.DateTimeField(
         _("updated at"),
         null=True,

@@ -1,34 +1,30 @@
 """Purge cached reading pages whenever what readers see has changed.
 
-The local page cache is retired whole (see `caching`). A configured CDN is told about the changed
-page by Wagtail's frontend-cache app; the listings above it (section, home, their feeds) are
-added here, since a new story changes them too.
+A published or unpublished page changes the listings above it too (section, home, their
+feeds): every cache drops them all. A deleted page may have been anywhere, so every page goes.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
-from wagtail.contrib.frontend_cache.utils import purge_pages_from_cache
 from wagtail.signals import page_published, page_unpublished
 
-from .caching import purge_all
+from tamizdat.web.purge import purge_every_page, purge_pages
 
 
 @receiver(page_published)
 @receiver(page_unpublished)
 def purge_on_publishing(sender: Any, instance: Any, **kwargs: Any) -> None:
-    purge_all()
-    if settings.WAGTAILFRONTENDCACHE:
-        purge_pages_from_cache(instance.get_ancestors().live().filter(depth__gt=1).specific())
+    listings = instance.get_ancestors().live().filter(depth__gt=1).specific()
+    purge_pages([instance, *listings])
 
 
 @receiver(post_delete, sender="wagtailcore.Page")
 def purge_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
-    purge_all()
+    purge_every_page()
 
 
 @receiver(post_save, sender="wagtailcore.PageViewRestriction")
@@ -38,4 +34,4 @@ def purge_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
 def purge_on_privacy_or_site(sender: Any, **kwargs: Any) -> None:
     # A page made private must leave every cache at once, and routing keeps each process's
     # sites and restrictions until the next purge.
-    purge_all()
+    purge_every_page()

@@ -14,8 +14,7 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Locale, Page
 
 from tamizdat.web.addresses import absolute_url
-
-from .caching import cache_publicly
+from tamizdat.web.page_cache import cache_publicly
 
 SEARCH_QUERY_MAX_LENGTH = 200
 _WORD = re.compile(r"\w+")

@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -27,11 +28,11 @@ class PeriodForm(forms.Form):
     last = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        first, last = cleaned.get("first"), cleaned.get("last")
+        super().clean()
+        first, last = self.cleaned_data.get("first"), self.cleaned_data.get("last")
         if first and last and first > last:
             raise forms.ValidationError(_("The period must start before it ends."))
-        return cleaned
+        return self.cleaned_data
 
 
 def default_period() -> tuple[datetime.date, datetime.date]:
@@ -47,7 +48,7 @@ class CampaignResultsView(WagtailAdminTemplateMixin, TemplateView):
     def get_breadcrumbs_items(self) -> list[dict[str, Any]]:
         return [*self.breadcrumbs_items, {"url": "", "label": self.get_page_title()}]
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.has_perm(RESULTS_PERMISSION):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

@@ -234,7 +234,7 @@ def prompt_of(campaign: Campaign, placement: str, values: dict[str, str]) -> Pro
         campaign=campaign,
         arms=arms_of(campaign, placement, values),
         remind_label=campaign.remind_label or gettext("Remind me later"),
-        thank_you=rich_text(campaign.thank_you, values) if campaign.thank_you else "",
+        thank_you=rich_text(campaign.thank_you, values) if campaign.thank_you else SafeString(),
         starts=_iso(campaign.starts_at),
         ends=_iso(campaign.ends_at),
     )
@@ -272,7 +272,7 @@ def contribution_form(campaign: Campaign, arm: Arm) -> ContributionForm:
     for frequency, chosen in arm.amounts.items():
         offered = table.get((campaign.currency, frequency))
         suggested = tuple(a.minor for a in chosen if offered and a.minor in offered.suggested)
-        if not suggested:
+        if offered is None or not suggested:
             continue  # offered amounts changed since the campaign was saved: the form's own
         default = next((a.minor for a in chosen if a.default and a.minor in suggested), None)
         table[(campaign.currency, frequency)] = dataclasses.replace(

@@ -56,9 +56,9 @@ def _campaign(language: str) -> Campaign:
         max_impressions_per_day=5,
         live=True,
     )
-    campaign.variants = [
-        CampaignVariant(key="b", headline=VARIANT_HEADLINE[language], monthly_amounts="10*, 20")
-    ]
+    campaign.variants.set(
+        [CampaignVariant(key="b", headline=VARIANT_HEADLINE[language], monthly_amounts="10*, 20")]
+    )
     campaign.save()
     return campaign
 

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from tamizdat.news.caching import purge_all
 from tamizdat.support.models import AmountSet
+from tamizdat.web.purge import purge_every_page
 
 from . import counters, goal
 from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
@@ -24,7 +24,7 @@ from .models import Campaign, CampaignVariant, ExchangeRate, FundingGoal
 def purge() -> None:
     goal.forget_progress()
     counters.forget_arms()
-    purge_all()
+    purge_every_page()
 
 
 @receiver(post_save, sender=Campaign)

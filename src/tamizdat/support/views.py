@@ -24,10 +24,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tamizdat.news.caching import cache_publicly
 from tamizdat.payments.base import ProviderError, ReturnUrls
 from tamizdat.payments.registry import get_provider
 from tamizdat.web.addresses import absolute_url
+from tamizdat.web.page_cache import cache_publicly
 
 from . import defence, ledger, links
 from .forms import ContributionForm

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tamizdat import backups
-from tamizdat.news.caching import purge_all
+from tamizdat.web.purge import purge_every_page
 
 
 class Command(BaseCommand):
@@ -30,5 +30,5 @@ class Command(BaseCommand):
             manifest = backups.restore(dir)
         except backups.BackupError as error:
             raise CommandError(str(error)) from None
-        purge_all()  # cached pages may show what came after the backup
+        purge_every_page()  # cached pages may show what came after the backup
         self.stdout.write(f"Restored the backup made at {manifest['created_at']}.")

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from gunicorn.app.base import BaseApplication
 
-from tamizdat.news.caching import purge_all
+from tamizdat.web.purge import purge_every_page
 
 
 def _fresh_metrics_dir(port: int) -> Path:
@@ -94,7 +94,7 @@ class Command(BaseCommand):
     ) -> None:
         _collect_static_if_stale()
         # Pages cached by the previous release may carry its templates and asset addresses.
-        purge_all()
+        purge_every_page()
         GunicornApplication(
             {
                 "bind": f"{host}:{port}",

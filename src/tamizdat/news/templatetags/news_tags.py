@@ -15,8 +15,8 @@ from django.utils.translation import get_language
 from wagtail.models import Page
 
 from tamizdat.web.addresses import absolute_url
+from tamizdat.web.page_cache import page_number
 
-from ..caching import page_number
 from ..translations import routed_in
 
 register = template.Library()

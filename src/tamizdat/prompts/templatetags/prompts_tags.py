@@ -18,12 +18,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import ResolverMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tamizdat.news.caching import expire_within, generation
 from tamizdat.news.context import newsroom_name
+from tamizdat.web.page_cache import expire_within, generation
 
 from .. import campaigns, goal, money
 from ..middleware import mark_form_embedded
@@ -41,8 +41,8 @@ SUPPORT_FORM_VIEWS = {"page", "contribute"}
 
 def _support_view(context: template.Context) -> str | None:
     """The reader-revenue view rendering this page, if any: "page", "thanks", "manage"…"""
-    match = getattr(context.get("request"), "resolver_match", None)
-    return match.url_name if getattr(match, "namespace", "") == "support" else None
+    match: ResolverMatch | None = getattr(context.get("request"), "resolver_match", None)
+    return match.url_name if match is not None and match.namespace == "support" else None
 
 
 def _hidden(context: template.Context) -> bool:

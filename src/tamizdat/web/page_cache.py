@@ -1,8 +1,8 @@
-"""Full-page caching for anonymous readers, and its purge when something is published.
+"""Full-page caching for anonymous readers, and its backend for purging (see `web.purge`).
 
 Reading pages are identical for every anonymous reader, so one rendered copy serves them all: a
 CDN keeps it for `PAGE_CACHE_CDN_SECONDS`, and this middleware keeps it in the shared cache so a
-repeat hit skips rendering. Publishing bumps a generation number that is part of every key, which
+repeat hit skips rendering. A purge bumps a generation token that is part of every key, which
 retires every stored page at once; listings, feeds and "Read more" blocks all change together when
 an article appears, so a finer purge would only be a finer way to be wrong.
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.cache import patch_cache_control
+from wagtail.contrib.frontend_cache.backends import BaseBackend
 
 GENERATION_KEY = "pagecache:generation"
 # Requests carrying these cookies belong to a signed-in editor; they are never cached or served
@@ -98,11 +99,20 @@ def _shorten(response: HttpResponse, seconds: int) -> None:
     )
 
 
-def purge_all() -> None:
-    cache.set(GENERATION_KEY, _new_generation(), timeout=None)
-    memo = _request_memo.get()
-    if memo is not None:
-        memo.generation = None
+class PageCacheBackend(BaseBackend):
+    """The page cache as one of Wagtail's frontend caches (`WAGTAILFRONTENDCACHE`). Whichever
+    addresses it is given, it retires every stored page, with the fragments and prompts keyed by
+    the same generation."""
+
+    def purge(self, url: str) -> None:
+        self.purge_batch([url])
+
+    def purge_batch(self, urls: Iterable[str]) -> None:
+        cache.set(GENERATION_KEY, _new_generation(), timeout=None)
+        memo = _request_memo.get()
+        if memo is not None:
+            # A purge made within a request (an editor's save) is seen by the rest of it.
+            memo.generation = None
 
 
 def _key(request: HttpRequest) -> str:

@@ -19,16 +19,17 @@ from .page_cache import PageCacheBackend
 
 def purge_pages(pages: Iterable[Page]) -> None:
     """These pages changed: every cache drops them, at each of their addresses (a listing's
-    feed among them, see `get_cached_paths`)."""
-    batch = PurgeBatch()
-    batch.add_pages(pages)
+    feed among them, see `get_cached_paths`). The page cache retires every page whatever it is
+    told, so the addresses are worked out only for the caches that need them."""
     elsewhere = []
     for name, backend in get_backends().items():
         if isinstance(backend, PageCacheBackend):
-            backend.purge_batch(batch.urls)
+            backend.purge_batch([])
         else:
             elsewhere.append(name)
     if elsewhere:
+        batch = PurgeBatch()
+        batch.add_pages(pages)
         purge_urls_from_cache(batch.urls, backends=elsewhere)
 
 

@@ -25,6 +25,36 @@ def s3_peer() -> Iterator[str]:
         server.stop()
 
 
+MEDIA_BUCKET = "newsroom-media"
+
+
+@pytest.fixture
+def media_in_a_bucket(settings, s3_peer, public_bucket, buckets):
+    """Media (uploads and renditions) in a public bucket of the peer, as `TAMIZDAT_MEDIA_STORAGE=s3`
+    keeps them."""
+    public_bucket(MEDIA_BUCKET)
+    settings.MEDIA_URL = f"{s3_peer}/{MEDIA_BUCKET}/"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": MEDIA_BUCKET,
+                "endpoint_url": s3_peer,
+                "region_name": "us-east-1",
+                "access_key": "test",
+                "secret_key": "test",
+                "custom_domain": f"{s3_peer.split('://', 1)[1]}/{MEDIA_BUCKET}",
+                "url_protocol": "http:",
+                "querystring_auth": False,
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        },
+    }
+    return buckets
+
+
 @pytest.fixture
 def public_bucket(buckets):
     """Make a bucket that anyone may read, as a newsroom's mirror bucket must be."""

@@ -14,7 +14,9 @@ from django.core.management import CommandError, call_command
 from tamizdat.mirror import export
 from tamizdat.mirror.models import Address
 from tamizdat.news.models import ArticlePage
+from tests import factories
 from tests.mirror.crawl import crawl, static_server
+from tests.s3_peer import MEDIA_BUCKET
 
 pytestmark = pytest.mark.django_db
 
@@ -209,3 +211,26 @@ def test_what_a_stopped_export_left_beside_the_copy_goes_with_the_next_one(site,
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == [
         ".copy.lock"
     ]
+
+
+def test_media_kept_in_a_bucket_are_copied_into_the_copy(media_in_a_bucket, newsroom, tmp_path):
+    # A newsroom whose images live in a bucket (TAMIZDAT_MEDIA_STORAGE=s3): the copy must not
+    # send its readers to the bucket's address, which may be blocked too.
+    newsroom.section("politics", "Politics", "Политика")
+    newsroom.article("politics", "Harbour reopens", hours_ago=1, image=factories.photo("Harbour"))
+    folder = tmp_path / "copy"
+    call_command("mirror", "export", str(folder), "--jobs", "1")
+
+    with static_server(tmp_path) as root:
+        result = crawl(f"{root}copy/index.html")
+    assert result.broken == []
+    assert result.outside == []
+    article = (folder / "en/politics/harbour-reopens/index.html").read_text()
+    sources = re.findall(r'<img[^>]+src="([^"]+)"', article)
+    assert sources and all(source.startswith("../../../media/images/") for source in sources)
+    copied = [path for path in (folder / "media").rglob("*") if path.is_file()]
+    assert copied
+    for path in copied:
+        key = path.relative_to(folder / "media").as_posix()
+        kept = media_in_a_bucket.get_object(Bucket=MEDIA_BUCKET, Key=key)["Body"].read()
+        assert path.read_bytes() == kept, key

@@ -9,35 +9,9 @@ import urllib.request
 import pytest
 
 from tests import factories
+from tests.s3_peer import MEDIA_BUCKET as BUCKET
 
 pytestmark = pytest.mark.django_db
-
-BUCKET = "newsroom-media"
-
-
-@pytest.fixture
-def media_in_a_bucket(settings, s3_peer, public_bucket, buckets):
-    public_bucket(BUCKET)
-    settings.MEDIA_URL = f"{s3_peer}/{BUCKET}/"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": BUCKET,
-                "endpoint_url": s3_peer,
-                "region_name": "us-east-1",
-                "access_key": "test",
-                "secret_key": "test",
-                "custom_domain": f"{s3_peer.split('://', 1)[1]}/{BUCKET}",
-                "url_protocol": "http:",
-                "querystring_auth": False,
-                "file_overwrite": False,
-                "default_acl": None,
-            },
-        },
-    }
-    return buckets
 
 
 def test_an_upload_and_its_renditions_are_served_from_the_bucket(

@@ -26,16 +26,32 @@ STYLESHEET_REFERENCE = re.compile(
 )
 
 
-def _source(url: str) -> Path | None:
+def _static_file(url: str) -> Path | None:
+    if not url.startswith(settings.STATIC_URL):
+        return None
+    name = unquote(url[len(settings.STATIC_URL) :])
+    with contextlib.suppress(Exception):
+        if staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+    found = finders.find(name)
+    return Path(found) if isinstance(found, str) else None
+
+
+def _copy(url: str, target: Path) -> bool:
+    """Copy the site's file at `url` to `target`: a static file from this server's disk, a
+    media file from the media storage (this server's disk or a bucket)."""
     if url.startswith(settings.STATIC_URL):
-        name = unquote(url[len(settings.STATIC_URL) :])
-        with contextlib.suppress(Exception):
-            if staticfiles_storage.exists(name):
-                return Path(staticfiles_storage.path(name))
-        found = finders.find(name)
-        return Path(found) if isinstance(found, str) else None
-    name = unquote(url[len(settings.MEDIA_URL) :])
-    return Path(default_storage.path(name)) if default_storage.exists(name) else None
+        source = _static_file(url)
+        if source is None:
+            return False
+        shutil.copyfile(source, target)
+        return True
+    name = unquote(url[len(paths.media_prefix()) :])
+    if not default_storage.exists(name):
+        return False
+    with default_storage.open(name, "rb") as stream, target.open("wb") as copy:
+        shutil.copyfileobj(stream, copy)
+    return True
 
 
 def _in_copy(root: Path, url: str) -> Path:
@@ -66,16 +82,14 @@ def _with_stylesheet_references(urls: set[str], file_of: Callable[[str], Path | 
 def copy_assets(root: Path, wanted: set[str], previous: set[str]) -> None:
     """Copy into `root` the files in `wanted` that the previous copy did not hold, and remove
     those it held that no page uses any more."""
-    wanted = _with_stylesheet_references(wanted, _source)
-    # What the previous copy's stylesheets named is read from the copy itself.
+    # Stylesheets are static files: what they name is read from this server's disk, and
+    # what the previous copy's stylesheets named from the copy itself.
+    wanted = _with_stylesheet_references(wanted, _static_file)
     previous = _with_stylesheet_references(previous, lambda url: _in_copy(root, url))
     for url in sorted(wanted - previous):
-        source = _source(url)
-        if source is None:
-            logger.warning("The copy's pages use %s, which is not on this server", url)
-            continue
         target = _in_copy(root, url)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+        if not _copy(url, target):
+            logger.warning("The copy's pages use %s, which is not on this server", url)
     for url in previous - wanted:
         _in_copy(root, url).unlink(missing_ok=True)

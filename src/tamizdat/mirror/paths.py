@@ -27,6 +27,13 @@ class Kind(Enum):
     LIVE = "live"  # only the live site answers it: the link names it absolutely
 
 
+def media_prefix() -> str:
+    """Where a copy keeps media files: under the site's own media address, or under /media/
+    when the site serves them from a bucket's address elsewhere (`TAMIZDAT_MEDIA_STORAGE=s3`),
+    which readers behind a block may not reach either."""
+    return settings.MEDIA_URL if settings.MEDIA_URL.startswith("/") else "/media/"
+
+
 def page_number(query: str) -> int | None:
     """The listing page a query selects (1 for none); None for any other query."""
     params = parse_qsl(query, keep_blank_values=True)
@@ -87,6 +94,8 @@ def classify(reference: str, base_path: str) -> tuple[Kind, str]:
     """What a reference found on the page at `base_path` is, with its normalized address."""
     if not reference or reference.startswith("#"):
         return Kind.KEEP, reference
+    if reference.startswith(settings.MEDIA_URL) and not settings.MEDIA_URL.startswith("/"):
+        return Kind.ASSET, media_prefix() + urlsplit(reference[len(settings.MEDIA_URL) :]).path
     if reference.startswith("/") and not reference.startswith("//"):
         return _classify_absolute(reference)
     return _classify(reference, base_path)
@@ -103,7 +112,7 @@ def _classify(reference: str, base_path: str) -> tuple[Kind, str]:
         return Kind.KEEP, reference
     absolute = urlsplit(urljoin(base_path, reference))
     path = absolute.path
-    if path.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
+    if path.startswith((settings.STATIC_URL, media_prefix())):
         return Kind.ASSET, path
     page = page_number(absolute.query)
     if _is_live(path) or page is None:

@@ -56,8 +56,8 @@ fuzz: $(BIN)/.installed-test
 	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest --timeout=3600 tests/test_fuzz.py
 
 # Runs the suite again against a throwaway PostgreSQL cluster on a loopback port. The browser
-# tests and the scenarios of servers and faults drive code whose database work the other tests
-# cover, so they run on SQLite only.
+# tests and the scenarios of servers, buckets, static copies and faults drive code whose
+# database work the other tests cover, so they run on SQLite only.
 test-postgres: $(BIN)/.installed-test
 	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario"
 

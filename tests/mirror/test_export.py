@@ -18,7 +18,9 @@ from tests import factories
 from tests.mirror.crawl import crawl, static_server
 from tests.s3_peer import MEDIA_BUCKET
 
-pytestmark = pytest.mark.django_db
+# The copy's files, crawled over HTTP: what the database holds is the same on either backend,
+# which the incremental tests compare on both.
+pytestmark = [pytest.mark.django_db, pytest.mark.scenario]
 
 ONION = "courierabcdefghijklmnopqrstuvwxyz234567abcdefghijklmnop.onion"
 

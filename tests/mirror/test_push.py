@@ -11,7 +11,7 @@ from tamizdat.mirror.models import Address
 from tamizdat.mirror.targets import Target
 from tests.mirror.crawl import crawl
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scenario]
 
 
 def target(s3_peer: str, name: str, bucket: str, prefix: str = "courier") -> Target:

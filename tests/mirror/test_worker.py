@@ -12,7 +12,7 @@ from tamizdat.mirror.models import Address
 from tamizdat.mirror.targets import Target
 from tamizdat.mirror.tasks import make_copies
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scenario]
 
 
 def run_worker() -> None:

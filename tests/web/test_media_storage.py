@@ -11,7 +11,7 @@ import pytest
 from tests import factories
 from tests.s3_peer import MEDIA_BUCKET as BUCKET
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.scenario]
 
 
 def test_an_upload_and_its_renditions_are_served_from_the_bucket(

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from . import money
+from tamizdat.support import money
 
 MAX_AMOUNTS = 6
 _ITEM = re.compile(r"^(?P<number>\d{1,9}(?:\.\d{1,3})?)(?P<default>\*?)$")

@@ -85,16 +85,21 @@ def to_minor(value: Decimal, currency: str) -> int:
     return int(scaled)
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """What a reader typed ("25", "25.50", "25,50", "$ 1 000") in minor units of `currency`."""
+def parse_number(text: str) -> Decimal:
+    """An amount as people type it ("25", "25.50", "25,50", "$ 1 000"), whatever its currency:
+    the one way the site reads amounts, from readers and staff alike."""
     cleaned = re.sub(r"[\s\u00a0\u202f$€£¥₽]", "", text or "")
     if not _AMOUNT_TEXT.match(cleaned):
         raise AmountError("not a number")
     try:
-        value = Decimal(cleaned.replace(",", "."))
+        return Decimal(cleaned.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the pattern rules this out
         raise AmountError("not a number") from exc
-    return to_minor(value, currency)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What a reader typed, in minor units of `currency` (see `parse_number`)."""
+    return to_minor(parse_number(text), currency)
 
 
 def format_money(amount: int, currency: str, language: str = "en") -> str:

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from string import Template
 
 from django.conf import settings
 from django.db import connection
+
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -37,16 +38,16 @@ def database_url() -> str:
 
 
 def wait_until_up(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
+    def answers() -> bool:
         try:
             urllib.request.urlopen(url, timeout=2)
-            return
         except urllib.error.HTTPError:
-            return  # it answers
+            pass  # it answers
         except (urllib.error.URLError, ConnectionError):
-            assert time.monotonic() < deadline, f"{url} did not come up"
-            time.sleep(0.2)
+            return False
+        return True
+
+    wait_for(answers, f"{url} up", timeout)
 
 
 @contextmanager

@@ -13,9 +13,11 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_tasks.base import Task
+
+from tamizdat import repeating
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +71,11 @@ def run_due(now: datetime.datetime | None = None) -> list[str]:
 
 def start(stopped: threading.Event) -> threading.Thread:
     """Tick in a thread of the worker's process until `stopped` is set."""
-
-    def tick() -> None:
-        while not stopped.is_set():
-            try:
-                run_due()
-            except Exception:  # a database away for a moment must not stop the clock for good
-                logger.exception("The clock could not queue its periodic jobs; trying again")
-            finally:
-                close_old_connections()
-            stopped.wait(TICK_SECONDS)
-
-    thread = threading.Thread(target=tick, name="clock", daemon=True)
-    thread.start()
-    return thread
+    return repeating.every(
+        TICK_SECONDS,
+        run_due,
+        stopped,
+        name="clock",
+        logger=logger,
+        failure="The clock could not queue its periodic jobs; trying again",
+    )

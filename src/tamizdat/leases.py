@@ -16,10 +16,11 @@ import threading
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import close_old_connections
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+
+from tamizdat import repeating
 
 logger = logging.getLogger(__name__)
 
@@ -65,17 +66,15 @@ def requeue_abandoned(now: datetime.datetime | None = None) -> int:
 def start(worker_id: str, stopped: threading.Event) -> threading.Thread:
     """Beat, and queue again what dead workers left, in a thread until `stopped` is set."""
 
-    def keep_beating() -> None:
-        while not stopped.is_set():
-            try:
-                beat(worker_id)
-                requeue_abandoned()
-            except Exception:  # a database or cache away for a moment must not stop the beat
-                logger.exception("The worker could not note that it is alive; trying again")
-            finally:
-                close_old_connections()
-            stopped.wait(BEAT_SECONDS)
+    def beat_and_requeue() -> None:
+        beat(worker_id)
+        requeue_abandoned()
 
-    thread = threading.Thread(target=keep_beating, name="heartbeat", daemon=True)
-    thread.start()
-    return thread
+    return repeating.every(
+        BEAT_SECONDS,
+        beat_and_requeue,
+        stopped,
+        name="heartbeat",
+        logger=logger,
+        failure="The worker could not note that it is alive; trying again",
+    )

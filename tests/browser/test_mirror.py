@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tamizdat.mirror import export
 from tamizdat.support.models import Payment
+from tests.browser.conftest import console_errors
 from tests.browser.test_support import pay_on_hosted_page
 from tests.mirror.crawl import static_server
 from tests.prompts import factories
@@ -24,7 +25,7 @@ def watched(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
     page.requests = []  # type: ignore[attr-defined]
-    page.problems = []  # type: ignore[attr-defined]
+    page.problems = console_errors(page)  # type: ignore[attr-defined]
     page.on("request", lambda request: page.requests.append(request.url))  # type: ignore[attr-defined]
     # Loads cut short by going on to the next page are not failures.
     page.on(
@@ -34,11 +35,6 @@ def watched(browser: Browser) -> Iterator[Page]:
             and page.problems.append(f"failed: {request.url} {request.failure}")
         ),  # type: ignore[attr-defined]
     )
-    page.on(
-        "console",
-        lambda message: message.type == "error" and page.problems.append(message.text),  # type: ignore[attr-defined]
-    )
-    page.on("pageerror", lambda error: page.problems.append(str(error)))  # type: ignore[attr-defined]
     yield page
     context.close()
 

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import Browser, expect
 
+from tests.browser.conftest import console_errors
+
 
 def test_the_video_player_loads_only_after_the_reader_presses_play(
     browser: Browser, live_server, reading_site
@@ -13,8 +15,7 @@ def test_the_video_player_loads_only_after_the_reader_presses_play(
     )
     page = browser.new_page()
     to_player = []
-    errors = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    errors = console_errors(page)
 
     def fake_player(route):
         # Nothing leaves the machine: the host's player is answered here.

@@ -4,7 +4,6 @@ the test's control: what a reader sees, hides, snoozes and keeps, across reloads
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +14,7 @@ from tamizdat.prompts.models import Campaign, EventCount
 from tamizdat.support.models import Contribution
 from tests.browser.conftest import console_errors
 from tests.prompts import factories
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,14 +68,12 @@ def appeal(page: Page) -> Locator:
 
 def counted(event: str, expected: int) -> None:
     """Wait for the browser's reports to be counted (they are sent in the background)."""
-    deadline = time.monotonic() + 5
-    total = 0
-    while time.monotonic() < deadline:
-        total = sum(EventCount.objects.filter(event=event).values_list("count", flat=True))
-        if total >= expected:
-            break
-        time.sleep(0.05)
-    assert total == expected, f"{event}: {total} counted, {expected} expected"
+
+    def total() -> int:
+        return sum(EventCount.objects.filter(event=event).values_list("count", flat=True))
+
+    wait_for(lambda: total() >= expected, f"{expected} {event} reports counted", timeout=5)
+    assert total() == expected, f"{event}: {total()} counted, {expected} expected"
 
 
 def test_closing_the_banner_hides_it_until_dismiss_days_pass(page, context, campaign):

@@ -5,7 +5,6 @@ left out, several currencies converted at dated rates."""
 import datetime
 import itertools
 import re
-import time
 import zoneinfo
 
 import pytest
@@ -170,7 +169,10 @@ def test_the_progress_is_reused_for_minutes_and_never_past_the_months_end(settin
     assert goal.seconds_fresh(last_minute) == 60
 
 
-def test_a_page_with_the_meter_is_shared_only_as_long_as_its_figure(client, site, settings):
+def test_a_page_with_the_meter_is_shared_only_as_long_as_its_figure(
+    client, site, settings, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
     settings.PAGE_CACHE_CDN_SECONDS = 3600
     article = "/en/politics/parliament-dissolved/"
     factories.campaign()
@@ -183,7 +185,7 @@ def test_a_page_with_the_meter_is_shared_only_as_long_as_its_figure(client, site
     assert goal.CACHE_SECONDS - 5 <= lifetime <= goal.CACHE_SECONDS
     assert "stale-while-revalidate=0" in with_goal["Cache-Control"]
     # Served again from the page cache a few seconds later: only the rest of its life.
-    time.sleep(2)
+    time_machine.shift(datetime.timedelta(seconds=2))
     again = client.get(article)
     assert again["X-Cache"] == "hit"
     assert int(re.search(r"s-maxage=(\d+)", again["Cache-Control"])[1]) <= lifetime - 2
@@ -197,7 +199,10 @@ def test_a_banner_without_the_goal_keeps_the_pages_long_life(client, site, setti
     assert "s-maxage=3600" in response["Cache-Control"]
 
 
-def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(client, site, monkeypatch):
+def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(
+    client, site, monkeypatch, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
     monkeypatch.setattr(goal, "CACHE_SECONDS", 1)
     article = "/en/politics/parliament-dissolved/"
     factories.goal(amount=1_000_000, currency="USD")
@@ -208,5 +213,5 @@ def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(client, sit
     repeat = client.get(article)
     assert repeat["X-Cache"] == "hit"
     assert "$2,500 of $10,000 raised this month" in repeat.content.decode()
-    time.sleep(1.1)
+    time_machine.shift(datetime.timedelta(seconds=1.1))
     assert "$3,500 of $10,000 raised this month" in client.get(article).content.decode()

@@ -27,6 +27,7 @@ from tamizdat.support import ledger
 from tamizdat.support.models import Payment
 from tests import factories
 from tests.support.test_receipts import Sink, free_port
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -88,26 +89,24 @@ def test_every_receipt_is_delivered_once_however_often_the_worker_dies(settings)
                 actor=ledger.Actor.system("test"),
             )
         chooser = random.Random(20)
+        unsent = Payment.objects.filter(receipt_sent_at__isnull=True)
         owed_at_kills = []
         for _ in range(KILLS):
             worker = start_worker(controller.port)
             started = len(sink.messages)
-            # Killed at a random moment once it is at work: while it sends, between two
-            # receipts, or just after the mail server took one.
-            deadline = time.monotonic() + 60
-            while len(sink.messages) == started and time.monotonic() < deadline:
-                time.sleep(0.02)
+            # Killed at a random moment once it is at work (or has nothing left to do): while
+            # it sends, between two receipts, or just after the mail server took one. (The
+            # condition is asked only within this turn of the loop.)
+            at_work = lambda: len(sink.messages) > started or not unsent.exists()  # noqa: B023, E731
+            wait_for(at_work, "the worker at work", timeout=60)
             time.sleep(chooser.uniform(0, 0.3))
             worker.send_signal(signal.SIGKILL)
             worker.wait()
-            owed_at_kills.append(Payment.objects.filter(receipt_sent_at__isnull=True).count())
+            owed_at_kills.append(unsent.count())
         # The kills did land in the middle of the batch, not only before or after it.
         assert sum(0 < owed < RECEIPTS for owed in owed_at_kills) >= KILLS // 2, owed_at_kills
         worker = start_worker(controller.port)
-        deadline = time.monotonic() + 120
-        while Payment.objects.filter(receipt_sent_at__isnull=True).exists():
-            assert time.monotonic() < deadline, "receipts still owed after two minutes"
-            time.sleep(0.5)
+        wait_for(lambda: not unsent.exists(), "every receipt sent", timeout=120)
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
     finally:

@@ -16,7 +16,9 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from . import goal, money, results
+from tamizdat.support import money
+
+from . import goal, results
 from .models import Event
 
 DEFAULT_DAYS = 30

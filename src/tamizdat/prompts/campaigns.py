@@ -26,9 +26,10 @@ from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
 from tamizdat.news.context import shared
+from tamizdat.support import money
 from tamizdat.support.forms import ContributionForm
 
-from . import amounts, money
+from . import amount_lists
 from .models import BASE_ARM, Campaign, FundingGoal
 
 BANNER = "banner"
@@ -55,7 +56,7 @@ class Arm:
     appeal_body: SafeString
     button_label: str
     default_frequency: str
-    amounts: dict[str, tuple[amounts.SuggestedAmount, ...]]
+    amounts: dict[str, tuple[amount_lists.SuggestedAmount, ...]]
 
 
 @dataclass(frozen=True)
@@ -177,12 +178,12 @@ def rich_text(html: str, values: dict[str, str]) -> SafeString:
 
 def _amounts(
     texts: dict[str, str], currency: str
-) -> dict[str, tuple[amounts.SuggestedAmount, ...]]:
+) -> dict[str, tuple[amount_lists.SuggestedAmount, ...]]:
     parsed = {}
     for frequency, text in texts.items():
         try:
-            parsed[frequency] = amounts.parse(text, currency) if text else ()
-        except amounts.AmountListError:  # validated on save; a currency change may still break it
+            parsed[frequency] = amount_lists.parse(text, currency) if text else ()
+        except amount_lists.AmountListError:  # checked on save; a currency change may break it
             parsed[frequency] = ()
     return parsed
 

@@ -9,17 +9,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from tamizdat.support import money
 from tamizdat.support.amounts import all_amounts
 
-from . import amounts, money
+from . import amount_lists
 
 AMOUNT_FIELDS = {"once": "once_amounts", "month": "monthly_amounts", "year": "annual_amounts"}
 
 
 def validate_amount_list(text: str) -> None:
     try:
-        amounts.check_syntax(text)
-    except amounts.AmountListError as error:
+        amount_lists.check_syntax(text)
+    except amount_lists.AmountListError as error:
         raise ValidationError(str(error)) from error
 
 
@@ -31,14 +32,14 @@ def _check_amounts(form: forms.BaseForm, currency: str) -> None:
         if not text:
             continue
         try:
-            chosen = amounts.parse(text, currency)
-        except amounts.AmountListError as error:
+            chosen = amount_lists.parse(text, currency)
+        except amount_lists.AmountListError as error:
             form.add_error(name, str(error))
             continue
         table = offered.get((currency, frequency))
         if table is None:
             form.add_error(name, _("The contribution form offers none in this currency."))
-        elif amounts.not_offered(chosen, table.suggested):
+        elif amount_lists.not_offered(chosen, table.suggested):
             listed = ", ".join(money.format_plain(amount, currency) for amount in table.suggested)
             form.add_error(
                 name,

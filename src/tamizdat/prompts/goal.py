@@ -25,7 +25,9 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
-from . import ledger, money
+from tamizdat.support import money
+
+from . import revenue
 from .models import ExchangeRate, FundingGoal
 
 log = logging.getLogger(__name__)
@@ -119,9 +121,9 @@ def convert(
 def monthly_totals(month: Month) -> dict[str, Decimal]:
     """Per currency, in minor units (not yet rounded): what this month brings in."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
-    for (currency, interval), amount in ledger.recurring_totals().items():
+    for (currency, interval), amount in revenue.recurring_totals().items():
         totals[currency] += Decimal(amount) / 12 if interval == "year" else Decimal(amount)
-    for currency, amount in ledger.one_time_net(month.start, month.end).items():
+    for currency, amount in revenue.one_time_net(month.start, month.end).items():
         totals[currency] += Decimal(amount)
     return dict(totals)
 

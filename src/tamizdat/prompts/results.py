@@ -16,7 +16,9 @@ from babel.numbers import format_percent
 from django.db.models import Sum
 from django.utils.translation import get_language, to_locale
 
-from . import goal, ledger, money
+from tamizdat.support import money
+
+from . import goal, revenue
 from .models import Campaign, Event, EventCount, FundingGoal
 
 
@@ -94,7 +96,7 @@ def results(first: datetime.date, last: datetime.date, language: str) -> list[Ca
     shown = Campaign.objects.filter(pk__in=events.keys()) | Campaign.objects.filter(live=True)
     campaigns = list(shown.distinct().select_related("locale").prefetch_related("variants"))
     start, end = period_bounds(first, last)
-    converted = ledger.conversions([str(campaign.pk) for campaign in campaigns], start, end)
+    converted = revenue.conversions([str(campaign.pk) for campaign in campaigns], start, end)
     goal_currency = FundingGoal.current().currency
 
     found = []

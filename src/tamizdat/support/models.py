@@ -7,6 +7,7 @@ move forward only, so a late or repeated webhook never undoes what a newer one s
 
 from __future__ import annotations
 
+import datetime
 import secrets
 
 from django.core.exceptions import ValidationError
@@ -215,6 +216,11 @@ class RecurringPlan(models.Model):
         """A supporter may change, re-card or cancel it: not canceled, and known to the
         processor (whose subscription the change goes to)."""
         return self.status != self.Status.CANCELED and bool(self.provider_plan_id)
+
+    @property
+    def next_payment_at(self) -> datetime.datetime | None:
+        """When the processor charges it next: the current period's end, none once canceled."""
+        return None if self.status == self.Status.CANCELED else self.current_period_end
 
 
 class Payment(models.Model):

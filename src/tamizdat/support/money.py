@@ -7,11 +7,11 @@ an amount, so "2500 JPY" reads "¥2,500" in English and "2 500 ¥" in Russian.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_CEILING, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, parse_pattern
 from babel.numbers import list_currencies as babel_currencies
 from django import forms
 from django.core.exceptions import ValidationError
@@ -85,16 +85,21 @@ def to_minor(value: Decimal, currency: str) -> int:
     return int(scaled)
 
 
-def parse_amount(text: str, currency: str) -> int:
-    """What a reader typed ("25", "25.50", "25,50", "$ 1 000") in minor units of `currency`."""
+def parse_number(text: str) -> Decimal:
+    """An amount as people type it ("25", "25.50", "25,50", "$ 1 000"), whatever its currency:
+    the one way the site reads amounts, from readers and staff alike."""
     cleaned = re.sub(r"[\s\u00a0\u202f$€£¥₽]", "", text or "")
     if not _AMOUNT_TEXT.match(cleaned):
         raise AmountError("not a number")
     try:
-        value = Decimal(cleaned.replace(",", "."))
+        return Decimal(cleaned.replace(",", "."))
     except InvalidOperation as exc:  # pragma: no cover - the pattern rules this out
         raise AmountError("not a number") from exc
-    return to_minor(value, currency)
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """What a reader typed, in minor units of `currency` (see `parse_number`)."""
+    return to_minor(parse_number(text), currency)
 
 
 def format_money(amount: int, currency: str, language: str = "en") -> str:
@@ -119,3 +124,19 @@ def format_plain(amount: int, currency: str) -> str:
 def percentage_of(amount: int, percent: Decimal) -> int:
     """`percent` % of an amount in minor units, rounded up so a covered fee is really covered."""
     return int((Decimal(amount) * percent / 100).to_integral_value(rounding=ROUND_CEILING))
+
+
+def round_minor(value: Decimal) -> int:
+    """A computed amount (converted, or an annual plan divided by 12) in whole minor units,
+    rounding halves up; callers round once, at the end of a sum."""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def format_whole(minor: int, currency: str, language: str) -> str:
+    """The amount without its minor unit, cut off and never rounded up, as readers of
+    `language` write it: "$6,420", "6 420 $"; for a meter that must not overstate."""
+    locale = Locale.parse(language)
+    pattern = parse_pattern(locale.currency_formats["standard"].pattern)
+    pattern.frac_prec = (0, 0)
+    value = to_major(minor, currency).to_integral_value(rounding=ROUND_DOWN)
+    return pattern.apply(value, locale, currency=currency, currency_digits=False)

@@ -23,9 +23,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from tamizdat.news.context import newsroom_name
+from tamizdat.support import money
 from tamizdat.web.page_cache import expire_within, generation
 
-from .. import campaigns, goal, money
+from .. import campaigns, goal
 from ..middleware import mark_form_embedded
 
 register = template.Library()

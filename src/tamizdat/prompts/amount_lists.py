@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from . import money
+from django.utils.translation import gettext, ngettext
+
+from tamizdat.support import money
 
 MAX_AMOUNTS = 6
-_ITEM = re.compile(r"^(?P<number>\d{1,9}(?:\.\d{1,3})?)(?P<default>\*?)$")
 
 
 class AmountListError(ValueError):
-    pass
+    """A list staff cannot save, with why in the active language."""
 
 
 @dataclass(frozen=True)
@@ -27,22 +28,25 @@ def _items(text: str) -> list[tuple[Decimal, bool]]:
     for raw in re.split(r"[,;\s]+", text.strip()):
         if not raw:
             continue
-        match = _ITEM.match(raw)
-        if match is None:
-            raise AmountListError(f"“{raw}” is not an amount; write amounts like 5, 10*, 20.")
         try:
-            number = Decimal(match["number"])
-        except InvalidOperation as error:  # pragma: no cover - the pattern admits only numbers
-            raise AmountListError(f"“{raw}” is not an amount.") from error
+            number = money.parse_number(raw.removesuffix("*"))
+        except money.AmountError as error:
+            raise AmountListError(
+                gettext("“%(item)s” is not an amount; write amounts like 5, 10*, 20.")
+                % {"item": raw}
+            ) from error
         if number <= 0:
-            raise AmountListError("Amounts must be more than zero.")
-        items.append((number, bool(match["default"])))
+            raise AmountListError(gettext("Amounts must be more than zero."))
+        items.append((number, raw.endswith("*")))
     if len(items) > MAX_AMOUNTS:
-        raise AmountListError(f"At most {MAX_AMOUNTS} amounts.")
+        raise AmountListError(
+            ngettext("At most %(count)d amount.", "At most %(count)d amounts.", MAX_AMOUNTS)
+            % {"count": MAX_AMOUNTS}
+        )
     if sum(default for _, default in items) > 1:
-        raise AmountListError("Mark at most one amount as the default.")
+        raise AmountListError(gettext("Mark at most one amount as the default."))
     if len({number for number, _ in items}) != len(items):
-        raise AmountListError("An amount appears twice.")
+        raise AmountListError(gettext("An amount appears twice."))
     return items
 
 
@@ -62,7 +66,10 @@ def parse(text: str, currency: str) -> tuple[SuggestedAmount, ...]:
     try:
         amounts = [money.to_minor(number, currency) for number, _ in items]
     except money.AmountError as error:
-        raise AmountListError(f"{currency} has no amounts like {text}.") from error
+        raise AmountListError(
+            gettext("%(currency)s has no amounts like %(amounts)s.")
+            % {"currency": currency, "amounts": text}
+        ) from error
     default_index = next((index for index, (_, default) in enumerate(items) if default), 0)
     return tuple(
         SuggestedAmount(minor=minor, default=index == default_index)

@@ -37,7 +37,6 @@ INSTALLED_APPS = [
     "tamizdat.mirror",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
-    "wagtail.contrib.sitemaps",
     "wagtail.contrib.simple_translation",
     "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
@@ -59,7 +58,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.sitemaps",
     "csp",
     "axes",
 ]

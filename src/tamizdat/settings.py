@@ -38,7 +38,6 @@ INSTALLED_APPS = [
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
-    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.settings",
     "wagtail.sites",
     "wagtail.users",
@@ -113,12 +112,16 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets readers and the one writer work side by side on a single machine.
+# Its backend keeps the planner's statistics (`tamizdat.sqlite3`); a bounded analysis reads
+# this many rows an index; after a checkpoint the write-ahead log is cut back to 64 MiB.
 DATABASES = {"default": database(DATA_DIR)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "tamizdat.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+            "PRAGMA analysis_limit=1000; PRAGMA journal_size_limit=67108864;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -155,6 +158,8 @@ CACHES["renditions"] = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task running this long whose worker stopped beating (killed, its machine lost) runs again.
 TASK_LEASE_SECONDS = env_int("TAMIZDAT_TASK_LEASE_SECONDS", 60)
+# Finished task records are deleted after this many days (`tamizdat.maintenance`).
+TASK_RESULTS_DAYS = env_int("TAMIZDAT_TASK_RESULTS_DAYS", 7)
 
 # Staff sign-in: repeated wrong passwords lock the account and, separately, the address for a
 # while (see `web.login_guard`); counted in the shared cache, so across every node.
@@ -300,6 +305,10 @@ WAGTAILFRONTENDCACHE = {
     }
     for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
 }
+if WAGTAILFRONTENDCACHE:
+    # Only with a cache to purge: without one, Wagtail's app would queue a purge task that has
+    # nothing to do on every publish.
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
 
 WAGTAIL_SITE_NAME = os.environ.get("TAMIZDAT_SITE_NAME", "Tamizdat")
 WAGTAILADMIN_BASE_URL = BASE_URL

@@ -19,11 +19,11 @@ OPTIMIZE_BUSY_MILLISECONDS = 50
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def _close(self) -> None:
+    def close(self) -> None:
         if self.connection is not None and not self.in_atomic_block:
             try:
                 self.connection.execute(f"PRAGMA busy_timeout={OPTIMIZE_BUSY_MILLISECONDS}")
                 self.connection.execute("PRAGMA optimize")
             except sqlite3.Error:
                 pass  # busy: the next connection to close analyses instead
-        super()._close()
+        super().close()

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tamizdat.prompts",
     "tamizdat.newsroom",
     "tamizdat.mirror",
+    "tamizdat.archive",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",

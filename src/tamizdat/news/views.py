@@ -6,10 +6,17 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
+from wagtail.contrib.redirects.middleware import get_redirect
+from wagtail.contrib.redirects.models import Redirect
 
 from tamizdat.web.addresses import absolute_url
 
@@ -47,7 +54,13 @@ def search(request: HttpRequest, home: Any) -> HttpResponse:
 
 @require_safe
 def root(request: HttpRequest) -> HttpResponse:
-    """The bare domain goes to the default language; the same for everyone, so cacheable."""
+    """The bare domain goes to the default language; the same for everyone, so cacheable. An
+    old address of an imported archive there (WordPress's `/?p=123`) goes where it moved."""
+    if request.GET:
+        path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+        moved = get_redirect(request, path)
+        if moved is not None and moved.link:
+            return cache_publicly(HttpResponsePermanentRedirect(moved.link))
     return cache_publicly(HttpResponseRedirect(f"/{settings.LANGUAGE_CODE}/"))
 
 

@@ -31,12 +31,16 @@ def run_worker() -> None:
 
 
 def test_a_period_is_claimed_by_one_worker_only():
-    minute = timezone.now().replace(second=0, microsecond=0)
-    assert clock.run_due(minute) == ["publish_scheduled"]
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    assert clock.run_due(hour) == ["publish_scheduled", "maintain_database"]
     # Other workers ticking later in the same minute find it taken.
-    assert clock.run_due(minute + datetime.timedelta(seconds=10)) == []
-    assert clock.run_due(minute + datetime.timedelta(seconds=59)) == []
-    assert clock.run_due(minute + datetime.timedelta(minutes=1)) == ["publish_scheduled"]
+    assert clock.run_due(hour + datetime.timedelta(seconds=10)) == []
+    assert clock.run_due(hour + datetime.timedelta(seconds=59)) == []
+    assert clock.run_due(hour + datetime.timedelta(minutes=1)) == ["publish_scheduled"]
+    assert clock.run_due(hour + datetime.timedelta(hours=1)) == [
+        "publish_scheduled",
+        "maintain_database",
+    ]
 
 
 def test_scheduled_page_goes_live_and_expires_through_the_worker(

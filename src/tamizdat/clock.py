@@ -39,9 +39,13 @@ class Job:
 
 
 def jobs() -> list[Job]:
+    from tamizdat.maintenance import maintain_database
     from tamizdat.news.tasks import publish_scheduled_pages
 
-    return [Job("publish_scheduled", datetime.timedelta(minutes=1), publish_scheduled_pages)]
+    return [
+        Job("publish_scheduled", datetime.timedelta(minutes=1), publish_scheduled_pages),
+        Job("maintain_database", datetime.timedelta(hours=1), maintain_database),
+    ]
 
 
 def claim(job: Job, now: datetime.datetime) -> bool:

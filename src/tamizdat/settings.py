@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "tamizdat.prompts",
     "tamizdat.newsroom",
     "tamizdat.mirror",
+    "tamizdat.archive",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -113,12 +114,16 @@ TEMPLATES = [
 ]
 
 # SQLite in WAL mode lets readers and the one writer work side by side on a single machine.
+# Its backend keeps the planner's statistics (`tamizdat.sqlite3`); after a checkpoint the
+# write-ahead log is cut back to 64 MiB.
 DATABASES = {"default": database(DATA_DIR)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["ENGINE"] = "tamizdat.sqlite3"
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+            "PRAGMA journal_size_limit=67108864;"
         ),
         "transaction_mode": "IMMEDIATE",
     }
@@ -158,6 +163,8 @@ CACHES["fragments"] = {**CACHES["renditions"], "LOCATION": "fragments"}
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # A task running this long whose worker stopped beating (killed, its machine lost) runs again.
 TASK_LEASE_SECONDS = env_int("TAMIZDAT_TASK_LEASE_SECONDS", 60)
+# Finished task records are deleted after this many days (`tamizdat.maintenance`).
+TASK_RESULTS_DAYS = env_int("TAMIZDAT_TASK_RESULTS_DAYS", 7)
 
 # Staff sign-in: repeated wrong passwords lock the account and, separately, the address for a
 # while (see `web.login_guard`); counted in the shared cache, so across every node.
@@ -309,11 +316,39 @@ WAGTAILFRONTENDCACHE = {
         for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
     },
 }
+if WAGTAILFRONTENDCACHE:
+    # Only with a cache to purge: without one, Wagtail's app would queue a purge task that has
+    # nothing to do on every publish.
+    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
 
 WAGTAIL_SITE_NAME = os.environ.get("TAMIZDAT_SITE_NAME", "Tamizdat")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILIMAGES_IMAGE_MODEL = "news.Photo"
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Search: Wagtail's database backend (on SQLite with one ranked query, `news.search`), or an
+# Elasticsearch or OpenSearch server for a newsroom that runs one (README, "Search").
+SEARCH_ENGINE = os.environ.get("TAMIZDAT_SEARCH_ENGINE", "database")
+SEARCH_ENGINES = {
+    "database": "tamizdat.news.search"
+    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    else "wagtail.search.backends.database",
+    "elasticsearch8": "wagtail.search.backends.elasticsearch8",
+    "elasticsearch9": "wagtail.search.backends.elasticsearch9",
+    "opensearch2": "wagtail.search.backends.opensearch2",
+    "opensearch3": "wagtail.search.backends.opensearch3",
+}
+if SEARCH_ENGINE not in SEARCH_ENGINES:
+    raise ImproperlyConfigured(
+        f"TAMIZDAT_SEARCH_ENGINE must be one of {', '.join(SEARCH_ENGINES)}, not {SEARCH_ENGINE!r}."
+    )
+WAGTAILSEARCH_BACKENDS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": SEARCH_ENGINES[SEARCH_ENGINE]}
+}
+if SEARCH_ENGINE != "database":
+    WAGTAILSEARCH_BACKENDS["default"].update(
+        URLS=env_list("TAMIZDAT_SEARCH_URLS", "http://localhost:9200"),
+        INDEX=os.environ.get("TAMIZDAT_SEARCH_INDEX", "tamizdat"),
+        TIMEOUT=env_int("TAMIZDAT_SEARCH_TIMEOUT_SECONDS", 5),
+    )
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("ru", "Русский")]

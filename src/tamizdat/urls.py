@@ -6,12 +6,14 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from tamizdat.mirror import views as mirror_views
+from tamizdat.news import sitemaps
 from tamizdat.news import views as news_views
 
 urlpatterns = [
     path("", news_views.root, name="root"),
     path("robots.txt", news_views.robots_txt, name="robots_txt"),
-    path("sitemap.xml", news_views.sitemap, name="sitemap"),
+    path("sitemap.xml", sitemaps.index, name="sitemap"),
+    path("sitemap-<int:number>.xml", sitemaps.sitemap_file, name="sitemap_file"),
     path("mirrors.json", mirror_views.mirrors_json, name="mirrors_json"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -23,21 +23,16 @@ def live_pages() -> dict[str, list[Any]]:
     rather than one lookup per page."""
     from wagtail.models import Page
 
+    from tamizdat.news.addresses import PageAddresses
     from tamizdat.news.models import ArticlePage
 
-    request = RequestFactory().get("/")
     article_type = ContentType.objects.get_for_model(ArticlePage).pk
+    addresses = PageAddresses(RequestFactory().get("/"))
     live = Page.objects.live().public().filter(depth__gt=1)
-    roots = {}
-    for root in live.filter(depth=2):
-        if url := root.get_url(request):
-            roots[root.path] = (root.url_path, url)
     pages = {}
     rows = live.values_list("pk", "path", "url_path", "live_revision_id", "content_type_id")
     for page_id, path, url_path, revision, content_type in rows.order_by("path"):
-        root = roots.get(path[: Page.steplen * 2])
-        if root is not None and url_path.startswith(root[0]):
-            url = root[1] + url_path[len(root[0]) :]
+        if url := addresses.url(path, url_path):
             pages[str(page_id)] = [url, revision, content_type == article_type]
     return pages
 

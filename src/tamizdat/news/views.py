@@ -1,4 +1,4 @@
-"""Reading views that are not Wagtail pages: search, the root redirect, robots.txt, sitemap."""
+"""Reading views that are not Wagtail pages: search, the root redirect, robots.txt."""
 
 from __future__ import annotations
 
@@ -6,12 +6,17 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+)
 from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
-from wagtail.models import Locale, Page
+from wagtail.contrib.redirects.middleware import get_redirect
+from wagtail.contrib.redirects.models import Redirect
 
 from tamizdat.web.addresses import absolute_url
 from tamizdat.web.page_cache import cache_publicly
@@ -48,7 +53,13 @@ def search(request: HttpRequest, home: Any) -> HttpResponse:
 
 @require_safe
 def root(request: HttpRequest) -> HttpResponse:
-    """The bare domain goes to the default language; the same for everyone, so cacheable."""
+    """The bare domain goes to the default language; the same for everyone, so cacheable. An
+    old address of an imported archive there (WordPress's `/?p=123`) goes where it moved."""
+    if request.GET:
+        path = Redirect.normalise_path(request.get_full_path(), decode_unicode=False)
+        moved = get_redirect(request, path)
+        if moved is not None and moved.link:
+            return cache_publicly(HttpResponsePermanentRedirect(moved.link))
     return cache_publicly(HttpResponseRedirect(f"/{settings.LANGUAGE_CODE}/"))
 
 
@@ -62,38 +73,3 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
         f"Sitemap: {absolute_url('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
-
-
-@require_safe
-def sitemap(request: HttpRequest) -> HttpResponse:
-    """Every live page in every language, with its translations as hreflang alternates."""
-    pages = list(Page.objects.live().public().filter(depth__gt=1).order_by("path"))
-    urls = {page.pk: page.get_url(request) for page in pages}
-    # Translations found in one pass over the pages rather than one query per page: with
-    # thousands of articles the sitemap was the slowest page of the site.
-    locales = dict(Locale.objects.values_list("pk", "language_code"))
-    by_key: dict[Any, list[Page]] = {}
-    for page in Page.objects.live().filter(depth__gt=1).order_by("path"):
-        by_key.setdefault(page.translation_key, []).append(page)
-    entries = []
-    for page in pages:
-        url = urls[page.pk]
-        if not url:
-            continue
-        entries.append(
-            {
-                "url": absolute_url(url),
-                "lastmod": page.last_published_at,
-                "alternates": [
-                    (
-                        locales[translation.locale_id],
-                        absolute_url(urls.get(translation.pk) or translation.get_url(request)),
-                    )
-                    for translation in by_key.get(page.translation_key, [])
-                ],
-            }
-        )
-    response = TemplateResponse(
-        request, "news/sitemap.xml", {"entries": entries}, content_type="application/xml"
-    )
-    return cache_publicly(response)

@@ -1,0 +1,155 @@
+"""Reading a WordPress export (WXR, an RSS file with WordPress's own elements), item by item.
+
+The file is read as a stream: however large the archive, only one item is in memory at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+from xml.etree import ElementTree
+
+WP = "{http://wordpress.org/export/1.2/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+EXCERPT = "{http://wordpress.org/export/1.2/excerpt/}encoded"
+CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+
+
+class MalformedExport(Exception):
+    """The file is not XML past some point; what came before it was read."""
+
+
+@dataclass
+class Author:
+    login: str
+    name: str
+    email: str
+    bio: str
+
+
+@dataclass
+class Term:
+    """A category or a tag."""
+
+    kind: str  # "category" or "post_tag"
+    slug: str
+    name: str
+    parent: str
+    description: str
+
+
+@dataclass
+class Item:
+    """A post, page or attachment, with what the import reads of it."""
+
+    id: int
+    type: str
+    status: str
+    title: str
+    link: str
+    slug: str
+    creator: str
+    content: str
+    excerpt: str
+    published: datetime | None
+    modified: datetime | None
+    parent: int
+    attachment_url: str
+    categories: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    # Polylang: the language's slug and the group of translations the post belongs to.
+    language: str = ""
+    translation_group: str = ""
+    meta: dict[str, str] = field(default_factory=dict)
+    digest: str = ""
+
+
+def _text(element: ElementTree.Element, tag: str) -> str:
+    found = element.find(tag)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def _date(value: str) -> datetime | None:
+    if not value or value.startswith("0000"):
+        return None
+    return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+
+
+def _item(element: ElementTree.Element) -> Item:
+    def number(tag: str) -> int:
+        value = _text(element, tag)
+        return int(value) if value.isdigit() else 0
+
+    item = Item(
+        id=number(f"{WP}post_id"),
+        type=_text(element, f"{WP}post_type"),
+        status=_text(element, f"{WP}status"),
+        title=_text(element, "title"),
+        link=_text(element, "link"),
+        slug=_text(element, f"{WP}post_name"),
+        creator=_text(element, CREATOR),
+        content=(element.findtext(CONTENT) or ""),
+        excerpt=_text(element, EXCERPT),
+        published=_date(_text(element, f"{WP}post_date_gmt")),
+        modified=_date(_text(element, f"{WP}post_modified_gmt")),
+        parent=number(f"{WP}post_parent"),
+        attachment_url=_text(element, f"{WP}attachment_url"),
+        digest=hashlib.sha256(ElementTree.tostring(element)).hexdigest(),
+    )
+    for category in element.findall("category"):
+        domain, slug = category.get("domain", ""), category.get("nicename", "")
+        if domain == "category":
+            item.categories.append(slug)
+        elif domain == "post_tag":
+            item.tags.append((category.text or slug).strip())
+        elif domain == "language":
+            item.language = slug
+        elif domain == "post_translations":
+            item.translation_group = slug
+    for meta in element.findall(f"{WP}postmeta"):
+        item.meta[_text(meta, f"{WP}meta_key")] = _text(meta, f"{WP}meta_value")
+    return item
+
+
+def read(source: Path | IO[bytes]) -> Iterator[Author | Term | Item]:
+    """The export's authors, categories, tags and items, in the file's order."""
+    parser = ElementTree.iterparse(source, events=("end",))
+    try:
+        for _, element in parser:
+            if element.tag == f"{WP}author":
+                yield Author(
+                    login=_text(element, f"{WP}author_login"),
+                    name=_text(element, f"{WP}author_display_name")
+                    or _text(element, f"{WP}author_login"),
+                    email=_text(element, f"{WP}author_email"),
+                    # WordPress exports no biography; some plugins add this element.
+                    bio=_text(element, f"{WP}author_description"),
+                )
+            elif element.tag == f"{WP}category":
+                yield Term(
+                    kind="category",
+                    slug=_text(element, f"{WP}category_nicename"),
+                    name=_text(element, f"{WP}cat_name"),
+                    parent=_text(element, f"{WP}category_parent"),
+                    description=_text(element, f"{WP}category_description"),
+                )
+            elif element.tag == f"{WP}tag":
+                yield Term(
+                    kind="post_tag",
+                    slug=_text(element, f"{WP}tag_slug"),
+                    name=_text(element, f"{WP}tag_name"),
+                    parent="",
+                    description="",
+                )
+            elif element.tag == "item":
+                yield _item(element)
+            else:
+                continue
+            element.clear()
+    except ElementTree.ParseError as error:
+        line, column = error.position
+        raise MalformedExport(f"not valid XML at line {line}, column {column}") from error

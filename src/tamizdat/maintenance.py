@@ -1,0 +1,52 @@
+"""Upkeep of the database, run hourly by the worker's clock: finished task records are deleted
+after `TASK_RESULTS_DAYS`, and on SQLite the planner's statistics are refreshed and the
+write-ahead log is checkpointed and cut back.
+
+Every publish leaves a few finished task rows behind (index updates); kept for ever they grow
+without bound. SQLite checkpoints its log as it goes, but not while readers hold an old view of
+the database, so on a busy site the log can outgrow the database; a full checkpoint once an
+hour, which waits briefly for readers, keeps it bounded.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+from django_tasks import task, task_backends
+from django_tasks_db.backend import DatabaseBackend
+
+logger = logging.getLogger(__name__)
+
+# How long the checkpoint waits for readers and the writer before giving up until next time.
+CHECKPOINT_BUSY_MILLISECONDS = 1000
+
+
+@task()
+def maintain_database() -> None:
+    if isinstance(task_backends["default"], DatabaseBackend):
+        output = io.StringIO()
+        call_command(
+            "prune_db_task_results",
+            min_age_days=settings.TASK_RESULTS_DAYS,
+            queue_name="*",
+            stdout=output,
+            stderr=output,
+        )
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL's autovacuum keeps its statistics and its log
+    with connection.cursor() as cursor:
+        # 0x10002: every table, not only those this connection queried (SQLite 3.42 and later;
+        # earlier versions analyse as connections close, see `tamizdat.sqlite3`).
+        cursor.execute("PRAGMA optimize=0x10002")
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MILLISECONDS}")
+        try:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, log_pages, _ = cursor.fetchone()
+        finally:
+            cursor.execute("PRAGMA busy_timeout=5000")
+    if busy:
+        logger.info("Database busy: its log (%s pages) is checkpointed next hour", log_pages)

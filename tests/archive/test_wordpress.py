@@ -1,0 +1,169 @@
+"""Bringing a WordPress archive in: a WordPress 6 export (block editor and classic posts, a
+Polylang translation, attachments, a draft, a page, a menu item) becomes articles, sections,
+tags, authors, photos and redirects from every old address; a second run doubles nothing."""
+
+import io
+import shutil
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from PIL import Image
+from wagtail.contrib.redirects.models import Redirect
+
+from tamizdat.archive.models import ImportedItem
+from tamizdat.news.models import ArticlePage, Author, SectionPage
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = Path(__file__).with_name("newsroom.wordpress.xml")
+
+
+@pytest.fixture
+def uploads(tmp_path):
+    """The old site's wp-content/uploads, with two of the three images its posts show."""
+    folder = tmp_path / "uploads"
+    for name in ("2024/03/dockers.jpg", "2019/07/market.jpg"):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (1200, 800), (30, 60, 90)).save(folder / name)
+    return folder
+
+
+def run_import(path=EXPORT, uploads=None):
+    out = io.StringIO()
+    arguments = ["import", "wordpress", str(path)]
+    if uploads:
+        arguments += ["--uploads", str(uploads)]
+    call_command(*arguments, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+def test_posts_become_articles_with_their_sections_tags_authors_and_dates(site, uploads):
+    report = run_import(uploads=uploads)
+    assert "Articles: 4 new, 0 updated, 0 unchanged" in report
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert strike.title == "Harbour strike enters its second week"
+    assert strike.standfirst == "Cranes stood still as dockers held out for a second week."
+    assert strike.live and strike.locale.language_code == "en"
+    assert strike.get_parent().title == "Port news"
+    assert strike.get_parent().specific.intro == "What happens at the docks."
+    assert strike.first_published_at.isoformat() == "2024-03-12T08:30:00+00:00"
+    assert strike.last_published_at.isoformat() == "2024-03-14T17:02:41+00:00"
+    assert [tag.name for tag in strike.tags.all()] == ["Strikes"]
+    assert [byline.author.name for byline in strike.article_authors.all()] == ["Marta Kowalska"]
+    assert strike.lead_image.caption == "Dockers at the north gate, 5 a.m."
+    assert strike.lead_image.description == "Dockers with banners at a harbour gate"
+    kinds = [block.block_type for block in strike.body]
+    assert kinds == ["paragraph", "subheading", "quote", "photo", "external_media", "paragraph"]
+    first = strike.body[0].value.source
+    assert "<b>dockers</b>" in first
+    assert 'href="https://courier.example.org/2024/03/05/talks/"' in first
+    assert "onclick" not in first
+    assert strike.body[2].value["attribution"] == "Union steward"
+    # The resized copy in the post is the attachment's own photo, brought in once.
+    assert strike.body[3].value["image"] == strike.lead_image
+    assert strike.body[3].value["caption"] == "The north gate at dawn"
+    assert strike.body[4].value["url"] == "https://www.youtube.com/watch?v=dQw4w9WgXcQ"
+    assert "tracker" not in str(strike.body.raw_data)
+
+    # A culture story joins the section the site already has.
+    festival = ArticlePage.objects.get(slug="festival")
+    assert festival.get_parent().pk == site.sections["culture"].pk
+    assert [block.block_type for block in festival.body] == [
+        "paragraph",
+        "photo",
+        "paragraph",
+        "external_media",
+        "subheading",
+        "paragraph",
+    ]
+    assert festival.body[1].value["caption"] == "Stalls in the old hall"
+    assert festival.body[2].value.source == "<p>Bands play <i>every night</i> until Sunday.</p>"
+    assert festival.standfirst == "The festival is back after three years."
+    assert Author.objects.get(slug="ivan-petrov").name == "Ivan Petrov"
+
+
+def test_a_polylang_translation_is_the_articles_translation(site, uploads):
+    run_import(uploads=uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    russian = ArticlePage.objects.get(slug="zabastovka")
+    assert russian.locale.language_code == "ru"
+    assert russian.translation_key == strike.translation_key
+    assert russian.get_parent().get_parent().locale.language_code == "ru"
+
+
+def test_every_old_address_is_a_permanent_redirect(client, site, uploads):
+    run_import(uploads=uploads)
+    article = "/en/port-news/harbour-strike/"
+    for old in (
+        "/2024/03/12/harbour-strike/",
+        "/2024/03/12/harbour-strike",
+        "/?p=11",
+        "/2024/03/12/harbour-strike/dockers-on-the-quay/",
+    ):
+        response = client.get(old)
+        assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, old
+        assert response["Location"] == article, old
+    assert client.get(article).status_code == HTTPStatus.OK
+    assert client.get("/?p=999").status_code == HTTPStatus.FOUND  # the front page, as before
+
+
+def test_what_is_left_out_is_reported_with_the_reason(site, uploads):
+    report = run_import(uploads=uploads)
+    assert "post 14 “Draft: council budget”: not published (draft)" in report
+    assert "page 15 “About us”: not a post (page)" in report
+    assert "nav_menu_item 16 “Home”: not a post (nav_menu_item)" in report
+    assert "image not found: https://courier.example.org/wp-content/uploads/2024/02/lost.jpg" in (
+        report
+    )
+    ferry = ArticlePage.objects.get(slug="ferry")
+    assert [block.block_type for block in ferry.body] == ["paragraph"]
+    assert not ferry.article_authors.exists()
+    assert "post 17 “Ferry timetable changes”: author someone-deleted is not in the export" in (
+        report
+    )
+
+
+def test_a_second_run_doubles_nothing_and_updates_what_changed(site, uploads, tmp_path):
+    run_import(uploads=uploads)
+    counts = (
+        ArticlePage.objects.count(),
+        SectionPage.objects.count(),
+        Author.objects.count(),
+        Redirect.objects.count(),
+        ImportedItem.objects.count(),
+    )
+    report = run_import(uploads=uploads)
+    assert "Articles: 0 new, 0 updated, 4 unchanged" in report
+    assert counts == (
+        ArticlePage.objects.count(),
+        SectionPage.objects.count(),
+        Author.objects.count(),
+        Redirect.objects.count(),
+        ImportedItem.objects.count(),
+    )
+
+    edited = tmp_path / "edited.xml"
+    edited.write_text(
+        EXPORT.read_text().replace(
+            "Festival returns to the old fish market", "Festival returns to the fish market"
+        )
+    )
+    report = run_import(edited, uploads)
+    assert "Articles: 0 new, 1 updated, 3 unchanged" in report
+    assert ArticlePage.objects.get(slug="festival").title == "Festival returns to the fish market"
+    assert ArticlePage.objects.count() == counts[0]
+
+
+def test_an_export_cut_short_imports_what_came_before_and_says_where(site, uploads, tmp_path):
+    text = EXPORT.read_text()
+    cut = tmp_path / "cut.xml"
+    cut.write_text(text[: text.index("<title><![CDATA[Festival")])
+    with pytest.raises(CommandError, match="not valid XML at line"):
+        run_import(cut, uploads)
+    assert ArticlePage.objects.filter(slug="harbour-strike").exists()
+    assert not ArticlePage.objects.filter(slug="festival").exists()
+    # Run again with the whole file: it goes on where it stopped.
+    shutil.copy(EXPORT, cut)
+    assert "Articles: 2 new, 0 updated, 2 unchanged" in run_import(cut, uploads)

@@ -1,0 +1,83 @@
+"""Upkeep that keeps a large archive fast: no task queued that has nothing to do, finished
+task records deleted after a while, SQLite's statistics kept and its log bounded."""
+
+import datetime
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from tamizdat import clock
+from tamizdat.maintenance import maintain_database
+
+# The worker closes connections between tasks, as it must in production: outside a test's
+# transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own upkeep")
+
+
+@pytest.fixture
+def queued(settings):
+    """Tasks wait in the database until the worker runs, as in production."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+
+
+def test_a_publish_queues_no_purge_without_a_cache_to_purge(site, queued):
+    article = site.sections["politics"].get_children().get(slug="budget-passed").specific
+    article.title = "Budget passed after all"
+    article.save_revision().publish()
+    queued_tasks = set(DBTaskResult.objects.values_list("task_path", flat=True))
+    assert queued_tasks == {
+        "modelsearch.tasks.insert_or_update_object_task",
+        "wagtail.tasks.update_reference_index_task",
+    }
+
+
+def test_finished_task_records_are_deleted_after_a_week(site, queued, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    article = site.sections["politics"].get_children().get(slug="budget-passed").specific
+    article.save_revision().publish()
+    run_worker()
+    old = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert old
+
+    time_machine.shift(datetime.timedelta(days=6))
+    article.save_revision().publish()
+    run_worker()
+    assert set(DBTaskResult.objects.values_list("pk", flat=True)) > old
+
+    time_machine.shift(datetime.timedelta(days=1, hours=1))
+    assert "maintain_database" in clock.run_due()
+    run_worker()
+    left = set(DBTaskResult.objects.values_list("pk", flat=True))
+    assert not left & old
+    # Six days old, and the hour's own maintenance task: kept.
+    assert left
+
+
+@sqlite_only
+def test_sqlite_analyses_what_a_reader_queried_as_the_connection_closes(client, site):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    connection.close()
+    assert client.get("/en/politics/").status_code == 200
+    connection.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert "wagtailcore_page" in analysed
+
+
+@sqlite_only
+def test_the_hourly_upkeep_cuts_the_write_ahead_log_back(site):
+    log = connection.settings_dict["NAME"] + "-wal"
+    assert os.path.getsize(log) > 0
+    maintain_database.call()
+    assert os.path.getsize(log) == 0

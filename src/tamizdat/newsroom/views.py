@@ -1,0 +1,103 @@
+"""The dashboard in the Wagtail admin: the home page of staff who may see revenue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.components import Component
+
+from . import dashboard, periods, presenting
+from .models import VIEW_PERMISSION
+
+PRESETS = (
+    ("this", _("This month"), 0, 1),
+    ("last", _("Last month"), -1, 1),
+    ("quarter", _("Last 3 months"), -2, 3),
+    ("year", _("Last 12 months"), -11, 12),
+)
+
+
+class PeriodForm(forms.Form):
+    """Months as the browser's month field sends them ("2026-03")."""
+
+    first = forms.CharField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "month"})
+    )
+    last = forms.CharField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "month"})
+    )
+
+    def clean_first(self) -> str:
+        return self._month("first")
+
+    def clean_last(self) -> str:
+        return self._month("last")
+
+    def _month(self, name: str) -> str:
+        text = self.cleaned_data.get(name) or ""
+        if text and periods.parse_month(text) is None:
+            raise forms.ValidationError(_("Enter a month such as 2026-03."))
+        return text
+
+
+def chosen_period(request: HttpRequest) -> tuple[periods.Period, PeriodForm]:
+    """The period the lead asked for; this month when nothing (or nonsense) was asked."""
+    form = PeriodForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return periods.chosen(form.cleaned_data["first"], form.cleaned_data["last"]), form
+    return periods.this_month(), form
+
+
+def presets(now: Any) -> list[dict[str, Any]]:
+    current = periods.this_month(now).first
+    found = []
+    for key, label, offset, length in PRESETS:
+        first = periods.shift(current, offset)
+        last = periods.shift(first, length - 1)
+        found.append(
+            {
+                "key": key,
+                "label": label,
+                "first": f"{first.first_day:%Y-%m}",
+                "last": f"{last.first_day:%Y-%m}",
+            }
+        )
+    return found
+
+
+class DashboardPanel(Component):
+    """Everything on one page: it replaces the plain home's panels for revenue staff."""
+
+    name = "newsroom_dashboard"
+    order = 10
+    template_name = "newsroom/dashboard.html"
+
+    class Media:
+        css = {"all": ["newsroom/dashboard.css"]}
+
+    def get_context_data(self, parent_context: dict[str, Any] | None = None) -> dict[str, Any]:
+        request = (parent_context or {})["request"]
+        period, form = chosen_period(request)
+        language = get_language() or "en"
+        now = timezone.now()
+        board = dashboard.build(period, language, now)
+        return {
+            "page": presenting.page(board, language),
+            "board": board,
+            "form": form,
+            "presets": presets(now),
+            "period": period,
+        }
+
+    def render_html(self, parent_context: dict[str, Any] | None = None) -> str:
+        return render_to_string(self.template_name, self.get_context_data(parent_context))
+
+
+def may_see(request: HttpRequest) -> bool:
+    return bool(request.user.has_perm(VIEW_PERMISSION))

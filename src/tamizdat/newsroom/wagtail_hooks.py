@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Permission
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from wagtail import hooks
+
+from .views import DashboardPanel, may_see
+
+# The goal meter's one line, which the dashboard shows with the rest.
+GOAL_PANEL = "funding_goal"
+
+
+@hooks.register("construct_homepage_panels", order=100)
+def dashboard_on_home(request: HttpRequest, panels: list[Any]) -> None:
+    """Staff who may see revenue get the dashboard first on the admin's home; everyone else
+    keeps the plain Wagtail home."""
+    if not may_see(request):
+        return
+    panels[:] = [DashboardPanel(), *(p for p in panels if getattr(p, "name", "") != GOAL_PANEL)]
+
+
+@hooks.register("register_permissions")
+def dashboard_permissions() -> QuerySet[Permission]:
+    return Permission.objects.filter(content_type__app_label="newsroom")

@@ -56,8 +56,9 @@ def _options(title: str, formatter: Callable[[float], str]) -> dict[str, object]
         "value_formatter": formatter,
         "legend_at_bottom": True,
         "truncate_legend": -1,
+        "truncate_label": -1,
         "margin": 16,
-        "x_label_rotation": 0,
+        "x_label_rotation": 30,
         "show_minor_x_labels": True,
     }
 

@@ -82,6 +82,10 @@ class Writer:
     def month(self, month: goal.Month) -> str:
         return format_date(month.first_day, "LLL yyyy", locale=self.locale)
 
+    def short_month(self, month: goal.Month) -> str:
+        """For a chart's axis, where 18 months must fit: "Mar 26"."""
+        return format_date(month.first_day, "LLL yy", locale=self.locale)
+
     def major(self, amount: int) -> float:
         """For a chart's geometry only."""
         return float(money.to_major(amount, self.currency))
@@ -167,7 +171,7 @@ def _goal_chart(board: Dashboard, writer: Writer) -> Chart:
     svg = charts.lines(
         title,
         _("What readers gave each month against the monthly goal, over the last 18 months."),
-        months,
+        [writer.short_month(entry.month) for entry in board.goal_months],
         [
             charts.Series(_("Raised"), [writer.major(e.raised) for e in board.goal_months]),
             charts.Series(_("Goal"), [writer.major(e.goal) for e in board.goal_months]),
@@ -189,7 +193,7 @@ def _mrr_chart(board: Dashboard, writer: Writer) -> Chart:
     svg = charts.lines(
         title,
         _("Monthly recurring revenue at the end of each of the last 18 months."),
-        months,
+        [writer.short_month(month) for month, _mrr, _moved in board.series],
         [charts.Series(_("MRR"), values)],
         writer.chart_money,
     )
@@ -217,7 +221,7 @@ def _movement_chart(board: Dashboard, writer: Writer) -> Chart:
             "MRR gained each month (new, reactivation, expansion) above the line and lost "
             "(contraction, churn) below it, over the last 18 months."
         ),
-        months,
+        [writer.short_month(month) for month, _mrr, _moved in board.series],
         [
             charts.Series(label, [writer.major(getattr(moved, kind)) for moved in moves])
             for kind, label in labels.items()

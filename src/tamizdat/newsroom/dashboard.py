@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -92,3 +93,20 @@ def build(period: Period, language: str, now: datetime.datetime | None = None) -
         safety=safety.safety(period.first.first_day, period.last_day),
         unconverted=tuple(sorted(convert.missing)),
     )
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    currency: str
+    goal: goal_history.GoalMonth
+    figures: PeriodFigures
+
+
+def by_month(period: Period, now: datetime.datetime) -> Iterator[MonthFigures]:
+    """The figures of each month of `period` on its own, as the monthly export lists them."""
+    convert = Converter.for_goal()
+    history = recurring.History(period)
+    goal_months = goal_history.months(history, convert, now, goal.compute(now))
+    for month, goal_month in zip(period.months, goal_months, strict=True):
+        figures = _figures(Period(month), history, convert, now)
+        yield MonthFigures(currency=convert.currency, goal=goal_month, figures=figures)

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, StreamingHttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from . import dashboard, periods, presenting
+from . import dashboard, exports, periods, presenting
 from .models import VIEW_PERMISSION
 
 PRESETS = (
@@ -93,6 +94,16 @@ class DashboardPanel(Component):
             "form": form,
             "presets": presets(now),
             "period": period,
+            "exports": [
+                {"name": name, "label": label}
+                for name, label in (
+                    ("contributions", _("Contributions")),
+                    ("payments", _("Payments")),
+                    ("plans", _("Recurring plans")),
+                    ("months", _("Figures month by month")),
+                )
+            ],
+            "period_query": f"first={period.key()}&last={period.last.first_day:%Y-%m}",
         }
 
     def render_html(self, parent_context: dict[str, Any] | None = None) -> str:
@@ -101,3 +112,19 @@ class DashboardPanel(Component):
 
 def may_see(request: HttpRequest) -> bool:
     return bool(request.user.has_perm(VIEW_PERMISSION))
+
+
+def export(request: HttpRequest, name: str) -> StreamingHttpResponse:
+    """A CSV file of the chosen period, written as it is read."""
+    if not may_see(request):
+        raise PermissionDenied
+    chosen = exports.EXPORTS.get(name)
+    if chosen is None:
+        raise Http404
+    period, _form = chosen_period(request)
+    response = StreamingHttpResponse(
+        exports.stream(chosen, period), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(chosen, period)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,9 +5,10 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from wagtail import hooks
 
-from .views import DashboardPanel, may_see
+from .views import DashboardPanel, export, may_see
 
 # The goal meter's one line, which the dashboard shows with the rest.
 GOAL_PANEL = "funding_goal"
@@ -25,3 +26,8 @@ def dashboard_on_home(request: HttpRequest, panels: list[Any]) -> None:
 @hooks.register("register_permissions")
 def dashboard_permissions() -> QuerySet[Permission]:
     return Permission.objects.filter(content_type__app_label="newsroom")
+
+
+@hooks.register("register_admin_urls")
+def dashboard_urls() -> list[Any]:
+    return [path("newsroom/export/<slug:name>/", export, name="newsroom_export")]

@@ -5,16 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, StreamingHttpResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.ui.components import Component
 
-from . import dashboard, exports, periods, presenting
-from .models import VIEW_PERMISSION
+from tamizdat.payments.registry import display_name
+from tamizdat.support.ledger import Actor, Payment
+from tamizdat.support.money import format_money
+
+from . import dashboard, exports, periods, presenting, refunds
+from .models import REFUND_PERMISSION, VIEW_PERMISSION
 
 PRESETS = (
     ("this", _("This month"), 0, 1),
@@ -128,3 +142,49 @@ def export(request: HttpRequest, name: str) -> StreamingHttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{exports.filename(chosen, period)}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def refund(request: HttpRequest, pk: int) -> HttpResponse:
+    """Refund a payment: the amount and a reason, then a confirmation, then the refund."""
+    if not request.user.has_perm(REFUND_PERMISSION):
+        raise PermissionDenied
+    payment = get_object_or_404(Payment.objects.select_related("supporter"), pk=pk)
+    form = refunds.RefundForm(payment, request.POST or None, initial=refunds.initial(payment))
+    confirming = False
+    if request.method == "POST" and form.is_valid():
+        amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
+        if request.POST.get("confirm") == "yes":
+            try:
+                refunds.refund(payment, amount, reason, Actor.staff(request.user))
+            except refunds.RefundRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(
+                    request,
+                    _("Refunded %(amount)s.") % {"amount": _money(amount, payment.currency)},
+                )
+                return HttpResponseRedirect(
+                    reverse("wagtailsnippets_support_payment:inspect", args=[payment.pk])
+                )
+        else:
+            confirming = True
+    language = get_language() or "en"
+    return TemplateResponse(
+        request,
+        "newsroom/refund.html",
+        {
+            "payment": payment,
+            "form": form,
+            "confirming": confirming,
+            "amount_text": _money(form.cleaned_data["amount"], payment.currency)
+            if confirming
+            else "",
+            "paid_text": format_money(payment.amount, payment.currency, language),
+            "left_text": refunds.left_text(payment),
+            "rail": display_name(payment.provider),
+        },
+    )
+
+
+def _money(amount: int, currency: str) -> str:
+    return format_money(amount, currency, get_language() or "en")

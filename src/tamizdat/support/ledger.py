@@ -292,6 +292,30 @@ def receive_transfer(
     return payment
 
 
+REFUND_REASON_LENGTH = 200
+
+
+def ask_refund(payment: Payment, amount: int, reason: str, actor: Actor) -> int:
+    """Staff ask for `amount` of `payment` back, for `reason`: checked against what is left
+    and kept in the payment's history with who asked. Returns the cumulative refunded amount
+    the refund will reach, which is what the processor then reports (`record_refund`)."""
+    payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
+    left = payment.amount - payment.refunded_amount
+    if left <= 0:
+        raise LedgerError("this payment is refunded in full already")
+    if not 0 < amount <= left:
+        raise LedgerError("a refund must be more than nothing and at most what is left")
+    log(
+        payment,
+        "refund_request",
+        actor,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason.strip()[:REFUND_REASON_LENGTH],
+    )
+    return payment.refunded_amount + amount
+
+
 def record_refund(
     payment: Payment, refunded_total: int, at: datetime.datetime, actor: Actor
 ) -> bool:

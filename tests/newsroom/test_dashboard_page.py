@@ -92,3 +92,15 @@ def test_a_chosen_period_and_nonsense(client, django_user_model, ledger):
     response = client.get("/admin/?first=soon&last=%00")
     assert response.status_code == 200
     assert "Enter a month such as 2026-03." in response.content.decode()
+
+
+def test_the_dashboard_reads_in_russian(ledger):
+    from django.utils import translation
+
+    from tamizdat.newsroom import dashboard, periods, presenting
+
+    with translation.override("ru"):
+        page = presenting.page(dashboard.build(periods.this_month(), "ru"), "ru")
+    assert page.charts[2].table.caption == "Движение MRR"
+    assert page.figures[0].value == "15\xa0$"
+    assert page.tables[0].caption.startswith("Удержание")

@@ -1,15 +1,18 @@
 """`tamizdat demo` builds a whole newsroom once and leaves it alone the second time."""
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.utils import timezone
 from taggit.models import Tag
 
 from tamizdat.news.models import ArticlePage, Author, SectionPage
-from tamizdat.prompts.models import CampaignVariant
-from tamizdat.support.models import Contribution, RecurringPlan
+from tamizdat.prompts.models import CampaignVariant, EventCount
+from tamizdat.support.models import Contribution, Payment, PlanChange, RecurringPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +63,30 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
     assert re.search(r"\$[1-9][\d,]* of \$10,000 raised this month", home), "goal meter at $0"
     assert Contribution.objects.exclude(campaign="").exists()
     assert RecurringPlan.objects.filter(status="active").count() > 100
+    # A year and a half of history for the dashboard: every kind of MRR movement, payments in
+    # each of the 18 months, renewals, refunds, both rails and several currencies.
+    kinds = set(PlanChange.objects.values_list("kind", flat=True))
+    assert {"new", "reactivation", "expansion", "contraction", "churn"} <= kinds
+    months = {
+        timezone.localtime(paid).strftime("%Y-%m")
+        for paid in Payment.objects.values_list("paid_at", flat=True)
+    }
+    assert len(months) == 18
+    assert Payment.objects.filter(kind="renewal").count() > 500
+    assert Payment.objects.filter(refunded_amount__gt=0).exists()
+    assert set(Payment.objects.values_list("provider", flat=True)) == {"stripe", "bank"}
+    assert set(Payment.objects.values_list("currency", flat=True)) >= {"USD", "EUR", "GBP"}
+    client.force_login(User.objects.get(username="admin"))
+    dashboard = client.get("/admin/").content.decode()
+    assert "Reader revenue" in dashboard
+    assert dashboard.count('<div class="tz-chart__drawing">') == 8
+    client.logout()
+    history = (Payment.objects.count(), PlanChange.objects.count())
+    long_ago = timezone.localdate() - timedelta(days=400)
+    assert EventCount.objects.filter(day__lt=long_ago).exists()  # the campaigns' counters too
 
     again = StringIO()
     call_command("demo", "--no-serve", stdout=again)
     assert "already loaded" in again.getvalue()
+    assert (Payment.objects.count(), PlanChange.objects.count()) == history
     assert ArticlePage.objects.count() == english.count() + russian.count()

@@ -32,8 +32,8 @@ from django.utils.text import Truncator, slugify
 from wagtail.contrib.redirects.models import Redirect
 from wagtail.models import Locale
 
-from tamizdat.news.caching import purge_all
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
+from tamizdat.web.purge import purge_every_page
 
 from . import body, wxr
 from .models import ImportedItem
@@ -114,7 +114,7 @@ class WordPressImport:
         except wxr.MalformedExport:
             pass  # reported by the survey; what came before was imported
         if self.report.created or self.report.updated:
-            purge_all()
+            purge_every_page()
         return self.report
 
     # Items.

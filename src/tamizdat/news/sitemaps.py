@@ -23,9 +23,9 @@ from django.views.decorators.http import require_safe
 from wagtail.models import Locale, Page
 
 from tamizdat.web.addresses import absolute_url
+from tamizdat.web.page_cache import cache_publicly
 
 from .addresses import PageAddresses
-from .caching import cache_publicly
 
 # Search engines read up to 50,000 addresses a file; this many render in a fraction of a
 # second on a small machine, and crawlers fetch the files one by one anyway.

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tamizdat.support import ledger
@@ -36,3 +37,8 @@ class BankTransferProvider(PaymentProvider):
         return ledger.receive_transfer(
             contribution, amount=amount, received_on=received_on, actor=actor
         )
+
+    def refund(self, payment: Payment, amount: int, reason: str, actor: Actor) -> None:
+        """Staff sent the money back by transfer themselves: the ledger records that they did."""
+        total = ledger.ask_refund(payment, amount, reason, actor)
+        ledger.record_refund(payment, total, timezone.now(), actor)

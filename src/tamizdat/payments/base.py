@@ -117,7 +117,10 @@ class PaymentProvider(ABC):
     def cancel_plan(self, plan: RecurringPlan, reason: str, actor: Actor) -> None:
         raise NotSupported
 
-    def refund(self, payment: Payment, amount: int | None = None) -> None:
+    def refund(self, payment: Payment, amount: int, reason: str, actor: Actor) -> None:
+        """Give `amount` of `payment` back through this rail and record it in the ledger
+        (`ledger.ask_refund`, then `ledger.record_refund`); asking twice for the same refund
+        refunds once."""
         raise NotSupported
 
     def shred(self, supporter: Supporter) -> None:  # noqa: B027

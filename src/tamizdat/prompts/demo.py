@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.utils import timezone
 from wagtail.models import Locale
 
+from tamizdat.support.demo import DRIVES, MONTHS
+
 from .models import Campaign, CampaignVariant, Event, EventCount, ExchangeRate, FundingGoal
 
 HEADLINE = {"en": "Enjoying ad-free content?", "ru": "Нравится читать без рекламы?"}
@@ -63,14 +65,19 @@ def _campaign(language: str) -> Campaign:
     return campaign
 
 
-def _sample_counts(campaign: Campaign, language: str, days: int = 14) -> None:
-    """Two weeks of figures, so the results page has something to show."""
+def _sample_counts(campaign: Campaign, language: str) -> None:
+    """A year and a half of figures, higher in the months of the drives, so the results page
+    and the dashboard's funnel have something to show."""
     today = timezone.localdate()
     rows = []
-    for back in range(days):
+    for back in range(MONTHS * 31):
         day = today - datetime.timedelta(days=back)
+        months_back = (today.year - day.year) * 12 + today.month - day.month
+        if months_back >= MONTHS:
+            break
+        drive = 3 if months_back in DRIVES else 1
         for variant, impressions, click_rate in (("base", 900, 30), ("b", 880, 24)):
-            seen = impressions + back * 7
+            seen = (impressions + back % 7 * 40) * drive
             clicks = seen // click_rate
             for event, count in (
                 (Event.IMPRESSION, seen),
@@ -90,7 +97,7 @@ def _sample_counts(campaign: Campaign, language: str, days: int = 14) -> None:
                         count=count,
                     )
                 )
-    EventCount.objects.bulk_create(rows)
+    EventCount.objects.bulk_create(rows, batch_size=1000)
 
 
 def load() -> list[tuple[str, str]]:

@@ -16,7 +16,7 @@ import datetime
 import logging
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -100,16 +100,20 @@ def rate(base: str, quote: str, on: datetime.date) -> Decimal | None:
 
 
 def convert(
-    totals: Mapping[str, Decimal], currency: str, on: datetime.date
+    totals: Mapping[str, Decimal],
+    currency: str,
+    on: datetime.date,
+    rate_of: Callable[[str, str, datetime.date], Decimal | None] = rate,
 ) -> tuple[int, tuple[str, ...]]:
     """Minor-unit totals per currency as one amount in minor units of `currency`, rounded
-    once; and the currencies that had no rate and were left out."""
+    once; and the currencies that had no rate and were left out. `rate_of` is `rate`, or a
+    caller's remembering copy of it when it converts many sums at once."""
     converted = Decimal(0)
     missing = []
     for source, minor in sorted(totals.items()):
         if not minor:
             continue
-        factor = rate(source, currency, on)
+        factor = rate_of(source, currency, on)
         if factor is None:
             missing.append(source)
             continue
@@ -118,14 +122,31 @@ def convert(
     return money.round_minor(converted), tuple(missing)
 
 
-def monthly_totals(month: Month) -> dict[str, Decimal]:
-    """Per currency, in minor units (not yet rounded): what this month brings in."""
+def recurring_monthly() -> dict[str, Decimal]:
+    """Per currency, in minor units (not yet rounded): what active plans bring in a month,
+    an annual plan as a twelfth of its charge."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for (currency, interval), amount in revenue.recurring_totals().items():
         totals[currency] += Decimal(amount) / 12 if interval == "year" else Decimal(amount)
+    return dict(totals)
+
+
+def monthly_totals(
+    month: Month, recurring: Mapping[str, Decimal] | None = None
+) -> dict[str, Decimal]:
+    """Per currency, in minor units (not yet rounded): what this month brings in. The plans'
+    part is today's unless `recurring` gives another moment's (a past month's end)."""
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, monthly in (recurring_monthly() if recurring is None else recurring).items():
+        totals[currency] += monthly
     for currency, amount in revenue.one_time_net(month.start, month.end).items():
         totals[currency] += Decimal(amount)
     return dict(totals)
+
+
+def rates_day(month: Month, now: datetime.datetime) -> datetime.date:
+    """The day whose exchange rates count a month: its last, or today while it lasts."""
+    return min(month.last_day, now.astimezone(newsroom_zone()).date())
 
 
 def compute(now: datetime.datetime | None = None) -> Progress | None:
@@ -135,8 +156,7 @@ def compute(now: datetime.datetime | None = None) -> Progress | None:
         return None
     now = now or timezone.now()
     month = month_of(now)
-    rates_day = min(month.last_day, now.astimezone(newsroom_zone()).date())
-    raised, missing = convert(monthly_totals(month), settings_goal.currency, rates_day)
+    raised, missing = convert(monthly_totals(month), settings_goal.currency, rates_day(month, now))
     if missing:
         log.warning("No exchange rate into %s for %s", settings_goal.currency, ", ".join(missing))
     return Progress(

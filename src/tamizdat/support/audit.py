@@ -124,6 +124,15 @@ class AmountFormatter(LedgerFormatter):
         return text
 
 
+class RefundRequestFormatter(AmountFormatter):
+    """ "Refund asked · €5 · duplicate gift · by staff": the staff member's reason too."""
+
+    def details(self, data: dict[str, Any], model: type[Model] | None) -> str:
+        amount = super().details(data, model)
+        reason = data.get("reason", "")
+        return f"{amount} · {reason}" if reason else amount
+
+
 class ChangesFormatter(LedgerFormatter):
     """Each changed field under its name and with its values as the admin shows them
     ("status: active → canceled"), in the admin user's language."""
@@ -169,6 +178,7 @@ ACTIONS: tuple[tuple[str, Promise, Promise, type[LedgerFormatter]], ...] = (
     ("plan", _("Plan"), _("Plan started"), AmountFormatter),
     ("plan_state", _("Plan changed"), _("Plan changed"), ChangesFormatter),
     ("cancel", _("Cancel"), _("Plan canceled"), LedgerFormatter),
+    ("refund_request", _("Refund asked"), _("Refund asked"), RefundRequestFormatter),
     ("refund", _("Refund"), _("Refund recorded"), ChangesFormatter),
     ("shred", _("Shred"), _("Personal data shredded"), LedgerFormatter),
 )

@@ -23,12 +23,13 @@ import enum
 import hashlib
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import altcha
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils import timezone
 
 POW_SECONDS = 20 * 60
 # While card payments are guarded, a challenge takes this many times the work.
@@ -182,7 +183,30 @@ def screen(
     pow_payload: str,
     takes_cards: bool,
 ) -> Screening:
-    """Whether an attempt that passed the form's checks may go on, and how."""
+    """Whether an attempt that passed the form's checks may go on, and how; a refusal is
+    counted for the dashboard."""
+    screening = _screen(
+        request,
+        email=email,
+        unusual_amount=unusual_amount,
+        honeypot=honeypot,
+        pow_payload=pow_payload,
+        takes_cards=takes_cards,
+    )
+    if screening.outcome is Outcome.REJECT:
+        _note_blocked(screening.reason)
+    return screening
+
+
+def _screen(
+    request: HttpRequest,
+    *,
+    email: str,
+    unusual_amount: str | None,
+    honeypot: str,
+    pow_payload: str,
+    takes_cards: bool,
+) -> Screening:
     if honeypot:
         return Screening(Outcome.REJECT, "honeypot")
     if over_limit("ip", client_ip(request)) or over_limit("email", email):
@@ -208,3 +232,37 @@ def _confirm(email: str, reason: str) -> Screening:
     if over_limit("confirm", email):
         return Screening(Outcome.REJECT, "confirm")
     return Screening(Outcome.CONFIRM, reason)
+
+
+# -- what staff see ----------------------------------------------------------------------
+
+# Why attempts were refused, as `screen` names it.
+BLOCK_REASONS = ("honeypot", "rate", "amount", "pow", "confirm")
+BLOCKED_KEPT_DAYS = 400
+
+
+def _blocked_key(day: date, reason: str) -> str:
+    return f"defence:blocked:{day.isoformat()}:{reason}"
+
+
+def _note_blocked(reason: str) -> None:
+    """One more refused attempt today: a counter per day and reason, nothing about who."""
+    key = _blocked_key(timezone.localdate(), reason)
+    seconds = BLOCKED_KEPT_DAYS * 24 * 3600
+    cache.add(key, 0, seconds)
+    try:
+        cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, seconds)
+
+
+def blocked_counts(first: date, last: date) -> dict[str, int]:
+    """Attempts refused per reason from day `first` to day `last`, as far as the shared
+    cache still holds them (up to `BLOCKED_KEPT_DAYS` back)."""
+    first = max(first, timezone.localdate() - timedelta(days=BLOCKED_KEPT_DAYS))
+    days = [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
+    keys = {_blocked_key(day, reason): reason for day in days for reason in BLOCK_REASONS}
+    counts = dict.fromkeys(BLOCK_REASONS, 0)
+    for key, value in cache.get_many(list(keys)).items():
+        counts[keys[key]] += int(value)
+    return counts

@@ -9,6 +9,8 @@ the admin history with its actor (`audit.Actor`). The rules, independent of any 
 - A plan's state follows the processor's newest fact: a fact older than the one applied last is
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
+- Every change of what a plan brings in each month is kept as a `PlanChange`, at the
+  processor's time of the fact: the history the dashboard's MRR figures read.
 
 With the lookups of `lookups.py` re-exported, it is all that payment providers know of this app.
 """
@@ -38,7 +40,16 @@ from .lookups import (
     plans_by_processor_id,
     recorded_payment_ids,
 )
-from .models import Contribution, Frequency, Payment, RecurringPlan, Supporter, normalize_email
+from .models import (
+    Contribution,
+    Frequency,
+    Payment,
+    PlanChange,
+    RecurringPlan,
+    Supporter,
+    normalize_email,
+    yearly_value,
+)
 
 __all__ = [
     "Actor",
@@ -281,6 +292,30 @@ def receive_transfer(
     return payment
 
 
+REFUND_REASON_LENGTH = 200
+
+
+def ask_refund(payment: Payment, amount: int, reason: str, actor: Actor) -> int:
+    """Staff ask for `amount` of `payment` back, for `reason`: checked against what is left
+    and kept in the payment's history with who asked. Returns the cumulative refunded amount
+    the refund will reach, which is what the processor then reports (`record_refund`)."""
+    payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
+    left = payment.amount - payment.refunded_amount
+    if left <= 0:
+        raise LedgerError("this payment is refunded in full already")
+    if not 0 < amount <= left:
+        raise LedgerError("a refund must be more than nothing and at most what is left")
+    log(
+        payment,
+        "refund_request",
+        actor,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason.strip()[:REFUND_REASON_LENGTH],
+    )
+    return payment.refunded_amount + amount
+
+
 def record_refund(
     payment: Payment, refunded_total: int, at: datetime.datetime, actor: Actor
 ) -> bool:
@@ -323,6 +358,7 @@ def plan_for(
             state_as_of=as_of,
         )
         log(plan, "plan", actor, amount=plan.amount, currency=plan.currency)
+        _note_change(plan, None, as_of)
         return plan
     changed = []
     if provider_plan_id and not plan.provider_plan_id:
@@ -352,6 +388,7 @@ def apply_plan_state(
         return False
     if plan.state_as_of and as_of < plan.state_as_of:
         return False
+    before = _terms(plan)
     new = {"status": status, "amount": amount, "interval": interval}
     changes = {
         field: [getattr(plan, field), value]
@@ -366,10 +403,54 @@ def apply_plan_state(
         plan.current_period_end = period_end
     plan.state_as_of = as_of
     plan.save()
+    _note_change(plan, before, as_of)
     if changes:  # a renewal only moves the period: its payment is what the history shows
         action = "cancel" if "status" in changes and plan.status == PlanStatus.CANCELED else None
         log(plan, action or "plan_state", actor, changes=changes, currency=plan.currency)
     return True
+
+
+def _terms(plan: RecurringPlan) -> tuple[bool, int, str]:
+    """What a plan brings in: whether it is active, twelve months' worth, its interval."""
+    active = plan.status == PlanStatus.ACTIVE
+    return active, yearly_value(plan.amount, plan.interval) if active else 0, plan.interval
+
+
+def _note_change(
+    plan: RecurringPlan, before: tuple[bool, int, str] | None, at: datetime.datetime
+) -> None:
+    """Keep the plan's change of monthly value (and of activity or interval) in its history,
+    classified the way MRR movement is reported."""
+    after = _terms(plan)
+    if after == before:
+        return
+    was_active, value_before, _interval = before or (False, 0, "")
+    is_active, value, _interval = after
+    change = value - value_before
+    if before is None:
+        earlier = PlanChange.objects.filter(supporter_id=plan.supporter_id).exists()
+        kind = PlanChange.Kind.REACTIVATION if earlier else PlanChange.Kind.NEW
+    elif is_active and not was_active:
+        kind = PlanChange.Kind.REACTIVATION
+    elif was_active and not is_active:
+        kind = PlanChange.Kind.CHURN
+    elif change > 0:
+        kind = PlanChange.Kind.EXPANSION
+    elif change < 0:
+        kind = PlanChange.Kind.CONTRACTION
+    else:
+        kind = PlanChange.Kind.NONE
+    PlanChange.objects.create(
+        plan=plan,
+        supporter_id=plan.supporter_id,
+        at=at,
+        kind=kind,
+        currency=plan.currency,
+        interval=plan.interval,
+        active=is_active,
+        yearly=value,
+        yearly_change=change,
+    )
 
 
 def cancel_plan(

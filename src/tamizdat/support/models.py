@@ -297,3 +297,52 @@ class Payment(models.Model):
 
     def display_amount(self) -> str:
         return money.format_money(self.amount, self.currency, self.supporter.language)
+
+
+class PlanChange(models.Model):
+    """One change of what a plan brings in each month, as the ledger applied it: the plan's
+    history, from which the dashboard reads MRR and its movement at any past moment.
+
+    Amounts are twelve months' worth (a monthly plan's charge × 12, an annual plan's charge),
+    so that annual plans divide into months without rounding; a plan brings in nothing while
+    it is not active (payment failed, or canceled), as for the funding goal.
+    """
+
+    wagtail_reference_index_ignore = True  # as for supporters
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("New")
+        REACTIVATION = "reactivation", _("Reactivation")
+        EXPANSION = "expansion", _("Expansion")
+        CONTRACTION = "contraction", _("Contraction")
+        CHURN = "churn", _("Churn")
+        # The plan changed interval at the same yearly value: no movement.
+        NONE = "none", _("No movement")
+
+    plan = models.ForeignKey(
+        RecurringPlan, on_delete=models.PROTECT, related_name="changes", verbose_name=_("plan")
+    )
+    supporter = models.ForeignKey(
+        Supporter, on_delete=models.PROTECT, related_name="+", verbose_name=_("supporter")
+    )
+    at = models.DateTimeField(_("at"), db_index=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    currency = money.CurrencyField(_("currency"))
+    interval = models.CharField(_("interval"), max_length=5)
+    active = models.BooleanField(_("active"))
+    yearly = models.BigIntegerField(_("twelve months' worth, after"))
+    yearly_change = models.BigIntegerField(_("change of twelve months' worth"))
+
+    class Meta:
+        verbose_name = _("plan change")
+        verbose_name_plural = _("plan changes")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["plan", "at"], name="plan_change_plan_at")]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+def yearly_value(amount: int, interval: str) -> int:
+    """Twelve months' worth of a plan's charge, in minor units."""
+    return amount * 12 if interval == Frequency.MONTH else amount

@@ -226,13 +226,18 @@ class StripeProvider(PaymentProvider):
                 raise ProviderError(str(exc)) from exc
         ledger.cancel_plan(plan, reason=reason, as_of=now(), actor=actor)
 
-    def refund(self, payment: Payment, amount: int | None = None) -> None:
-        amount = amount or payment.net_amount
+    def refund(self, payment: Payment, amount: int, reason: str, actor: Actor) -> None:
+        """Through Stripe's API, keyed by what was refunded before: a repeated request for
+        the same refund is the same refund. Stripe's `charge.refunded` reports the same
+        cumulative amount, which the ledger then already holds."""
+        total = ledger.ask_refund(payment, amount, reason, actor)
+        before = total - amount
         call(
             client().v1.refunds.create,
             {"payment_intent": payment.provider_charge_ref, "amount": amount},
-            {"idempotency_key": f"tamizdat-refund-{payment.pk}-{payment.refunded_amount}-{amount}"},
+            {"idempotency_key": f"tamizdat-refund-{payment.pk}-{before}-{amount}"},
         )
+        ledger.record_refund(payment, total, now(), actor)
 
     def shred(self, supporter: Supporter) -> None:
         """Delete the customers that plans created (one-time payments create none), and with

@@ -1,0 +1,50 @@
+"""What the figures share: converting per-currency sums as the funding goal does."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+
+from tamizdat.prompts import goal
+from tamizdat.prompts.models import FundingGoal
+
+
+@dataclass
+class Converter:
+    """Converts per-currency sums into one currency with `goal.convert`, remembering each
+    day's rates for the one dashboard it serves, and which currencies had none."""
+
+    currency: str
+    missing: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.rate = cache(goal.rate)
+
+    @classmethod
+    def for_goal(cls) -> Converter:
+        return cls(FundingGoal.current().currency)
+
+    def __call__(self, totals: Mapping[str, int | Decimal], on: datetime.date) -> int:
+        value, missing = goal.convert(
+            {currency: Decimal(amount) for currency, amount in totals.items()},
+            self.currency,
+            on,
+            self.rate,
+        )
+        self.missing.update(missing)
+        return value
+
+
+def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
+    """part ÷ whole, or None where the whole is nothing (a rate of nothing is no rate)."""
+    if not whole:
+        return None
+    return Decimal(part) / Decimal(whole)
+
+
+def whole(value: Decimal) -> int:
+    """A computed amount in whole minor units, halves up (as the goal rounds)."""
+    return int(value.to_integral_value(rounding=ROUND_HALF_UP))

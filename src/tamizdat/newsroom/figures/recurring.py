@@ -1,0 +1,223 @@
+"""Recurring revenue: MRR and ARR, their movement month by month, active plans, churn, ARPU
+and lifetime value, read from the plans' history (`support.PlanChange`), which the ledger
+keeps at the processor's time of each fact.
+
+A plan counts while it is active, at its monthly value (an annual plan's charge ÷ 12), as it
+counts towards the funding goal; a plan whose renewal failed counts again once it is paid.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models.functions import TruncMonth
+
+from tamizdat.prompts import goal
+from tamizdat.support.models import PlanChange, RecurringPlan
+
+from ..periods import Period, shift
+from .common import Converter, ratio, whole
+
+Kind = PlanChange.Kind
+MOVEMENT_KINDS = (Kind.NEW, Kind.REACTIVATION, Kind.EXPANSION, Kind.CONTRACTION, Kind.CHURN)
+Yearly = dict[str, int]  # twelve months' worth per currency, in minor units
+
+
+def _monthly(yearly: Yearly) -> dict[str, Decimal]:
+    return {currency: Decimal(value) / 12 for currency, value in yearly.items() if value}
+
+
+def yearly_before(moment: datetime.datetime) -> Yearly:
+    """What active plans were worth over twelve months just before `moment`, per currency."""
+    rows = (
+        PlanChange.objects.filter(at__lt=moment)
+        .values("currency")
+        .annotate(total=Sum("yearly_change"))
+        .order_by()
+    )
+    return {row["currency"]: row["total"] for row in rows}
+
+
+def mrr_before(moment: datetime.datetime) -> dict[str, Decimal]:
+    """MRR per currency just before `moment`, in minor units not yet rounded."""
+    return _monthly(yearly_before(moment))
+
+
+class History:
+    """The plans' movement in each month of a period, from two queries: what they were worth
+    before it, and every change in it summed per month, currency and kind."""
+
+    def __init__(self, period: Period) -> None:
+        self.period = period
+        self.opening = yearly_before(period.start)
+        rows = (
+            PlanChange.objects.filter(at__gte=period.start, at__lt=period.end)
+            .annotate(month=TruncMonth("at", tzinfo=goal.newsroom_zone()))
+            .values("month", "currency", "kind")
+            .annotate(total=Sum("yearly_change"))
+            .order_by()
+        )
+        self.changes: dict[datetime.date, dict[str, Yearly]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
+        for row in rows:
+            month = row["month"]
+            day = month.date() if isinstance(month, datetime.datetime) else month
+            by_currency = self.changes[day][row["kind"]]
+            by_currency[row["currency"]] = by_currency.get(row["currency"], 0) + row["total"]
+
+    def movement(self, month: goal.Month) -> dict[str, Yearly]:
+        """Per kind, per currency: the change of twelve months' worth in `month`."""
+        return self.changes.get(month.first_day, {})
+
+    def yearly_at_end(self, month: goal.Month) -> Yearly:
+        """Twelve months' worth per currency at the end of `month`: a month of the period,
+        or the one just before it."""
+        totals = dict(self.opening)
+        for each in self.period.months:
+            if each.start > month.start:
+                break
+            for by_currency in self.movement(each).values():
+                for currency, value in by_currency.items():
+                    totals[currency] = totals.get(currency, 0) + value
+        return totals
+
+    def mrr_at_end(self, month: goal.Month) -> dict[str, Decimal]:
+        return _monthly(self.yearly_at_end(month))
+
+
+@dataclass(frozen=True)
+class Movement:
+    """MRR gained and lost in a period, in minor units of one currency (losses negative)."""
+
+    new: int = 0
+    reactivation: int = 0
+    expansion: int = 0
+    contraction: int = 0
+    churn: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.new + self.reactivation + self.expansion + self.contraction + self.churn
+
+
+def movement(history: History, months: list[goal.Month], convert: Converter) -> Movement:
+    """The movement of `months` (all in `history`'s period), each month converted at its own
+    rates, each kind rounded once."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for month in months:
+        day = month.last_day
+        for kind, by_currency in history.movement(month).items():
+            if kind in MOVEMENT_KINDS:
+                # Converted in twelfths, then divided: one rounding per kind and month.
+                sums[kind] += Decimal(convert(by_currency, day)) / 12
+    return Movement(**{str(kind): whole(sums[kind]) for kind in MOVEMENT_KINDS})
+
+
+@dataclass(frozen=True)
+class Active:
+    """Plans active at a moment, and the supporters holding them, per interval."""
+
+    plans: dict[str, int] = field(default_factory=dict)
+    supporters_by_interval: dict[str, int] = field(default_factory=dict)
+    supporters: int = 0
+
+    @property
+    def total_plans(self) -> int:
+        return sum(self.plans.values())
+
+
+def active_at(moment: datetime.datetime) -> Active:
+    """Each plan's newest change before `moment` says whether it was active then."""
+    newest = (
+        PlanChange.objects.filter(plan=OuterRef("pk"), at__lt=moment)
+        .order_by("-at", "-pk")
+        .values("pk")[:1]
+    )
+    states = PlanChange.objects.filter(
+        pk__in=RecurringPlan.objects.annotate(state=Subquery(newest)).values("state"),
+        active=True,
+    )
+    rows = (
+        states.values("interval")
+        .annotate(plans=Count("pk"), supporters=Count("supporter", distinct=True))
+        .order_by()
+    )
+    everyone = states.aggregate(supporters=Count("supporter", distinct=True))
+    return Active(
+        plans={row["interval"]: row["plans"] for row in rows},
+        supporters_by_interval={row["interval"]: row["supporters"] for row in rows},
+        supporters=everyone["supporters"] or 0,
+    )
+
+
+def churned_plans(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Plans that stopped bringing money in [start, end): canceled or renewal failed."""
+    return PlanChange.objects.filter(kind=Kind.CHURN, at__gte=start, at__lt=end).count()
+
+
+@dataclass(frozen=True)
+class Recurring:
+    """The recurring figures of one period, in minor units of the converter's currency."""
+
+    mrr: int
+    mrr_at_start: int
+    movement: Movement
+    active: Active
+    active_at_start: Active
+    churned: int
+    # Per month, as fractions (0.05 is 5 %); None where nothing was active to churn.
+    supporter_churn: Decimal | None
+    revenue_churn: Decimal | None
+    arpu: int | None
+    lifetime_value: int | None
+
+    @property
+    def arr(self) -> int:
+        return self.mrr * 12
+
+
+def recurring(
+    period: Period, history: History, convert: Converter, now: datetime.datetime
+) -> Recurring:
+    before = shift(period.first, -1)
+    at_start = convert(history.mrr_at_end(before), before.last_day)
+    mrr = convert(history.mrr_at_end(period.last), period.rates_day(now))
+    moved = movement(history, period.months, convert)
+    active = active_at(period.until(now))
+    active_before = active_at(period.start)
+    churned = churned_plans(period.start, period.until(now))
+    supporter_churn = ratio(churned, active_before.total_plans * period.length)
+    revenue_churn = ratio(-(moved.churn + moved.contraction), at_start * period.length)
+    arpu = ratio(mrr, active.supporters)
+    lifetime = arpu / supporter_churn if arpu is not None and supporter_churn else None
+    return Recurring(
+        mrr=mrr,
+        mrr_at_start=at_start,
+        movement=moved,
+        active=active,
+        active_at_start=active_before,
+        churned=churned,
+        supporter_churn=supporter_churn,
+        revenue_churn=revenue_churn,
+        arpu=whole(arpu) if arpu is not None else None,
+        lifetime_value=whole(lifetime) if lifetime is not None else None,
+    )
+
+
+def monthly_series(
+    history: History, convert: Converter, now: datetime.datetime
+) -> list[tuple[goal.Month, int, Movement]]:
+    """For each month of the history's period: MRR at its end, and its movement."""
+    return [
+        (
+            month,
+            convert(history.mrr_at_end(month), goal.rates_day(month, now)),
+            movement(history, [month], convert),
+        )
+        for month in history.period.months
+    ]

@@ -51,6 +51,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     django_plugin.pytest_collection_modifyitems(items)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """The migrated rows that committing tests get back (serialized rollback) are kept on the
+    database connection's class as well as on the connection that made them: a test that runs
+    in Playwright's context reaches the database through a connection object of its own, which
+    would otherwise have nothing to restore and leave the tables empty."""
+    from django.db import connections
+
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+
+
 @pytest.fixture(autouse=True)
 def _empty_caches():
     """Every test starts with empty caches: pages, fragments, rate limits and renditions."""

@@ -316,11 +316,6 @@ WAGTAILFRONTENDCACHE = {
         for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
     },
 }
-if WAGTAILFRONTENDCACHE:
-    # Only with a cache to purge: without one, Wagtail's app would queue a purge task that has
-    # nothing to do on every publish.
-    INSTALLED_APPS.append("wagtail.contrib.frontend_cache")
-
 WAGTAIL_SITE_NAME = os.environ.get("TAMIZDAT_SITE_NAME", "Tamizdat")
 WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILIMAGES_IMAGE_MODEL = "news.Photo"

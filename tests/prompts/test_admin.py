@@ -212,12 +212,12 @@ def test_results_and_the_dashboard_panel_are_for_staff(client, site, django_user
 
 def test_a_gift_credited_to_a_campaign_without_a_variant_counts_for_its_base_arm(db):
     from tamizdat.prompts import revenue
-    from tamizdat.support import demo
+    from tests import factories as ledger_rows
 
     now = timezone.now()
-    demo._give(1, 500, "USD", "once", now, ("7", ""))
-    demo._give(2, 700, "USD", "once", now, ("7", "base"))
-    demo._give(3, 900, "USD", "once", now, ("7", "b"))
+    ledger_rows.gift("r1@example.org", amount=500, at=now, campaign="7", variant="")
+    ledger_rows.gift("r2@example.org", amount=700, at=now, campaign="7", variant="base")
+    ledger_rows.gift("r3@example.org", amount=900, at=now, campaign="7", variant="b")
     found = revenue.conversions(
         ["7"], now - datetime.timedelta(days=1), now + datetime.timedelta(1)
     )

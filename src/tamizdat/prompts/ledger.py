@@ -40,7 +40,13 @@ def one_time_net_by_period(
     bounds: list[tuple[datetime.datetime, datetime.datetime]],
 ) -> list[dict[str, int]]:
     """`one_time_net` for each of several periods [start, end), from one query."""
-    once = Payment.objects.filter(kind=Payment.Kind.ONCE)
+    if not bounds:
+        return []
+    once = Payment.objects.filter(
+        kind=Payment.Kind.ONCE,
+        paid_at__gte=min(start for start, _end in bounds),
+        paid_at__lt=max(end for _start, end in bounds),
+    )
     net = F("amount") - F("refunded_amount")
     sums = {
         f"p{index}": Sum(net, filter=Q(paid_at__gte=start, paid_at__lt=end))

@@ -212,12 +212,13 @@ def test_results_and_the_dashboard_panel_are_for_staff(client, site, django_user
 
 def test_a_gift_credited_to_a_campaign_without_a_variant_counts_for_its_base_arm(db):
     from tamizdat.prompts import ledger
-    from tamizdat.support import demo
+    from tests import factories as ledger_rows
 
     now = timezone.now()
-    demo._give(1, 500, "USD", "once", now, ("7", ""))
-    demo._give(2, 700, "USD", "once", now, ("7", "base"))
-    demo._give(3, 900, "USD", "once", now, ("7", "b"))
+    for number, (amount, variant) in enumerate(((500, ""), (700, "base"), (900, "b"))):
+        ledger_rows.gift(
+            f"reader{number}@example.org", amount=amount, at=now, campaign="7", variant=variant
+        )
     found = ledger.conversions(["7"], now - datetime.timedelta(days=1), now + datetime.timedelta(1))
     assert {key: (c.contributions, c.revenue) for key, c in found.items()} == {
         ("7", "base"): (2, {"USD": 1200}),

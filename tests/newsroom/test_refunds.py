@@ -158,3 +158,11 @@ def _bank_on():
             "currencies": ["EUR", "USD"],
         }
     )
+
+
+def test_the_payments_listing_offers_a_refund_where_something_is_left(lead):
+    open_payment = factories.gift("open@example.org", amount=2500)
+    done = factories.gift("done@example.org", amount=2500, refunded=2500)
+    listing = lead.get("/admin/snippets/support/payment/").content.decode()
+    assert f"/admin/newsroom/refund/{open_payment.pk}/" in listing
+    assert f"/admin/newsroom/refund/{done.pk}/" not in listing

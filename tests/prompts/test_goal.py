@@ -215,3 +215,20 @@ def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(
     assert "$2,500 of $10,000 raised this month" in repeat.content.decode()
     time_machine.shift(datetime.timedelta(seconds=1.1))
     assert "$3,500 of $10,000 raised this month" in client.get(article).content.decode()
+
+
+def test_the_rate_book_answers_as_rate_does(ledger):
+    book = goal.RateBook()
+    for base, quote in (
+        ("EUR", "USD"),
+        ("USD", "EUR"),
+        ("JPY", "USD"),
+        ("USD", "JPY"),
+        ("GBP", "EUR"),
+    ):
+        for day in (
+            datetime.date(2025, 12, 31),
+            datetime.date(2026, 3, 31),
+            datetime.date(2026, 5, 1),
+        ):
+            assert book(base, quote, day) == goal.rate(base, quote, day), (base, quote, day)

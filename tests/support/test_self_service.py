@@ -189,7 +189,7 @@ def test_ledger_listings_do_not_query_per_row(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from tamizdat.support import demo
+    from tests import factories as ledger_rows
 
     staff = get_user_model().objects.create_superuser("editor", "editor@example.org", "pw")
     client.force_login(staff)
@@ -200,10 +200,10 @@ def test_ledger_listings_do_not_query_per_row(client):
         return len(captured)
 
     urls = ["/admin/snippets/support/payment/", "/admin/snippets/support/recurringplan/"]
-    demo._give(1, 500, "USD", "month", demo.timezone.now(), ("", ""))
+    ledger_rows.gift("reader1@example.org", amount=500, frequency="month")
     few = [queries(url) for url in urls]
     for number in range(2, 30):
-        demo._give(number, 500, "USD", "month", demo.timezone.now(), ("", ""))
+        ledger_rows.gift(f"reader{number}@example.org", amount=500, frequency="month")
     assert [queries(url) for url in urls] == few
 
 

@@ -3,18 +3,27 @@ nothing is fetched from elsewhere and no chart script runs. Each chart carries i
 a description for screen readers; the page shows its numbers as a table too.
 
 Colours are CSS variables (`static/newsroom/dashboard.css`) and text takes the admin's own
-colour, so a chart reads the same in the admin's light and dark themes.
+colour, so a chart reads the same in the admin's light and dark themes. Drawing is the slow
+part of the dashboard, so a chart is drawn once for each set of numbers and kept a while in
+the shared cache.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from xml.etree import ElementTree
 
 import pygal
+from babel.numbers import format_decimal
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import to_locale
 from pygal.style import Style
+
+from tamizdat.support import money
 
 PALETTE = tuple(f"var(--tz-chart-{number})" for number in range(1, 7))
 STYLE = Style(
@@ -38,6 +47,23 @@ STYLE = Style(
 WIDTH, HEIGHT = 720, 360
 
 
+CACHE_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Format:
+    """How a chart writes its values: money in `currency`, or plain numbers without one."""
+
+    language: str
+    currency: str = ""
+
+    def __call__(self, value: float) -> str:
+        if not self.currency:
+            return format_decimal(round(value), locale=to_locale(self.language))
+        minor = round(Decimal(str(value)).scaleb(money.exponent(self.currency)))
+        return money.format_money(int(minor), self.currency, self.language)
+
+
 @dataclass(frozen=True)
 class Series:
     label: str
@@ -45,7 +71,7 @@ class Series:
     values: Sequence[float | None]
 
 
-def _options(title: str, formatter: Callable[[float], str]) -> dict[str, object]:
+def _options(title: str, formatter: Format) -> dict[str, object]:
     return {
         "style": STYLE,
         "title": title,
@@ -96,26 +122,41 @@ def _svg(chart: pygal.graph.graph.Graph, description: str) -> SafeString:
     return mark_safe(markup)
 
 
+def _drawn(key: tuple[object, ...], draw: Callable[[], SafeString]) -> SafeString:
+    """The chart drawn for these inputs before, or drawn now and kept."""
+    name = "newsroom:chart:" + hashlib.sha256(repr(key).encode()).hexdigest()
+    svg = cache.get(name)
+    if svg is None:
+        svg = str(draw())
+        cache.set(name, svg, CACHE_SECONDS)
+    # Drawn by `_svg` from our own figures and labels, escaped by ElementTree.
+    return mark_safe(svg)
+
+
 def bars(
     title: str,
     description: str,
     labels: Sequence[str],
     series: Sequence[Series],
-    formatter: Callable[[float], str],
+    formatter: Format,
     *,
     stacked: bool = False,
     horizontal: bool = False,
 ) -> SafeString:
-    kind: type[pygal.graph.graph.Graph]
-    if horizontal:
-        kind = pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar
-    else:
-        kind = pygal.StackedBar if stacked else pygal.Bar
-    chart = kind(**_options(title, formatter), show_legend=len(series) > 1)
-    chart.x_labels = list(labels)
-    for each in series:
-        chart.add(each.label, list(each.values))
-    return _svg(chart, description)
+    def draw() -> SafeString:
+        kind: type[pygal.graph.graph.Graph]
+        if horizontal:
+            kind = pygal.HorizontalStackedBar if stacked else pygal.HorizontalBar
+        else:
+            kind = pygal.StackedBar if stacked else pygal.Bar
+        chart = kind(**_options(title, formatter), show_legend=len(series) > 1)
+        chart.x_labels = list(labels)
+        for each in series:
+            chart.add(each.label, list(each.values))
+        return _svg(chart, description)
+
+    key = ("bars", title, description, tuple(labels), tuple(series), formatter, stacked, horizontal)
+    return _drawn(key, draw)
 
 
 def lines(
@@ -123,10 +164,13 @@ def lines(
     description: str,
     labels: Sequence[str],
     series: Sequence[Series],
-    formatter: Callable[[float], str],
+    formatter: Format,
 ) -> SafeString:
-    chart = pygal.Line(**_options(title, formatter), show_legend=len(series) > 1, dots_size=3)
-    chart.x_labels = list(labels)
-    for each in series:
-        chart.add(each.label, list(each.values))
-    return _svg(chart, description)
+    def draw() -> SafeString:
+        chart = pygal.Line(**_options(title, formatter), show_legend=len(series) > 1, dots_size=3)
+        chart.x_labels = list(labels)
+        for each in series:
+            chart.add(each.label, list(each.values))
+        return _svg(chart, description)
+
+    return _drawn(("lines", title, description, tuple(labels), tuple(series), formatter), draw)

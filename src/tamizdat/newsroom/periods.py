@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.utils import timezone
 
@@ -33,7 +34,7 @@ class Period:
     first: goal.Month
     length: int = 1
 
-    @property
+    @cached_property  # written into the instance's own dict, which a frozen one allows
     def months(self) -> list[goal.Month]:
         return [shift(self.first, offset) for offset in range(self.length)]
 

@@ -91,10 +91,13 @@ class Writer:
         """For a chart's geometry only."""
         return float(money.to_major(amount, self.currency))
 
-    def chart_money(self, value: float) -> str:
-        """A chart's value (in major units) back as money, for its labels."""
-        minor = round(Decimal(str(value)).scaleb(money.exponent(self.currency)))
-        return money.format_money(int(minor), self.currency, self.language)
+    @property
+    def chart_money(self) -> charts.Format:
+        return charts.Format(self.language, self.currency)
+
+    @property
+    def chart_number(self) -> charts.Format:
+        return charts.Format(self.language)
 
 
 def period_label(writer: Writer, figures: PeriodFigures) -> str:
@@ -252,7 +255,7 @@ def _active_chart(figures: PeriodFigures, writer: Writer) -> Chart:
                 [active.supporters_by_interval.get(key, 0) for key, _label in frequencies],
             )
         ],
-        lambda value: writer.number(round(value)),
+        writer.chart_number,
         horizontal=True,
     )
     rows = [
@@ -284,7 +287,7 @@ def _sizes_chart(figures: PeriodFigures, writer: Writer) -> Chart:
         _("How many one-time gifts of each size the period brought."),
         labels,
         [charts.Series(_("Gifts"), [bucket.count for bucket in buckets])],
-        lambda value: writer.number(round(value)),
+        writer.chart_number,
     )
     rows = [
         [label, writer.number(bucket.count)] for label, bucket in zip(labels, buckets, strict=True)

@@ -94,9 +94,30 @@ def rate(base: str, quote: str, on: datetime.date) -> Decimal | None:
         .order_by("-valid_from", "-pk")
         .first()
     )
+    return _worth(newest, base)
+
+
+def _worth(newest: ExchangeRate | None, base: str) -> Decimal | None:
     if newest is None:
         return None
     return newest.rate if newest.base == base else Decimal(1) / newest.rate
+
+
+class RateBook:
+    """`rate` for many pairs and days from one read of every rate entered (a short table),
+    for a caller that converts many sums at once."""
+
+    def __init__(self) -> None:
+        self.rates = list(ExchangeRate.objects.order_by("-valid_from", "-pk"))
+
+    def __call__(self, base: str, quote: str, on: datetime.date) -> Decimal | None:
+        if base == quote:
+            return Decimal(1)
+        pair = {base, quote}
+        newest = next(
+            (r for r in self.rates if {r.base, r.quote} == pair and r.valid_from <= on), None
+        )
+        return _worth(newest, base)
 
 
 def convert(
@@ -132,14 +153,18 @@ def recurring_monthly() -> dict[str, Decimal]:
 
 
 def monthly_totals(
-    month: Month, recurring: Mapping[str, Decimal] | None = None
+    month: Month,
+    recurring: Mapping[str, Decimal] | None = None,
+    one_time: Mapping[str, int] | None = None,
 ) -> dict[str, Decimal]:
     """Per currency, in minor units (not yet rounded): what this month brings in. The plans'
-    part is today's unless `recurring` gives another moment's (a past month's end)."""
+    part is today's unless `recurring` gives another moment's (a past month's end); the
+    one-time part is read here unless `one_time` brings it (read for many months at once)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for currency, monthly in (recurring_monthly() if recurring is None else recurring).items():
         totals[currency] += monthly
-    for currency, amount in revenue.one_time_net(month.start, month.end).items():
+    gifts = revenue.one_time_net(month.start, month.end) if one_time is None else one_time
+    for currency, amount in gifts.items():
         totals[currency] += Decimal(amount)
     return dict(totals)
 

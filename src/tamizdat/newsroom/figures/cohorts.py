@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import F, Max, Min, Q
+from django.db.models import Case, F, IntegerField, Max, Min, Q, Value, When
 
 from tamizdat.prompts import goal
 from tamizdat.support.models import Frequency, Payment
@@ -36,11 +36,24 @@ class Cohort:
         return self.still[after] / self.size
 
 
+def _month_number(field: str, months: Period) -> Case:
+    """Which month of `months` the moment in `field` fell in (0 for the first), worked out in
+    the database: SQLite would otherwise hand back every moment as text to parse."""
+    return Case(
+        *(
+            When(**{f"{field}__lt": month.end}, then=Value(index))
+            for index, month in enumerate(months.months)
+        ),
+        default=Value(months.length),
+        output_field=IntegerField(),
+    )
+
+
 def cohorts(months: Period, now: datetime.datetime) -> list[Cohort]:
     """One cohort per month of `months`. A supporter still gives `n` months after their first
     gift if a payment of theirs (not wholly refunded) falls in that month or later, an annual
-    plan's payment counting for the eleven months after its own. One query, one row per
-    supporter whose first gift fell in the period."""
+    plan's payment counting for the eleven months after its own. One query, one row of three
+    month numbers per supporter whose first gift fell in the period."""
     kept = Payment.objects.filter(amount__gt=F("refunded_amount"))
     rows = (
         kept.values("supporter")
@@ -50,20 +63,23 @@ def cohorts(months: Period, now: datetime.datetime) -> list[Cohort]:
             last_annual=Max("paid_at", filter=Q(plan__interval=Frequency.YEAR)),
         )
         .filter(first__gte=months.start, first__lt=months.end)
-        .values_list("first", "last", "last_annual")
+        .annotate(
+            first_month=_month_number("first", months),
+            last_month=_month_number("last", months),
+            annual_month=_month_number("last_annual", months),
+        )
+        .values_list("first_month", "last_month", "annual_month", "last_annual")
         .order_by()
     )
-    first_index = _index(months.start)
-    current = _index(now)
+    current = _index(now) - _index(months.start)
     sizes = [0] * months.length
-    still = [[0] * (current - _index(m.start) + 1) for m in months.months]
-    for first, last, last_annual in rows:
-        cohort = _index(first) - first_index
-        covered = _index(last)
+    still = [[0] * (current - index + 1) for index in range(months.length)]
+    for cohort, last, annual, last_annual in rows:
+        covered = last
         if last_annual is not None:
-            covered = max(covered, _index(last_annual) + ANNUAL_COVERS)
+            covered = max(covered, annual + ANNUAL_COVERS)
         sizes[cohort] += 1
-        for after in range(min(covered - _index(first), len(still[cohort]) - 1) + 1):
+        for after in range(min(covered - cohort, len(still[cohort]) - 1) + 1):
             still[cohort][after] += 1
     return [
         Cohort(month=month, size=sizes[index], still=still[index])

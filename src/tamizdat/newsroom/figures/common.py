@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
 
 from tamizdat.prompts import goal
 from tamizdat.prompts.models import FundingGoal
@@ -14,14 +13,14 @@ from tamizdat.prompts.models import FundingGoal
 
 @dataclass
 class Converter:
-    """Converts per-currency sums into one currency with `goal.convert`, remembering each
-    day's rates for the one dashboard it serves, and which currencies had none."""
+    """Converts per-currency sums into one currency with `goal.convert`, reading the rates
+    once for the one dashboard it serves, and remembers which currencies had none."""
 
     currency: str
     missing: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.rate = cache(goal.rate)
+        self.rate = goal.RateBook()
 
     @classmethod
     def for_goal(cls) -> Converter:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from tamizdat.prompts import goal
+from tamizdat.prompts import goal, revenue
 from tamizdat.prompts.models import FundingGoal
 
 from .common import Converter
@@ -35,16 +35,14 @@ def months(
     (`goal.compute`) when a goal is set."""
     setting = FundingGoal.current()
     current = goal.month_of(now)
+    months = history.period.months
+    gifts = revenue.one_time_net_by_period([(month.start, month.end) for month in months])
     found = []
-    for month in history.period.months:
+    for month, one_time in zip(months, gifts, strict=True):
         if month.start == current.start and progress is not None:
             raised = progress.raised
         else:
-            raised = _raised(history, month, convert, now)
+            totals = goal.monthly_totals(month, history.mrr_at_end(month), one_time)
+            raised = convert(totals, goal.rates_day(month, now))
         found.append(GoalMonth(month=month, raised=raised, goal=setting.amount))
     return found
-
-
-def _raised(history: History, month: goal.Month, convert: Converter, now: datetime.datetime) -> int:
-    totals = goal.monthly_totals(month, recurring=history.mrr_at_end(month))
-    return convert(totals, goal.rates_day(month, now))

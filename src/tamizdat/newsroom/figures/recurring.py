@@ -13,8 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Subquery, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from tamizdat.prompts import goal
 from tamizdat.support.models import PlanChange, RecurringPlan
@@ -42,11 +41,6 @@ def yearly_before(moment: datetime.datetime) -> Yearly:
     return {row["currency"]: row["total"] for row in rows}
 
 
-def mrr_before(moment: datetime.datetime) -> dict[str, Decimal]:
-    """MRR per currency just before `moment`, in minor units not yet rounded."""
-    return _monthly(yearly_before(moment))
-
-
 class History:
     """The plans' movement in each month of a period, from two queries: what they were worth
     before it, and every change in it summed per month, currency and kind."""
@@ -54,21 +48,33 @@ class History:
     def __init__(self, period: Period) -> None:
         self.period = period
         self.opening = yearly_before(period.start)
+        months = period.months
+        # A filtered sum per month rather than grouping by a truncated date, which SQLite
+        # would compute row by row in Python.
+        sums = {
+            f"m{index}": Sum("yearly_change", filter=Q(at__gte=month.start, at__lt=month.end))
+            for index, month in enumerate(months)
+        }
         rows = (
             PlanChange.objects.filter(at__gte=period.start, at__lt=period.end)
-            .annotate(month=TruncMonth("at", tzinfo=goal.newsroom_zone()))
-            .values("month", "currency", "kind")
-            .annotate(total=Sum("yearly_change"))
+            .values("currency", "kind")
+            .annotate(**sums)
             .order_by()
         )
         self.changes: dict[datetime.date, dict[str, Yearly]] = defaultdict(
             lambda: defaultdict(dict)
         )
         for row in rows:
-            month = row["month"]
-            day = month.date() if isinstance(month, datetime.datetime) else month
-            by_currency = self.changes[day][row["kind"]]
-            by_currency[row["currency"]] = by_currency.get(row["currency"], 0) + row["total"]
+            for index, month in enumerate(months):
+                if row[f"m{index}"]:
+                    self.changes[month.first_day][row["kind"]][row["currency"]] = row[f"m{index}"]
+        self._active: dict[datetime.datetime, Active] = {}
+
+    def active_at(self, moment: datetime.datetime) -> Active:
+        """`active_at`, once per moment (a period's start is the previous one's end)."""
+        if moment not in self._active:
+            self._active[moment] = active_at(moment)
+        return self._active[moment]
 
     def movement(self, month: goal.Month) -> dict[str, Yearly]:
         """Per kind, per currency: the change of twelve months' worth in `month`."""
@@ -188,8 +194,8 @@ def recurring(
     at_start = convert(history.mrr_at_end(before), before.last_day)
     mrr = convert(history.mrr_at_end(period.last), period.rates_day(now))
     moved = movement(history, period.months, convert)
-    active = active_at(period.until(now))
-    active_before = active_at(period.start)
+    active = history.active_at(period.until(now))
+    active_before = history.active_at(period.start)
     churned = churned_plans(period.start, period.until(now))
     supporter_churn = ratio(churned, active_before.total_plans * period.length)
     revenue_churn = ratio(-(moved.churn + moved.contraction), at_start * period.length)

@@ -93,6 +93,37 @@ def test_a_polylang_translation_is_the_articles_translation(site, uploads):
     assert russian.get_parent().get_parent().locale.language_code == "ru"
 
 
+def test_a_wpml_translation_is_the_articles_translation_too(site, uploads, tmp_path):
+    def wpml(language):
+        return (
+            f"<wp:postmeta><wp:meta_key>_wpml_import_language_code</wp:meta_key>"
+            f"<wp:meta_value>{language}</wp:meta_value></wp:postmeta>"
+            "<wp:postmeta><wp:meta_key>_wpml_import_translation_group</wp:meta_key>"
+            "<wp:meta_value>77</wp:meta_value></wp:postmeta>"
+        )
+
+    text = EXPORT.read_text()
+    text = text.replace(
+        '<category domain="language" nicename="en"><![CDATA[English]]></category>', ""
+    )
+    text = text.replace(
+        '<category domain="language" nicename="ru"><![CDATA[Русский]]></category>', ""
+    )
+    text = text.replace(
+        '<category domain="post_translations" nicename="pll_65f02a1b3c4d5">'
+        "<![CDATA[pll_65f02a1b3c4d5]]></category>",
+        "",
+    )
+    text = text.replace("<wp:post_id>11</wp:post_id>", "<wp:post_id>11</wp:post_id>" + wpml("en"))
+    text = text.replace("<wp:post_id>12</wp:post_id>", "<wp:post_id>12</wp:post_id>" + wpml("ru"))
+    export = tmp_path / "wpml.xml"
+    export.write_text(text)
+    run_import(export, uploads)
+    russian = ArticlePage.objects.get(slug="zabastovka")
+    assert russian.locale.language_code == "ru"
+    assert russian.translation_key == ArticlePage.objects.get(slug="harbour-strike").translation_key
+
+
 def test_every_old_address_is_a_permanent_redirect(client, site, uploads):
     run_import(uploads=uploads)
     article = "/en/port-news/harbour-strike/"

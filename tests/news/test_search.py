@@ -105,3 +105,13 @@ def test_negations_go_through_wagtails_own_search(archive):
     results = english(PlainText("harbour") & Not(PlainText("strike")))
     assert "Harbour strike" not in [a.title for a in results]
     assert results.count() == 14
+
+
+def test_a_new_story_gets_its_title_weight_from_the_latest_entries(archive):
+    from wagtail.search.models import IndexEntry
+
+    story = archive.article("culture", "A title of some length", hours_ago=1)
+    entry = IndexEntry.objects.get(object_id=str(story.pk))
+    assert entry.title_norm != 1.0
+    titles = [len(e.title) for e in IndexEntry.objects.order_by("-pk")[:1000] if e.title]
+    assert entry.title_norm == pytest.approx(sum(titles) / len(titles) / len(entry.title))

@@ -198,3 +198,19 @@ def test_an_export_cut_short_imports_what_came_before_and_says_where(site, uploa
     # Run again with the whole file: it goes on where it stopped.
     shutil.copy(EXPORT, cut)
     assert "Articles: 2 new, 0 updated, 2 unchanged" in run_import(cut, uploads)
+
+
+def test_imported_stories_are_searchable_at_once_with_no_tasks_left_per_story(
+    client, site, uploads, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run_import(uploads=uploads)
+    queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+    # Only the new section's own publish queues its tasks; no story, photo or author does.
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert not [args for _, args in queued if str(strike.pk) in str(args)]
+    assert len(queued) <= 8
+    html = client.get("/en/search/", {"q": "cranes"}).content.decode()
+    assert "Harbour strike enters its second week" in html

@@ -149,6 +149,77 @@ def grow(data_dir: Path, count: int) -> None:
     print(json.dumps({"generated": count, "articles_per_second": round(count / seconds)}))
 
 
+WXR_ITEM = """<item><title>{title}</title><link>https://old.example.org/{year}/{slug}/</link>
+<dc:creator>editor</dc:creator><content:encoded><![CDATA[{content}]]></content:encoded>
+<excerpt:encoded><![CDATA[{excerpt}]]></excerpt:encoded><wp:post_id>{id}</wp:post_id>
+<wp:post_date_gmt>{year}-03-01 10:00:00</wp:post_date_gmt>
+<wp:post_modified_gmt>{year}-03-02 10:00:00</wp:post_modified_gmt>
+<wp:post_name>{slug}</wp:post_name><wp:status>publish</wp:status>
+<wp:post_type>post</wp:post_type>
+<category domain="category" nicename="{section}">{section}</category>
+<category domain="post_tag" nicename="archive">Archive</category></item>
+"""
+
+
+def import_rate(data_dir: Path, count: int) -> None:
+    """A generated WordPress export of `count` posts (the demo's stories as their content),
+    imported by `tamizdat import wordpress`: posts a second and the importer's peak memory."""
+    _django(data_dir)
+    import resource
+    from html import escape
+
+    from django.core.management import call_command
+
+    from tamizdat.news.models import ArticlePage
+
+    stories = list(ArticlePage.objects.live().filter(locale__language_code="en"))
+    export = data_dir / "export.xml"
+    with export.open("w") as out:
+        out.write(
+            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+            'xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:wp="http://wordpress.org/export/1.2/"><channel>'
+            "<wp:author><wp:author_login>editor</wp:author_login>"
+            "<wp:author_display_name>The Editor</wp:author_display_name></wp:author>\n"
+        )
+        for number in range(count):
+            story = stories[number % len(stories)]
+            paragraphs = "\n\n".join(
+                str(block.value.source if hasattr(block.value, "source") else block.value)
+                for block in story.body
+                if block.block_type in ("paragraph", "subheading")
+            )
+            out.write(
+                WXR_ITEM.format(
+                    title=escape(f"{story.title} ({number})"),
+                    slug=f"{story.slug}-{number}",
+                    year=2000 + number % 24,
+                    content=paragraphs,
+                    excerpt=story.standfirst,
+                    id=100_000 + number,
+                    section=story.get_parent().slug,
+                )
+            )
+        out.write("</channel></rss>\n")
+    started = time.perf_counter()
+    with open(os.devnull, "w") as quiet:
+        call_command("import", "wordpress", str(export), stdout=quiet, stderr=quiet)
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "posts": count,
+                "seconds": round(seconds, 1),
+                "posts_per_second": round(count / seconds, 1),
+                "peak_memory_mib": round(peak, 1),
+            }
+        )
+    )
+
+
 def _median(values: list[float]) -> float:
     return round(statistics.median(values), 1)
 
@@ -290,7 +361,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--step", choices=["demo", "grow", "measure"])
+    parser.add_argument("--imported", type=int, default=1000, help="posts in the WXR import")
+    parser.add_argument("--step", choices=["demo", "grow", "measure", "import"])
     parser.add_argument("--data-dir", type=Path)
     args = parser.parse_args()
     if args.step == "demo":
@@ -299,6 +371,8 @@ def main() -> None:
         return grow(args.data_dir, args.articles)
     if args.step == "measure":
         return measure(args.data_dir, args.runs)
+    if args.step == "import":
+        return import_rate(args.data_dir, args.imported)
     with tempfile.TemporaryDirectory(prefix="tamizdat-bench-archive-") as workdir:
         data_dir = Path(workdir) / "data"
         env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
@@ -317,7 +391,12 @@ def main() -> None:
         demo = step("--step", "measure", "--runs", str(args.runs))
         grown = step("--step", "grow", "--articles", str(args.articles))
         large = step("--step", "measure", "--runs", str(args.runs))
-        print(json.dumps({"generate": grown, "demo": demo, "archive": large}, indent=2))
+        imported = step("--step", "import", "--imported", str(args.imported))
+        print(
+            json.dumps(
+                {"generate": grown, "demo": demo, "archive": large, "import": imported}, indent=2
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -173,19 +173,24 @@ class WordPressImport:
             "last_published_at": item.modified or item.published,
         }
         if record is None:
-            article = self.create_article(item, locale, fields)
-            self.report.created += 1
+            section = self.section(item, locale)
+            article = self.new_article(item, locale, section, fields)
         else:
             article = ArticlePage.objects.get(pk=int(record.object_id))
             for name, value in fields.items():
                 setattr(article, name, value)
-            self.report.updated += 1
+        # Tags and bylines wait in memory until the article is saved, once.
         article.tags.set([tag[:100] for tag in item.tags])
         if author := self.author(item.creator):
             article.article_authors = [ArticleAuthor(author=author)]
         elif item.creator:
             self.report.warnings.append(f"{label}: author {item.creator} is not in the export")
-        article.save()
+        if record is None:
+            section.add_child(instance=article)
+            self.report.created += 1
+        else:
+            article.save()
+            self.report.updated += 1
         index.insert_or_update_object(article)
         ReferenceIndex.create_or_update_for_object(article)
         self.redirect(item, article)
@@ -196,12 +201,13 @@ class WordPressImport:
             defaults={"object_id": str(article.pk), "digest": item.digest},
         )
 
-    def create_article(self, item: wxr.Item, locale: Locale, fields: dict[str, Any]) -> ArticlePage:
-        section = self.section(item, locale)
+    def new_article(
+        self, item: wxr.Item, locale: Locale, section: SectionPage, fields: dict[str, Any]
+    ) -> ArticlePage:
         slug = slugify(item.slug or item.title)[:200] or f"post-{item.id}"
         if section.get_children().filter(slug=slug).exists():
             slug = f"{slug[:190]}-{item.id}"
-        article = ArticlePage(
+        return ArticlePage(
             slug=slug,
             locale=locale,
             live=True,
@@ -209,8 +215,6 @@ class WordPressImport:
             translation_key=self.translation_key(item),
             **fields,
         )
-        section.add_child(instance=article)
-        return article
 
     def standfirst(self, item: wxr.Item, content: body.Body) -> str:
         text = strip_tags(item.excerpt)

@@ -42,7 +42,7 @@ def maintain_database() -> None:
     with connection.cursor() as cursor:
         # Tables no connection analysed yet (as each closes, see `tamizdat.sqlite3`, only those
         # its queries used), and before SQLite 3.42 that is all `optimize` looks at: with
-        # statistics for some tables and not others the planner does worse than with none.
+        # statistics for some tables only, the planner does far worse than with all of them.
         for table in unanalysed_tables(cursor):
             cursor.execute(f'ANALYZE "{table}"')
         # 0x10002: stale statistics of every table, not only those this connection queried.

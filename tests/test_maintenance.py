@@ -81,3 +81,14 @@ def test_the_hourly_upkeep_cuts_the_write_ahead_log_back(site):
     assert os.path.getsize(log) > 0
     maintain_database.call()
     assert os.path.getsize(log) == 0
+
+
+@sqlite_only
+def test_the_hourly_upkeep_analyses_every_table_no_connection_has(site):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    maintain_database.call()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analysed = {row[0] for row in cursor.fetchall()}
+    assert {"wagtailcore_page", "news_articlepage", "taggit_tag", "news_author"} <= analysed

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -39,8 +40,12 @@ def maintain_database() -> None:
     if connection.vendor != "sqlite":
         return  # PostgreSQL's autovacuum keeps its statistics and its log
     with connection.cursor() as cursor:
-        # 0x10002: every table, not only those this connection queried (SQLite 3.42 and later;
-        # earlier versions analyse as connections close, see `tamizdat.sqlite3`).
+        # Tables no connection analysed yet (as each closes, see `tamizdat.sqlite3`, only those
+        # its queries used), and before SQLite 3.42 that is all `optimize` looks at: with
+        # statistics for some tables only, the planner does far worse than with all of them.
+        for table in unanalysed_tables(cursor):
+            cursor.execute(f'ANALYZE "{table}"')
+        # 0x10002: stale statistics of every table, not only those this connection queried.
         cursor.execute("PRAGMA optimize=0x10002")
         cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MILLISECONDS}")
         try:
@@ -50,3 +55,23 @@ def maintain_database() -> None:
             cursor.execute("PRAGMA busy_timeout=5000")
     if busy:
         logger.info("Database busy: its log (%s pages) is checkpointed next hour", log_pages)
+
+
+def unanalysed_tables(cursor: Any) -> list[str]:
+    """Tables with indexes and rows but no statistics."""
+    cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+    analysed: set[str] = set()
+    if cursor.fetchone():
+        cursor.execute("SELECT DISTINCT tbl FROM sqlite_stat1")
+        analysed = {row[0] for row in cursor.fetchall()}
+    cursor.execute(
+        "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'index' "
+        "AND tbl_name NOT LIKE 'sqlite_%'"
+    )
+    tables = [row[0] for row in cursor.fetchall() if row[0] not in analysed]
+    found = []
+    for table in tables:
+        cursor.execute(f'SELECT 1 FROM "{table}" LIMIT 1')
+        if cursor.fetchone():
+            found.append(table)
+    return found

@@ -93,6 +93,37 @@ def test_a_polylang_translation_is_the_articles_translation(site, uploads):
     assert russian.get_parent().get_parent().locale.language_code == "ru"
 
 
+def test_a_wpml_translation_is_the_articles_translation_too(site, uploads, tmp_path):
+    def wpml(language):
+        return (
+            f"<wp:postmeta><wp:meta_key>_wpml_import_language_code</wp:meta_key>"
+            f"<wp:meta_value>{language}</wp:meta_value></wp:postmeta>"
+            "<wp:postmeta><wp:meta_key>_wpml_import_translation_group</wp:meta_key>"
+            "<wp:meta_value>77</wp:meta_value></wp:postmeta>"
+        )
+
+    text = EXPORT.read_text()
+    text = text.replace(
+        '<category domain="language" nicename="en"><![CDATA[English]]></category>', ""
+    )
+    text = text.replace(
+        '<category domain="language" nicename="ru"><![CDATA[Русский]]></category>', ""
+    )
+    text = text.replace(
+        '<category domain="post_translations" nicename="pll_65f02a1b3c4d5">'
+        "<![CDATA[pll_65f02a1b3c4d5]]></category>",
+        "",
+    )
+    text = text.replace("<wp:post_id>11</wp:post_id>", "<wp:post_id>11</wp:post_id>" + wpml("en"))
+    text = text.replace("<wp:post_id>12</wp:post_id>", "<wp:post_id>12</wp:post_id>" + wpml("ru"))
+    export = tmp_path / "wpml.xml"
+    export.write_text(text)
+    run_import(export, uploads)
+    russian = ArticlePage.objects.get(slug="zabastovka")
+    assert russian.locale.language_code == "ru"
+    assert russian.translation_key == ArticlePage.objects.get(slug="harbour-strike").translation_key
+
+
 def test_every_old_address_is_a_permanent_redirect(client, site, uploads):
     run_import(uploads=uploads)
     article = "/en/port-news/harbour-strike/"
@@ -167,3 +198,19 @@ def test_an_export_cut_short_imports_what_came_before_and_says_where(site, uploa
     # Run again with the whole file: it goes on where it stopped.
     shutil.copy(EXPORT, cut)
     assert "Articles: 2 new, 0 updated, 2 unchanged" in run_import(cut, uploads)
+
+
+def test_imported_stories_are_searchable_at_once_with_no_tasks_left_per_story(
+    client, site, uploads, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    run_import(uploads=uploads)
+    queued = list(DBTaskResult.objects.values_list("task_path", "args_kwargs"))
+    # Only the new section's own publish queues its tasks; no story, photo or author does.
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert not [args for _, args in queued if str(strike.pk) in str(args)]
+    assert len(queued) <= 8
+    html = client.get("/en/search/", {"q": "cranes"}).content.decode()
+    assert "Harbour strike enters its second week" in html

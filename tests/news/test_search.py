@@ -8,7 +8,6 @@ import pytest
 from django.db import connection
 from wagtail.models import Locale
 
-from tamizdat.news import search
 from tamizdat.news.models import ArticlePage
 
 pytestmark = [
@@ -61,6 +60,8 @@ def test_a_title_match_ranks_first_and_every_match_appears_once(archive):
 
 
 def test_past_the_ranked_window_older_matches_follow_newest_first(archive, monkeypatch):
+    from tamizdat.news import search  # Wagtail's SQLite search: importable on SQLite only
+
     monkeypatch.setattr(search, "RANKED_WINDOW", 4)
     results = english("harbour")
     assert results.count() == 15
@@ -104,3 +105,13 @@ def test_negations_go_through_wagtails_own_search(archive):
     results = english(PlainText("harbour") & Not(PlainText("strike")))
     assert "Harbour strike" not in [a.title for a in results]
     assert results.count() == 14
+
+
+def test_a_new_story_gets_its_title_weight_from_the_latest_entries(archive):
+    from wagtail.search.models import IndexEntry
+
+    story = archive.article("culture", "A title of some length", hours_ago=1)
+    entry = IndexEntry.objects.get(object_id=str(story.pk))
+    assert entry.title_norm != 1.0
+    titles = [len(e.title) for e in IndexEntry.objects.order_by("-pk")[:1000] if e.title]
+    assert entry.title_norm == pytest.approx(sum(titles) / len(titles) / len(entry.title))

@@ -18,7 +18,8 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,10 +28,14 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
+from modelsearch import index
+from modelsearch import signal_handlers as search_signals
 from wagtail.contrib.redirects.models import Redirect
-from wagtail.models import Locale
+from wagtail.models import Locale, ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from tamizdat.news.models import ArticleAuthor, ArticlePage, Author, HomePage, Photo, SectionPage
 from tamizdat.web.purge import purge_every_page
@@ -106,11 +111,12 @@ class WordPressImport:
         total = self.survey()
         done = 0
         try:
-            for entry in wxr.read(self.path):
-                if isinstance(entry, wxr.Item):
-                    self.item(entry)
-                    done += 1
-                    self.progress(done, total)
+            with indexed_in_place():
+                for entry in wxr.read(self.path):
+                    if isinstance(entry, wxr.Item):
+                        self.item(entry)
+                        done += 1
+                        self.progress(done, total)
         except wxr.MalformedExport:
             pass  # reported by the survey; what came before was imported
         if self.report.created or self.report.updated:
@@ -167,19 +173,26 @@ class WordPressImport:
             "last_published_at": item.modified or item.published,
         }
         if record is None:
-            article = self.create_article(item, locale, fields)
-            self.report.created += 1
+            section = self.section(item, locale)
+            article = self.new_article(item, locale, section, fields)
         else:
             article = ArticlePage.objects.get(pk=int(record.object_id))
             for name, value in fields.items():
                 setattr(article, name, value)
-            self.report.updated += 1
+        # Tags and bylines wait in memory until the article is saved, once.
         article.tags.set([tag[:100] for tag in item.tags])
         if author := self.author(item.creator):
             article.article_authors = [ArticleAuthor(author=author)]
         elif item.creator:
             self.report.warnings.append(f"{label}: author {item.creator} is not in the export")
-        article.save()
+        if record is None:
+            section.add_child(instance=article)
+            self.report.created += 1
+        else:
+            article.save()
+            self.report.updated += 1
+        index.insert_or_update_object(article)
+        ReferenceIndex.create_or_update_for_object(article)
         self.redirect(item, article)
         ImportedItem.objects.update_or_create(
             source=self.source,
@@ -188,12 +201,13 @@ class WordPressImport:
             defaults={"object_id": str(article.pk), "digest": item.digest},
         )
 
-    def create_article(self, item: wxr.Item, locale: Locale, fields: dict[str, Any]) -> ArticlePage:
-        section = self.section(item, locale)
+    def new_article(
+        self, item: wxr.Item, locale: Locale, section: SectionPage, fields: dict[str, Any]
+    ) -> ArticlePage:
         slug = slugify(item.slug or item.title)[:200] or f"post-{item.id}"
         if section.get_children().filter(slug=slug).exists():
             slug = f"{slug[:190]}-{item.id}"
-        article = ArticlePage(
+        return ArticlePage(
             slug=slug,
             locale=locale,
             live=True,
@@ -201,8 +215,6 @@ class WordPressImport:
             translation_key=self.translation_key(item),
             **fields,
         )
-        section.add_child(instance=article)
-        return article
 
     def standfirst(self, item: wxr.Item, content: body.Body) -> str:
         text = strip_tags(item.excerpt)
@@ -275,6 +287,7 @@ class WordPressImport:
             author = Author.objects.create(
                 locale=self.default, slug=slug, name=known.name, bio=known.bio
             )
+            index.insert_or_update_object(author)
         ImportedItem.objects.create(
             source=self.source, kind="author", key=login, object_id=str(author.pk)
         )
@@ -331,10 +344,28 @@ class WordPressImport:
                 file=ImageFile(stream, name=file.name),
             )
             photo.save()
+        index.insert_or_update_object(photo)
         ImportedItem.objects.create(
             source=self.source, kind="media", key=path, object_id=str(photo.pk)
         )
         return photo
+
+
+@contextmanager
+def indexed_in_place() -> Iterator[None]:
+    """Each post's search and reference index entries written with the post, in its
+    transaction, rather than by the background tasks that each of its saves would queue: a
+    large archive would leave hours of them, and a search that misses the archive meanwhile.
+    (The handlers are the process's: the import runs as a command of its own.)"""
+    models = (ArticlePage, Author, Photo)
+    for model in models:
+        post_save.disconnect(search_signals.post_save_signal_handler, sender=model)
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        for model in models:
+            post_save.connect(search_signals.post_save_signal_handler, sender=model)
 
 
 class Skip(Exception):

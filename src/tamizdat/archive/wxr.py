@@ -61,7 +61,7 @@ class Item:
     attachment_url: str
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
-    # Polylang: the language's slug and the group of translations the post belongs to.
+    # Polylang's or WPML's: the language's code and the group of translations it belongs to.
     language: str = ""
     translation_group: str = ""
     meta: dict[str, str] = field(default_factory=dict)
@@ -112,6 +112,11 @@ def _item(element: ElementTree.Element) -> Item:
             item.translation_group = slug
     for meta in element.findall(f"{WP}postmeta"):
         item.meta[_text(meta, f"{WP}meta_key")] = _text(meta, f"{WP}meta_value")
+    # WPML's "Export and Import" add-on writes the language and the group as post fields.
+    item.language = item.language or item.meta.get("_wpml_import_language_code", "")
+    item.translation_group = item.translation_group or item.meta.get(
+        "_wpml_import_translation_group", ""
+    )
     return item
 
 

@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light redis-server
 
 .PHONY: demo test test-sqlite test-postgres lint format lock messages bench fuzz debian-test-packages
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import ssl
 import subprocess
@@ -83,13 +84,41 @@ def tamizdat(log_dir: Path, workers: int = 2, **env: str) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     address = f"http://127.0.0.1:{port}"
+    _running[address] = server
     try:
         wait_until_up(f"{address}/healthz")
         yield address
     finally:
+        del _running[address]
         server.terminate()
         server.wait(timeout=20)
         log.close()
+
+
+# Each running `tamizdat serve` by its address, for `kill`.
+_running: dict[str, subprocess.Popen[bytes]] = {}
+
+
+def kill(address: str) -> None:
+    """SIGKILL the web node at `address`, its gunicorn master and workers at once, as a machine
+    lost or a kernel's OOM killer would stop it: nothing finishes what it was doing."""
+    master = _running[address].pid
+    workers = [
+        int(stat.parent.name)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent(stat) == master
+    ]
+    for pid in (master, *workers):
+        os.kill(pid, signal.SIGKILL)
+    _running[address].wait(timeout=20)
+
+
+def _parent(stat: Path) -> int | None:
+    try:
+        # pid (name) state ppid …; the name may hold spaces and parentheses.
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None  # a process that ended meanwhile
 
 
 def fetch(url: str, **headers: str) -> HTTPResponse:

@@ -121,10 +121,10 @@ def _parent(stat: Path) -> int | None:
         return None  # a process that ended meanwhile
 
 
-def fetch(url: str, **headers: str) -> HTTPResponse:
-    """`url` as a client that does not follow redirects and accepts the test's certificate;
-    an HTTP error status is returned like any other answer."""
-    request = urllib.request.Request(url, headers=headers)
+def fetch(url: str, data: bytes | None = None, **headers: str) -> HTTPResponse:
+    """`url` as a client that does not follow redirects and accepts the test's certificate
+    (a POST of `data` when given); an HTTP error status is returned like any other answer."""
+    request = urllib.request.Request(url, data=data, headers=headers)
     opener = urllib.request.build_opener(
         urllib.request.HTTPSHandler(context=UNVERIFIED_TLS), _NoRedirects
     )

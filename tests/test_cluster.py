@@ -27,6 +27,7 @@ from PIL import Image
 
 from tests import servers
 from tests.cluster_parts import Redis, postgres
+from tests.revenue import form_data
 from tests.s3_peer import MEDIA_BUCKET
 from tests.support.test_receipts import Sink
 from tests.waiting import wait_for
@@ -188,6 +189,7 @@ def test_two_web_nodes_two_workers_and_nginx_serve_one_site(
                 "TAMIZDAT_MEDIA_S3_SECRET_KEY": "test",
                 "TAMIZDAT_SMTP_URL": f"smtp://127.0.0.1:{mail.port}/?tls=off",
                 "TAMIZDAT_LOG_LEVEL": "WARNING",
+                "TAMIZDAT_BANK_IBAN": "XX00 TEST 0000 0000 0000",
             }
             environment = {
                 **{k: v for k, v in os.environ.items() if not k.startswith("TAMIZDAT_")},
@@ -244,6 +246,7 @@ def test_two_web_nodes_two_workers_and_nginx_serve_one_site(
                 _publish_through_a(environment, article_id, node_a, node_b, front.url, timings)
                 _image_through_a_served_through_b(node_a, node_b, s3_peer)
                 _one_receipt_from_two_workers(environment, sink)
+                _rate_limits_count_across_nodes(node_a, node_b)
                 _node_b_killed_under_load(node_b, front.url, timings)
                 redis.stop()
                 answer = servers.fetch(f"{node_a}/readyz")
@@ -320,6 +323,18 @@ def _one_receipt_from_two_workers(environment, sink: Sink) -> None:
     wait_for(lambda: sink.messages, "the receipt", timeout=30)
     time.sleep(2)  # both workers have polled the queue many times since
     assert [m["To"] for m in sink.messages] == ["reader@example.org"]
+
+
+def _rate_limits_count_across_nodes(node_a: str, node_b: str) -> None:
+    """One e-mail address may start 5 contributions an hour, whichever nodes they reach."""
+    form = urllib.parse.urlencode(
+        form_data(method="bank", amount=25, email="same@example.org")
+    ).encode()
+    statuses = [
+        servers.fetch(f"{node}/en/support/contribute/", data=form).status
+        for node in [node_a, node_b] * 3
+    ]
+    assert statuses == [303] * 5 + [429]
 
 
 def _node_b_killed_under_load(node_b: str, front: str, timings) -> None:

@@ -35,7 +35,13 @@ def test_the_shipped_site_configuration_parses(tmp_path: Path):
     )
     assert checked.returncode == 0, checked.stderr
     assert "syntax is ok" in checked.stderr
-    assert "[warn]" not in checked.stderr
+    warnings = [
+        line
+        for line in checked.stderr.splitlines()
+        # Newer nginx only says how it now prefers HTTP/2 to be switched on.
+        if "[warn]" in line and '"listen ... http2" directive is deprecated' not in line
+    ]
+    assert warnings == []
 
 
 def test_a_publish_shows_through_nginx_within_a_second_for_every_encoding(site, tmp_path: Path):

@@ -1,8 +1,9 @@
 """The site on several machines, on loopback: PostgreSQL, Redis, moto's S3 server, a mail
 server, two web nodes, two workers and nginx from `deploy/nginx-site.conf` in front of both
 nodes. One scenario on one shared setup, in the order an operator would meet it: an editor
-publishes through node A, uploads an image through node A, a reader's receipt goes out, node B
-dies under load, and Redis goes away."""
+publishes through node A, uploads an image through node A, a reader's receipt goes out, a
+reader's contributions reach both nodes, node B dies under load, a scheduled page goes live,
+and Redis goes away."""
 
 from __future__ import annotations
 
@@ -210,6 +211,15 @@ def test_two_web_nodes_two_workers_and_nginx_serve_one_site(
                     " authors=('ada',))\n"
                     "get_user_model().objects.create_superuser("
                     f"'editor', 'editor@example.org', {PASSWORD!r})\n"
+                    # Due in a few seconds: both workers' clocks see it due at the same minute.
+                    "import datetime\n"
+                    "from django.utils import timezone\n"
+                    "from tamizdat.news.models import ArticlePage\n"
+                    "scheduled = ArticlePage(title='Budget passed', standfirst='Standfirst',"
+                    " body=[('paragraph', '<p>Body.</p>')], live=False,"
+                    " go_live_at=timezone.now() + datetime.timedelta(seconds=5))\n"
+                    "newsroom.sections['politics'].add_child(instance=scheduled)\n"
+                    "scheduled.save_revision().publish()\n"
                     "print(article.pk)",
                 )
             )
@@ -248,6 +258,7 @@ def test_two_web_nodes_two_workers_and_nginx_serve_one_site(
                 _one_receipt_from_two_workers(environment, sink)
                 _rate_limits_count_across_nodes(node_a, node_b)
                 _node_b_killed_under_load(node_b, front.url, timings)
+                _the_scheduled_page_published_once(environment, node_a, timings)
                 redis.stop()
                 answer = servers.fetch(f"{node_a}/readyz")
                 assert answer.status == 503
@@ -335,6 +346,25 @@ def _rate_limits_count_across_nodes(node_a: str, node_b: str) -> None:
         for node in [node_a, node_b] * 3
     ]
     assert statuses == [303] * 5 + [429]
+
+
+def _the_scheduled_page_published_once(environment, node_a: str, timings) -> None:
+    """The clock publishes a page scheduled for a minute once, however many workers tick."""
+    waited = time.monotonic()
+    wait_for(
+        lambda: "Budget passed" in reader(node_a + "/en/politics/budget-passed/"),
+        "the scheduled page live",
+        timeout=90,  # the next minute, and a tick of the clock
+    )
+    timings["waited_for_scheduled_publishing"] = time.monotonic() - waited
+    time.sleep(1)  # both clocks have ticked again since
+    published = python(
+        environment,
+        "from wagtail.models import PageLogEntry\n"
+        "print(PageLogEntry.objects.filter(page__slug='budget-passed',"
+        " action='wagtail.publish.scheduled').count())",
+    )
+    assert published == "1"
 
 
 def _node_b_killed_under_load(node_b: str, front: str, timings) -> None:

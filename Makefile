@@ -5,7 +5,7 @@ PYTHON ?= python3.11
 PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light
+DEBIAN_TEST_PACKAGES := chromium postgresql default-jre-headless fonts-dejavu-core nginx-light redis-server
 
 .PHONY: demo test test-sqlite test-postgres lint format lock messages bench fuzz debian-test-packages
 
@@ -57,7 +57,8 @@ fuzz: $(BIN)/.installed-test
 
 # Runs the suite again against a throwaway PostgreSQL cluster on a loopback port. The browser
 # tests and the scenarios of servers, buckets, static copies and faults drive code whose
-# database work the other tests cover, so they run on SQLite only.
+# database work the other tests cover, so they run on SQLite only (the cluster scenario,
+# tests/test_cluster.py, starts a PostgreSQL of its own).
 test-postgres: $(BIN)/.installed-test
 	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario"
 

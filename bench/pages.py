@@ -21,7 +21,7 @@ import urllib.request
 from pathlib import Path
 from string import Template
 
-from loopback import free_port, wait_for
+from loopback import UNVERIFIED_TLS, free_port, wait_for
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 REPO = Path(__file__).resolve().parent.parent
@@ -74,12 +74,28 @@ def nginx(
     for folder in (workdir, root):
         folder.chmod(0o755)
     (root / "article.html").write_bytes(html)
+    certificate, key = root / "tls.crt", root / "tls.key"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+            "-nodes", "-days", "1", "-subj", "/CN=localhost",
+            "-keyout", str(key), "-out", str(certificate),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
     site = Template((REPO / "deploy" / "nginx-site.conf").read_text()).safe_substitute(
-        CACHE_DIR=root / "cache",
-        UPSTREAM=upstream,
-        LISTEN=f"127.0.0.1:{proxy_port}",
         SERVER_NAME="localhost",
-        STATIC_ROOT=workdir / "data" / "static",
+        HTTP_LISTEN=f"127.0.0.1:{free_port()}",
+        HTTPS_LISTEN=f"127.0.0.1:{proxy_port}",
+        TLS_CERTIFICATE=certificate,
+        TLS_CERTIFICATE_KEY=key,
+        ACME_ROOT=root,
+        WEB_NODE_1=upstream,
+        WEB_NODE_2=upstream,
+        TRUSTED_PROXY="127.0.0.1",
+        CACHE_DIR=root / "cache",
+        MEDIA_ROOT=workdir / "data" / "media",
     )
     config = root / "nginx.conf"
     config.write_text(
@@ -96,7 +112,10 @@ http {{
   uwsgi_temp_path {root}/tmp;
   scgi_temp_path {root}/tmp;
   server {{
-    listen 127.0.0.1:{static_port};
+    # Over TLS like the front cache, so that the two compare.
+    listen 127.0.0.1:{static_port} ssl;
+    ssl_certificate {certificate};
+    ssl_certificate_key {key};
     root {root};
     location / {{ default_type text/html; }}
   }}
@@ -150,13 +169,15 @@ def main() -> None:
         # One reader at a time: the render time itself, without waiting behind other requests.
         uncached_alone = wrk(url, arguments.seconds, 1, bypass)
         front = nginx(workdir, html, static_port, proxy_port, f"127.0.0.1:{port}")
-        static_url = f"http://127.0.0.1:{static_port}/article.html"
+        static_url = f"https://127.0.0.1:{static_port}/article.html"
         wait_for(static_url)
         static = wrk(static_url, arguments.seconds, arguments.connections)
-        proxied_url = f"http://127.0.0.1:{proxy_port}{article}"
+        proxied_url = f"https://127.0.0.1:{proxy_port}{article}"
         wait_for(proxied_url)
         proxied = wrk(proxied_url, arguments.seconds, arguments.connections)
-        cache_status = urllib.request.urlopen(proxied_url).headers["X-Proxy-Cache"]
+        cache_status = urllib.request.urlopen(proxied_url, context=UNVERIFIED_TLS).headers[
+            "X-Proxy-Cache"
+        ]
         result = {
             "page": article,
             "page_bytes": len(html),

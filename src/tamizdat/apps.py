@@ -6,3 +6,6 @@ class TamizdatConfig(AppConfig):
 
     name = "tamizdat"
     verbose_name = "Tamizdat"
+
+    def ready(self) -> None:
+        from tamizdat import checks  # noqa: F401 (registers them)

@@ -1,10 +1,12 @@
-"""Through the shipped nginx: pages come from its cache, and a publish shows within a second
-for every encoding, with no purge sent (nginx revalidates with the page's ETag)."""
+"""Through the shipped nginx (`deploy/nginx-site.conf`, TLS and two upstreams): the file parses,
+plain HTTP goes to HTTPS, pages come from its cache, and a publish shows within a second for
+every encoding, with no purge sent (nginx revalidates with the page's ETag)."""
 
 from __future__ import annotations
 
 import gzip
-import urllib.request
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,20 +21,51 @@ ARTICLE = "/en/politics/parliament-dissolved/"
 
 def fetch(url: str, encoding: str) -> tuple[str, str]:
     """The page as a reader asking for `encoding` gets it, and nginx's cache status."""
-    asked = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
-    with urllib.request.urlopen(asked, timeout=10) as answer:
-        body = answer.read()
-        if answer.headers.get("Content-Encoding") == "gzip":
-            body = gzip.decompress(body)
-        return body.decode(), answer.headers.get("X-Proxy-Cache", "")
+    answer = servers.fetch(url, **{"Accept-Encoding": encoding})
+    body = answer.read()
+    if answer.headers.get("Content-Encoding") == "gzip":
+        body = gzip.decompress(body)
+    return body.decode(), answer.headers.get("X-Proxy-Cache", "")
+
+
+def test_the_shipped_site_configuration_parses(tmp_path: Path):
+    front = servers.nginx_config(tmp_path, ["127.0.0.1:8001", "127.0.0.1:8002"])
+    checked = subprocess.run(
+        servers.nginx_command(front, "-t"), capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "syntax is ok" in checked.stderr
+    warnings = [
+        line
+        for line in checked.stderr.splitlines()
+        # Newer nginx only says how it now prefers HTTP/2 to be switched on.
+        if "[warn]" in line and '"listen ... http2" directive is deprecated' not in line
+    ]
+    assert warnings == []
 
 
 def test_a_publish_shows_through_nginx_within_a_second_for_every_encoding(site, tmp_path: Path):
     with servers.tamizdat(tmp_path / "node") as node, servers.nginx(tmp_path, node) as front:
+        # Plain HTTP sends readers to the same address over HTTPS.
+        moved = servers.fetch(front.plain_url + ARTICLE)
+        assert moved.status == 301
+        assert moved.headers["Location"] == f"https://127.0.0.1{ARTICLE}"
+
         for encoding in ("gzip", "identity"):
-            fetch(front + ARTICLE, encoding)
-            page, status = fetch(front + ARTICLE, encoding)
+            fetch(front.url + ARTICLE, encoding)
+            page, status = fetch(front.url + ARTICLE, encoding)
             assert status == "HIT" and "Parliament dissolved" in page
+
+        # The page's stylesheet comes from the nodes once, then from nginx's cache; its photo
+        # from the media folder on disk.
+        stylesheet = re.search(r'href="(/static/[^"]+\.css)"', page)
+        photo = re.search(r'src="(/media/[^"]+)"', page)
+        assert stylesheet and photo
+        servers.fetch(front.url + stylesheet[1])
+        cached = servers.fetch(front.url + stylesheet[1])
+        assert cached.status == 200 and cached.headers["X-Proxy-Cache"] == "HIT"
+        image = servers.fetch(front.url + photo[1])
+        assert image.status == 200 and image.headers["Content-Type"].startswith("image/")
 
         article = site.sections["politics"].get_children().get(slug="parliament-dissolved")
         article = article.specific
@@ -43,7 +76,7 @@ def test_a_publish_shows_through_nginx_within_a_second_for_every_encoding(site, 
         # machine may be busy).
         wait_for(
             lambda: all(
-                "Parliament dissolved at dawn" in fetch(front + ARTICLE, encoding)[0]
+                "Parliament dissolved at dawn" in fetch(front.url + ARTICLE, encoding)[0]
                 for encoding in ("gzip", "identity")
             ),
             "the new copy in every encoding",
@@ -52,5 +85,7 @@ def test_a_publish_shows_through_nginx_within_a_second_for_every_encoding(site, 
         # From then on nginx asks again each second in the background, and readers go on
         # getting its copy at once (STALE while it asks), never waiting on Tamizdat.
         wait_for(
-            lambda: fetch(front + ARTICLE, "gzip")[1] == "STALE", "nginx asking again", timeout=3
+            lambda: fetch(front.url + ARTICLE, "gzip")[1] == "STALE",
+            "nginx asking again",
+            timeout=3,
         )

@@ -180,7 +180,7 @@ def test_results_from_impressions_to_revenue_per_campaign_and_variant(staff, sit
         for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]
     ]
     assert rows == [
-        "Spring drive (en) base 1000 50 0 10 1 0.1% $25",
+        "Spring drive (en) The campaign&#x27;s own copy 1000 50 0 10 1 0.1% $25",
         "b 1000 80 0 20 2 0.2% €20, $10 ≈ $32",
     ]
     assert "raised this month" in page  # the goal meter sits on top

@@ -367,7 +367,7 @@ def _funnel_table(board: Dashboard, writer: Writer) -> Table:
             rows.append(
                 [
                     str(result.campaign),
-                    arm.key,
+                    arm.label,
                     writer.number(arm.impressions),
                     writer.number(arm.clicks),
                     writer.number(arm.checkouts),

@@ -14,12 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_percent
 from django.db.models import Sum
-from django.utils.translation import get_language, to_locale
+from django.utils.translation import get_language, gettext, to_locale
 
 from tamizdat.support import money
 
 from . import goal, revenue
-from .models import Campaign, Event, EventCount, FundingGoal
+from .models import BASE_ARM, Campaign, Event, EventCount, FundingGoal
 
 
 @dataclass
@@ -34,6 +34,11 @@ class ArmResult:
 
     def count(self, event: str) -> int:
         return self.events.get(event, 0)
+
+    @property
+    def label(self) -> str:
+        """How staff read the arm: the campaign's own copy by name, a variant by its key."""
+        return gettext("The campaign's own copy") if self.key == BASE_ARM else self.key
 
     @property
     def impressions(self) -> int:

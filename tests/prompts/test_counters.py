@@ -192,4 +192,4 @@ def test_staff_see_which_counts_look_forged(client, campaign, admin_user):
     page = client.get("/admin/campaigns/results/").content.decode()
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
     flagged = [row for row in rows if "counts look forged" in row]
-    assert len(flagged) == 1 and "<td>base" in flagged[0]
+    assert len(flagged) == 1 and "<td>The campaign&#x27;s own copy" in flagged[0]

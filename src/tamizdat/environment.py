@@ -1,10 +1,12 @@
-"""Reading the environment for `settings`: typed values, the database address and the secret
-key, each refused in one line naming its variable when it is malformed."""
+"""Reading the environment for `settings`: typed values, the database address, the secret key,
+the media storage and the search backend, each refused in one line naming its variable when it
+is malformed."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -56,3 +58,68 @@ def secret_key(data_dir: Path) -> str:
         key_file.write_text(get_random_secret_key())
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def media_storage(local_url: str, local: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The media storage's kind, the address readers fetch media from and Django's storage:
+    this machine's disk, or an S3-compatible bucket that every node reads and writes and whose
+    public address pages name."""
+    kind = os.environ.get("TAMIZDAT_MEDIA_STORAGE", "local")
+    if kind == "local":
+        return kind, local_url, local
+    if kind != "s3":
+        raise ImproperlyConfigured(f"TAMIZDAT_MEDIA_STORAGE must be local or s3, not {kind!r}.")
+    required = ("TAMIZDAT_MEDIA_S3_BUCKET", "TAMIZDAT_MEDIA_S3_PUBLIC_URL")
+    missing = [name for name in required if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"TAMIZDAT_MEDIA_STORAGE=s3 needs {', '.join(missing)}.")
+    url = os.environ["TAMIZDAT_MEDIA_S3_PUBLIC_URL"].rstrip("/") + "/"
+    scheme, address = url.split("://", 1)
+    return (
+        kind,
+        url,
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": os.environ["TAMIZDAT_MEDIA_S3_BUCKET"],
+                "endpoint_url": os.environ.get("TAMIZDAT_MEDIA_S3_ENDPOINT") or None,
+                "region_name": os.environ.get("TAMIZDAT_MEDIA_S3_REGION") or None,
+                "access_key": os.environ.get("TAMIZDAT_MEDIA_S3_ACCESS_KEY") or None,
+                "secret_key": os.environ.get("TAMIZDAT_MEDIA_S3_SECRET_KEY") or None,
+                # Readers fetch files by their public address: no signed, expiring URLs in
+                # pages that caches keep, and nothing overwritten in place.
+                "custom_domain": address.rstrip("/"),
+                "url_protocol": scheme + ":",
+                "querystring_auth": False,
+                "file_overwrite": False,
+                "default_acl": None,
+            },
+        },
+    )
+
+
+SEARCH_ENGINES = {
+    "elasticsearch8": "wagtail.search.backends.elasticsearch8",
+    "elasticsearch9": "wagtail.search.backends.elasticsearch9",
+    "opensearch2": "wagtail.search.backends.opensearch2",
+    "opensearch3": "wagtail.search.backends.opensearch3",
+}
+
+
+def search_backend(database_engine: str) -> dict[str, Any]:
+    """Wagtail's search backend: the database's own (on SQLite, the one ranked query of
+    `news.search`), or an Elasticsearch or OpenSearch server (`TAMIZDAT_SEARCH_ENGINE`)."""
+    engine = os.environ.get("TAMIZDAT_SEARCH_ENGINE", "database")
+    if engine == "database":
+        sqlite = database_engine.endswith("sqlite3")
+        return {"BACKEND": "tamizdat.news.search" if sqlite else "wagtail.search.backends.database"}
+    if engine not in SEARCH_ENGINES:
+        names = ", ".join(["database", *SEARCH_ENGINES])
+        message = f"TAMIZDAT_SEARCH_ENGINE must be one of {names}, not {engine!r}."
+        raise ImproperlyConfigured(message)
+    return {
+        "BACKEND": SEARCH_ENGINES[engine],
+        "URLS": env_list("TAMIZDAT_SEARCH_URLS", "http://localhost:9200"),
+        "INDEX": os.environ.get("TAMIZDAT_SEARCH_INDEX", "tamizdat"),
+        "TIMEOUT": env_int("TAMIZDAT_SEARCH_TIMEOUT_SECONDS", 5),
+    }

@@ -12,7 +12,15 @@ from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
-from tamizdat.environment import database, env_bool, env_int, env_list, secret_key
+from tamizdat.environment import (
+    database,
+    env_bool,
+    env_int,
+    env_list,
+    media_storage,
+    search_backend,
+    secret_key,
+)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -217,39 +225,9 @@ STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Uploaded images and their renditions in an S3-compatible bucket, for several machines: every
-# node reads and writes the same files, and readers fetch them from the bucket's public address.
-MEDIA_STORAGE = os.environ.get("TAMIZDAT_MEDIA_STORAGE", "local")
-if MEDIA_STORAGE == "s3":
-    _missing = [
-        name
-        for name in ("TAMIZDAT_MEDIA_S3_BUCKET", "TAMIZDAT_MEDIA_S3_PUBLIC_URL")
-        if not os.environ.get(name)
-    ]
-    if _missing:
-        raise ImproperlyConfigured(f"TAMIZDAT_MEDIA_STORAGE=s3 needs {', '.join(_missing)}.")
-    MEDIA_URL = os.environ["TAMIZDAT_MEDIA_S3_PUBLIC_URL"].rstrip("/") + "/"
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": os.environ["TAMIZDAT_MEDIA_S3_BUCKET"],
-            "endpoint_url": os.environ.get("TAMIZDAT_MEDIA_S3_ENDPOINT") or None,
-            "region_name": os.environ.get("TAMIZDAT_MEDIA_S3_REGION") or None,
-            "access_key": os.environ.get("TAMIZDAT_MEDIA_S3_ACCESS_KEY") or None,
-            "secret_key": os.environ.get("TAMIZDAT_MEDIA_S3_SECRET_KEY") or None,
-            # Readers fetch files by their public address: no signed, expiring URLs in pages
-            # that caches keep, and nothing overwritten in place.
-            "custom_domain": MEDIA_URL.split("://", 1)[1].rstrip("/"),
-            "url_protocol": MEDIA_URL.split("://", 1)[0] + ":",
-            "querystring_auth": False,
-            "file_overwrite": False,
-            "default_acl": None,
-        },
-    }
-elif MEDIA_STORAGE != "local":
-    raise ImproperlyConfigured(
-        f"TAMIZDAT_MEDIA_STORAGE must be local or s3, not {MEDIA_STORAGE!r}."
-    )
+# Uploaded images and their renditions on this machine's disk, or in an S3-compatible bucket
+# for several machines (`TAMIZDAT_MEDIA_STORAGE=s3`, see `environment.media_storage`).
+MEDIA_STORAGE, MEDIA_URL, STORAGES["default"] = media_storage(MEDIA_URL, STORAGES["default"])
 
 # Security headers. Reading pages carry no inline script or style, so no nonce is needed and a
 # cached page stays valid for everyone.
@@ -321,29 +299,7 @@ WAGTAILADMIN_BASE_URL = BASE_URL
 WAGTAILIMAGES_IMAGE_MODEL = "news.Photo"
 # Search: Wagtail's database backend (on SQLite with one ranked query, `news.search`), or an
 # Elasticsearch or OpenSearch server for a newsroom that runs one (README, "Search").
-SEARCH_ENGINE = os.environ.get("TAMIZDAT_SEARCH_ENGINE", "database")
-SEARCH_ENGINES = {
-    "database": "tamizdat.news.search"
-    if DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    else "wagtail.search.backends.database",
-    "elasticsearch8": "wagtail.search.backends.elasticsearch8",
-    "elasticsearch9": "wagtail.search.backends.elasticsearch9",
-    "opensearch2": "wagtail.search.backends.opensearch2",
-    "opensearch3": "wagtail.search.backends.opensearch3",
-}
-if SEARCH_ENGINE not in SEARCH_ENGINES:
-    raise ImproperlyConfigured(
-        f"TAMIZDAT_SEARCH_ENGINE must be one of {', '.join(SEARCH_ENGINES)}, not {SEARCH_ENGINE!r}."
-    )
-WAGTAILSEARCH_BACKENDS: dict[str, dict[str, Any]] = {
-    "default": {"BACKEND": SEARCH_ENGINES[SEARCH_ENGINE]}
-}
-if SEARCH_ENGINE != "database":
-    WAGTAILSEARCH_BACKENDS["default"].update(
-        URLS=env_list("TAMIZDAT_SEARCH_URLS", "http://localhost:9200"),
-        INDEX=os.environ.get("TAMIZDAT_SEARCH_INDEX", "tamizdat"),
-        TIMEOUT=env_int("TAMIZDAT_SEARCH_TIMEOUT_SECONDS", 5),
-    )
+WAGTAILSEARCH_BACKENDS = {"default": search_backend(DATABASES["default"]["ENGINE"])}
 WAGTAILDOCS_EXTENSIONS = ["pdf", "odt", "docx", "xlsx", "csv", "txt"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("ru", "Русский")]

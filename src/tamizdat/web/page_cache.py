@@ -2,9 +2,13 @@
 
 Reading pages are identical for every anonymous reader, so one rendered copy serves them all: a
 CDN keeps it for `PAGE_CACHE_CDN_SECONDS`, and this middleware keeps it in the shared cache so a
-repeat hit skips rendering. A purge bumps a generation token that is part of every key, which
-retires every stored page at once; listings, feeds and "Read more" blocks all change together when
-an article appears, so a finer purge would only be a finer way to be wrong.
+repeat hit skips rendering. A purge bumps a generation token that every stored page carries,
+which retires every stored page at once; listings, feeds and "Read more" blocks all change
+together when an article appears, so a finer purge would only be a finer way to be wrong.
+
+A retired copy is kept until its successor is stored: the first request after a purge renders
+the page again while every concurrent request is served the retired copy at once (a lock in the
+shared cache, `web.locks`), so a publish never has every reader of a hot page render it together.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.utils.cache import patch_cache_control
 from wagtail.contrib.frontend_cache.backends import BaseBackend
 
+from . import locks
+
 GENERATION_KEY = "pagecache:generation"
+# Longer than any page takes to render: a renderer that died holds the lock no longer.
+RENDER_LOCK_SECONDS = 30
 # Requests carrying these cookies belong to a signed-in editor; they are never cached or served
 # from the cache, so an editor never sees a stale page and a reader never sees an editor's page.
 PRIVATE_COOKIES = (settings.SESSION_COOKIE_NAME,)
@@ -116,9 +124,39 @@ class PageCacheBackend(BaseBackend):
 
 
 def _key(request: HttpRequest) -> str:
-    # "pagecache2": entries are (response, expiry) pairs; a bare response stored by an
-    # earlier release is never read back as one.
-    return f"pagecache2:{generation()}:{request.get_host()}:{request.get_full_path()}"
+    # One entry per address, whatever the generation: the copy a publish retired is what
+    # readers get while one request renders its successor. "pagecache3": entries are
+    # `_Entry`s; what an earlier release stored is never read back as one.
+    return f"pagecache3:{request.get_host()}:{request.get_full_path()}"
+
+
+@dataclass
+class _Entry:
+    response: HttpResponse
+    generation: str
+    stored_at: float
+    # Set when the page asked to be shared for less than the page cache's lifetime.
+    expires_at: float | None
+
+    def is_fresh(self) -> bool:
+        now = time.time()
+        return (
+            self.generation == generation()
+            and now < self.stored_at + settings.PAGE_CACHE_SERVER_SECONDS
+            and (self.expires_at is None or now < self.expires_at)
+        )
+
+    def served(self, status: str) -> HttpResponse:
+        response = self.response
+        if status == "stale":
+            # Shared caches may keep the previous copy but must ask again before they use it
+            # twice (and may hand it out while they do): the new one is on its way.
+            patch_cache_control(response, max_age=0, s_maxage=0)
+        elif self.expires_at is not None:
+            # Whoever keeps it next gets only what is left of its life, not all of it.
+            _shorten(response, max(1, int(self.expires_at - time.time())))
+        response["X-Cache"] = status
+        return response
 
 
 # A listing's page number as its links write it: "2", never "02", "2 " or "+2".
@@ -178,32 +216,44 @@ class PageCacheMiddleware:
             _request_memo.reset(token)
 
     def _respond(self, request: HttpRequest, memo: _RequestMemo) -> HttpResponse:
-        shareable = _is_shareable_request(request)
+        if not _is_shareable_request(request):
+            return self._render(request, memo, None)
         key = _key(request)
-        cached = cache.get(key) if shareable else None
-        if cached is not None:
-            response, expires_at = cached
-            if expires_at is not None:
-                # Whoever keeps it next gets only what is left of its life, not all of it.
-                _shorten(response, max(1, int(expires_at - time.time())))
-            response["X-Cache"] = "hit"
-            return response
+        entry = cache.get(key)
+        if entry is None:
+            return self._render(request, memo, key)
+        if entry.is_fresh():
+            return entry.served("hit")
+        # Retired by a publish, or too old: one request renders the page again while every
+        # other gets the previous copy at once, as nginx's proxy_cache_background_update
+        # does; otherwise a publish would have every reader of a hot page render it at once.
+        with locks.held_by_one(key, RENDER_LOCK_SECONDS) as rendering_here:
+            if not rendering_here:
+                return entry.served("stale")
+            return self._render(request, memo, key, replacing=True)
+
+    def _render(
+        self, request: HttpRequest, memo: _RequestMemo, key: str | None, replacing: bool = False
+    ) -> HttpResponse:
         response = self.get_response(request)
         if not _is_shareable_response(response):
+            if replacing:
+                # Gone, moved or failing now: the previous copy must not stand in for it.
+                cache.delete(key)
             return response
         if "page" in request.GET and not memo.paginated:
             # A page without pages (an article, the front page): any number means nothing,
             # and each one would be rendered and stored as a copy of the same page.
             return cache_publicly(HttpResponsePermanentRedirect(request.path))
-        if shareable:
+        if key is not None:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            lifetime = settings.PAGE_CACHE_SERVER_SECONDS
             expires_at = None
             if memo.lifetime is not None:
-                lifetime = min(lifetime, memo.lifetime)
                 expires_at = time.time() + memo.lifetime
                 _shorten(response, memo.lifetime)
-            cache.set(key, (response, expires_at), lifetime)
+            entry = _Entry(response, generation(), time.time(), expires_at)
+            # Kept past its freshness so that it can stand in while its successor renders.
+            cache.set(key, entry, settings.PAGE_CACHE_SERVER_SECONDS * 2)
             response["X-Cache"] = "miss"
         return response

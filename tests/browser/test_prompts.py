@@ -4,14 +4,17 @@ the test's control: what a reader sees, hides, snoozes and keeps, across reloads
 from __future__ import annotations
 
 import datetime
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
+from tamizdat.prompts import goal
 from tamizdat.prompts.models import Campaign, EventCount
 from tamizdat.support.models import Contribution
+from tests import factories as ledger_rows
 from tests.browser.conftest import console_errors
 from tests.prompts import factories
 from tests.waiting import wait_for
@@ -354,3 +357,19 @@ def test_prompts_have_no_axe_violations(browser, live_server, site, scheme):
         found["snoozed"] = results.generate_report()
     context.close()
     assert found == {}, "\n".join(f"{path}: {report}" for path, report in found.items())
+
+
+def test_a_cached_page_shows_the_current_goal_figure(page, site):
+    factories.goal(amount=1_000_000, currency="USD")
+    factories.campaign()
+    cached = urllib.request.urlopen(page.base + ARTICLE).read().decode()  # type: ignore[attr-defined]
+    assert "$0 of $10,000 raised this month" in cached
+    ledger_rows.gift(amount=250_000, currency="USD")
+    goal.forget_progress()  # the few minutes the figure is reused have passed
+    # The page comes from the page cache with the figure it was rendered with; the script
+    # puts the current one in its place.
+    visit(page)
+    meter = page.locator('[data-prompt-slot="banner"] .prompt-arm.is-shown [data-goal-meter]')
+    expect(meter.locator(".goal-meter__text")).to_have_text("$2,500 of $10,000 raised this month")
+    expect(meter.locator("meter")).to_have_attribute("value", "250000")
+    assert page.errors == []  # type: ignore[attr-defined]

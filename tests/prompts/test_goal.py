@@ -169,52 +169,69 @@ def test_the_progress_is_reused_for_minutes_and_never_past_the_months_end(settin
     assert goal.seconds_fresh(last_minute) == 60
 
 
-def test_a_page_with_the_meter_is_shared_only_as_long_as_its_figure(
+def test_a_page_with_the_meter_keeps_its_long_life_and_dates_its_figure(
     client, site, settings, time_machine
 ):
-    time_machine.move_to(timezone.now(), tick=False)
+    settings.TIME_ZONE = "America/New_York"
+    time_machine.move_to(datetime.datetime(2026, 3, 14, 16, 5, tzinfo=UTC), tick=False)
     settings.PAGE_CACHE_CDN_SECONDS = 3600
-    article = "/en/politics/parliament-dissolved/"
+    factories.goal(amount=1_000_000, currency="USD")
     factories.campaign()
-    without_goal = client.get(article)
-    assert "s-maxage=3600" in without_goal["Cache-Control"]
-
-    factories.goal(amount=1_000_000, currency="USD")  # saving it purges the page cache
-    with_goal = client.get(article)
-    lifetime = int(re.search(r"s-maxage=(\d+)", with_goal["Cache-Control"])[1])
-    assert goal.CACHE_SECONDS - 5 <= lifetime <= goal.CACHE_SECONDS
-    assert "stale-while-revalidate=0" in with_goal["Cache-Control"]
-    # Served again from the page cache a few seconds later: only the rest of its life.
-    time_machine.shift(datetime.timedelta(seconds=2))
+    factories.campaign("ru", headline="Нравится читать без рекламы?")
+    gift(250_000, "USD", timezone.now())
+    article = "/en/politics/parliament-dissolved/"
+    response = client.get(article)
+    assert "s-maxage=3600" in response["Cache-Control"]
+    # Readers without JavaScript see when the figure was true, in the newsroom's time zone.
+    html = response.content.decode()
+    assert "$2,500 of $10,000 raised this month" in html
+    assert '<small class="goal-meter__as-of">(as of 14 March 2026, 12:05 p.m.)</small>' in html
+    russian = client.get("/ru/politics/parliament-dissolved/").content.decode()
+    assert "(на 14 марта 2026 г., 12:05)" in russian
+    # A gift later on changes the figure, not the page: it is still served as it was.
+    gift(100_000, "USD", timezone.now())
+    time_machine.shift(datetime.timedelta(minutes=30))
     again = client.get(article)
     assert again["X-Cache"] == "hit"
-    assert int(re.search(r"s-maxage=(\d+)", again["Cache-Control"])[1]) <= lifetime - 2
+    assert "$2,500 of $10,000 raised this month" in again.content.decode()
 
 
-def test_a_banner_without_the_goal_keeps_the_pages_long_life(client, site, settings):
-    settings.PAGE_CACHE_CDN_SECONDS = 3600
+def test_the_current_figure_is_one_shared_document_fresh_for_minutes(client, site, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 14, 16, 5, tzinfo=UTC), tick=False)
     factories.goal(amount=1_000_000, currency="USD")
-    factories.campaign(show_goal=False)
-    response = client.get("/en/politics/parliament-dissolved/")
-    assert "s-maxage=3600" in response["Cache-Control"]
-
-
-def test_a_new_gift_reaches_the_cached_page_once_the_figure_is_stale(
-    client, site, monkeypatch, time_machine
-):
-    time_machine.move_to(timezone.now(), tick=False)
-    monkeypatch.setattr(goal, "CACHE_SECONDS", 1)
-    article = "/en/politics/parliament-dissolved/"
-    factories.goal(amount=1_000_000, currency="USD")
-    factories.campaign()
     gift(250_000, "USD", timezone.now())
-    assert "$2,500 of $10,000 raised this month" in client.get(article).content.decode()
+    response = client.get("/prompts/goal.json")
+    assert response.status_code == 200 and response["Content-Type"] == "application/json"
+    lifetime = int(re.search(r"s-maxage=(\d+)", response["Cache-Control"])[1])
+    assert "public" in response["Cache-Control"]
+    assert goal.CACHE_SECONDS - 5 <= lifetime <= goal.CACHE_SECONDS
+    assert response.json() == {
+        "goal": 1_000_000,
+        "value": 250_000,
+        "as_of": "2026-03-14T16:05:00+00:00",
+        "words": {
+            "en": {
+                "figure": "$2,500 of $10,000 raised this month",
+                "as_of": "(as of 14 March 2026, 4:05 p.m.)",
+            },
+            "ru": {
+                "figure": "Собрано 2\xa0500\xa0$ из 10\xa0000\xa0$ в этом месяце",
+                "as_of": "(на 14 марта 2026 г., 16:05)",
+            },
+        },
+    }
+    # A new gift shows once the figure has had its few minutes, never later.
     gift(100_000, "USD", timezone.now())
-    repeat = client.get(article)
-    assert repeat["X-Cache"] == "hit"
-    assert "$2,500 of $10,000 raised this month" in repeat.content.decode()
-    time_machine.shift(datetime.timedelta(seconds=1.1))
-    assert "$3,500 of $10,000 raised this month" in client.get(article).content.decode()
+    time_machine.shift(datetime.timedelta(seconds=2))
+    repeat = client.get("/prompts/goal.json")
+    assert repeat["X-Cache"] == "hit" and repeat.json()["value"] == 250_000
+    assert int(re.search(r"s-maxage=(\d+)", repeat["Cache-Control"])[1]) <= lifetime - 2
+    time_machine.shift(datetime.timedelta(seconds=goal.CACHE_SECONDS))
+    assert client.get("/prompts/goal.json").json()["value"] == 350_000
+
+
+def test_without_a_goal_the_document_says_so(client, site):
+    assert client.get("/prompts/goal.json").json() == {"goal": None}
 
 
 def test_the_rate_book_answers_as_rate_does(ledger):

@@ -16,8 +16,6 @@ from django.views.generic import TemplateView
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
-from tamizdat.support import money
-
 from . import goal, results
 from .models import Event
 
@@ -84,10 +82,7 @@ def goal_context() -> dict[str, Any]:
     language = get_language()
     return {
         "progress": progress,
-        "progress_text": {
-            "raised": money.format_whole(progress.raised, progress.currency, language),
-            "goal": money.format_whole(progress.goal, progress.currency, language),
-        },
+        "progress_text": goal.amounts_text(progress, language),
     }
 
 

@@ -32,7 +32,8 @@ from .models import ExchangeRate, FundingGoal
 
 log = logging.getLogger(__name__)
 
-CACHE_KEY = "prompts:goal-progress"
+# "2": a progress stored by an earlier release has no `as_of`.
+CACHE_KEY = "prompts:goal-progress2"
 CACHE_SECONDS = 300
 
 
@@ -56,6 +57,8 @@ class Progress:
     goal: int
     raised: int
     month: datetime.date
+    # When it was computed: a page that carries the figure for longer says as of when.
+    as_of: datetime.datetime
     # Until when this figure may be shown: a few minutes on, never past the month's end.
     fresh_until: datetime.datetime
     unconverted: tuple[str, ...] = ()
@@ -189,6 +192,7 @@ def compute(now: datetime.datetime | None = None) -> Progress | None:
         goal=settings_goal.amount,
         raised=raised,
         month=month.first_day,
+        as_of=now,
         fresh_until=now + datetime.timedelta(seconds=seconds_fresh(now)),
         unconverted=missing,
     )
@@ -217,6 +221,14 @@ def current() -> Progress | None:
 def seconds_left(progress: Progress, now: datetime.datetime | None = None) -> int:
     """How much longer a page may show this figure: what is left of its freshness."""
     return max(1, int((progress.fresh_until - (now or timezone.now())).total_seconds()))
+
+
+def amounts_text(progress: Progress, language: str) -> dict[str, str]:
+    """The amount raised and the goal as readers of `language` read them, in whole units."""
+    return {
+        "raised": money.format_whole(progress.raised, progress.currency, language),
+        "goal": money.format_whole(progress.goal, progress.currency, language),
+    }
 
 
 def forget_progress() -> None:

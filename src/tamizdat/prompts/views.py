@@ -1,17 +1,20 @@
-"""The public counter endpoint, and the staff's results page in the admin."""
+"""The public endpoints of the campaigns: the event counter, and this month's goal figure."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from tamizdat.support import defence
+from tamizdat.web.page_cache import cache_publicly, expire_within
 
-from . import counters
+from . import counters, goal
 
 
 def _status(code: int) -> HttpResponse:
@@ -53,3 +56,31 @@ def event(request: HttpRequest) -> HttpResponse:
         return _status(429)
     counters.record(report, timezone.localdate())
     return _status(204)
+
+
+@require_GET
+def goal_figure(request: HttpRequest) -> HttpResponse:
+    """This month's progress towards the goal, in the words of every language, for the
+    campaigns' script to put in place of the figure that a cached page carries with its date.
+    The same for everyone, so every cache shares it for as long as the figure is fresh."""
+    progress = goal.current()
+    if progress is None:
+        # No goal (any more): the script takes the meters away.
+        expire_within(goal.seconds_fresh())
+        return cache_publicly(JsonResponse({"goal": None}))
+    expire_within(goal.seconds_left(progress))
+    words = {}
+    for language, _name in settings.LANGUAGES:
+        context = {"progress": progress, "progress_text": goal.amounts_text(progress, language)}
+        with translation.override(language):
+            words[language] = {
+                "figure": render_to_string("prompts/goal_figure.txt", context),
+                "as_of": render_to_string("prompts/goal_as_of.txt", context),
+            }
+    document = {
+        "goal": progress.goal,
+        "value": progress.meter_value,
+        "as_of": progress.as_of.isoformat(),
+        "words": words,
+    }
+    return cache_publicly(JsonResponse(document))

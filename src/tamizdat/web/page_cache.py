@@ -245,13 +245,13 @@ class PageCacheMiddleware:
             # A page without pages (an article, the front page): any number means nothing,
             # and each one would be rendered and stored as a copy of the same page.
             return cache_publicly(HttpResponsePermanentRedirect(request.path))
+        expires_at = None
+        if memo.lifetime is not None:
+            expires_at = time.time() + memo.lifetime
+            _shorten(response, memo.lifetime)
         if key is not None:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            expires_at = None
-            if memo.lifetime is not None:
-                expires_at = time.time() + memo.lifetime
-                _shorten(response, memo.lifetime)
             entry = _Entry(response, generation(), time.time(), expires_at)
             # Kept past its freshness so that it can stand in while its successor renders.
             cache.set(key, entry, settings.PAGE_CACHE_SERVER_SECONDS * 2)

@@ -23,8 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from tamizdat.news.context import newsroom_name
-from tamizdat.support import money
-from tamizdat.web.page_cache import expire_within, generation
+from tamizdat.web.page_cache import generation
 
 from .. import campaigns, goal
 from ..middleware import mark_form_embedded
@@ -53,25 +52,19 @@ def _hidden(context: template.Context) -> bool:
 
 
 def progress_context(language: str) -> dict[str, Any]:
+    # The figure moves with every gift, not with publishing; the page keeps its full lifetime
+    # and says as of when its figure is, and the campaigns' script fetches the current one.
     progress = goal.current()
     if progress is None:
         return {"progress": None}
-    # The figure moves with every gift, not with publishing: the page carrying it is shared
-    # only as long as the figure itself is.
-    expire_within(goal.seconds_left(progress))
-    return {
-        "progress": progress,
-        "progress_text": {
-            "raised": money.format_whole(progress.raised, progress.currency, language),
-            "goal": money.format_whole(progress.goal, progress.currency, language),
-        },
-    }
+    return {"progress": progress, "progress_text": goal.amounts_text(progress, language)}
 
 
 @register.inclusion_tag("prompts/assets.html", takes_context=True)
 def prompts_assets(context: template.Context) -> dict[str, Any]:
     return {
         "events_url": reverse("prompts:events"),
+        "goal_url": reverse("prompts:goal"),
         "language": get_language(),
         "article": campaigns.is_article(context.get("page")),
     }
@@ -88,7 +81,6 @@ def support_banner(context: template.Context) -> dict[str, Any]:
     prompts = campaigns.prompts_for(campaigns.BANNER, context.get("page"), language)
     if not prompts:
         return {"prompts": []}
-    # Only a banner that shows the goal ties the page's lifetime to the figure's.
     shows_goal = any(prompt.campaign.show_goal for prompt in prompts)
     return {
         "prompts": prompts,

@@ -24,6 +24,10 @@
  * On the support page, "#campaign=<id>&variant=<arm>" in the address (the banner's link adds
  * it) fills the hidden campaign and variant fields of the contribution form, if they are empty.
  *
+ * The funding goal's meters ("$6,420 of $10,000 raised this month") come with the cached page
+ * and the moment of their figure; the current figure, at most a few minutes old, is read from
+ * one first-party document that every cache shares (data-goal-url) and put in their place.
+ *
  * Events (impression, click, dismiss, snooze, form_open, checkout) go to the first-party
  * counter endpoint as {campaign, variant, language, event}: no identifier, no cookie.
  */
@@ -36,6 +40,7 @@
   var script = document.currentScript;
   var config = {
     eventsUrl: script ? script.getAttribute("data-events-url") : null,
+    goalUrl: script ? script.getAttribute("data-goal-url") : null,
     language: script ? script.getAttribute("data-language") : "",
     article: script ? script.hasAttribute("data-article") : false,
   };
@@ -360,6 +365,38 @@
     });
   }
 
+  function refreshGoal() {
+    var meters = document.querySelectorAll("[data-goal-meter]");
+    if (!meters.length || !config.goalUrl || !window.fetch) {
+      return;
+    }
+    window
+      .fetch(config.goalUrl, { credentials: "omit" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (figure) {
+        if (!figure) {
+          return;
+        }
+        var words = figure.words && figure.words[config.language];
+        meters.forEach(function (meter) {
+          if (figure.goal === null) {
+            meter.hidden = true;
+          } else if (words) {
+            meter.querySelector(".goal-meter__text").textContent = words.figure;
+            meter.querySelector(".goal-meter__as-of").textContent = words.as_of;
+            var bar = meter.querySelector("meter");
+            bar.max = figure.goal;
+            bar.value = figure.value;
+          }
+        });
+      })
+      .catch(function () {
+        // Offline, or the document is blocked: the page's own figure stays, with its date.
+      });
+  }
+
   function start() {
     var now = Date.now();
     var state = update(function (state) {
@@ -391,4 +428,5 @@
 
   start();
   carryAttribution();
+  refreshGoal();
 })();

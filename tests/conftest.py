@@ -9,8 +9,14 @@ from pytest_django import plugin as django_plugin
 
 from tests import factories
 
-# The Stripe peer (a real Stripe-API server on loopback), reader-revenue fixtures and the S3 peer.
-pytest_plugins = ["tests.stripe_peer.pytest_plugin", "tests.revenue", "tests.s3_peer"]
+# The Stripe peer (a real Stripe-API server on loopback), reader-revenue fixtures, the S3 peer
+# and the task queue in the database (`queued`).
+pytest_plugins = [
+    "tests.stripe_peer.pytest_plugin",
+    "tests.revenue",
+    "tests.s3_peer",
+    "tests.worker",
+]
 
 # Playwright's sync API runs an event loop in the test thread; the Django ORM calls made by the
 # same tests are still synchronous and safe.

@@ -4,7 +4,7 @@ its variable, and a valid one gives Django what it needs."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tamizdat.environment import media_storage, search_backend
+from tamizdat.environment import front_caches, media_storage, search_backend
 
 LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
@@ -63,3 +63,71 @@ def test_an_unknown_search_engine_is_named(monkeypatch):
     monkeypatch.setenv("TAMIZDAT_SEARCH_ENGINE", "solr")
     with pytest.raises(ImproperlyConfigured, match="TAMIZDAT_SEARCH_ENGINE must be one of"):
         search_backend("tamizdat.sqlite3")
+
+
+CDN_VARIABLES = (
+    "TAMIZDAT_PURGE_LOCATIONS",
+    "TAMIZDAT_CDN",
+    "TAMIZDAT_CLOUDFLARE_ZONE_ID",
+    "TAMIZDAT_CLOUDFLARE_API_TOKEN",
+    "TAMIZDAT_CLOUDFLARE_API_URL",
+    "TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID",
+    "TAMIZDAT_FASTLY_API_TOKEN",
+)
+
+
+def test_no_cache_is_told_over_the_network_unless_one_is_named(monkeypatch):
+    for name in CDN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert front_caches("https://news.example.org") == {}
+    monkeypatch.setenv("TAMIZDAT_CDN", "fastly")
+    assert front_caches("https://news.example.org") == {
+        "cdn": {
+            "BACKEND": "tamizdat.web.cdn.ProxyBackend",
+            "LOCATION": "https://news.example.org",
+            "HEADERS": {},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"TAMIZDAT_CDN": "akamai"}, "TAMIZDAT_CDN must be one of cloudflare, cloudfront, fastly"),
+        (
+            {"TAMIZDAT_CDN": "cloudflare"},
+            "TAMIZDAT_CDN=cloudflare needs TAMIZDAT_CLOUDFLARE_ZONE_ID, "
+            "TAMIZDAT_CLOUDFLARE_API_TOKEN.",
+        ),
+        (
+            {
+                "TAMIZDAT_CDN": "cloudflare",
+                "TAMIZDAT_CLOUDFLARE_ZONE_ID": "news.example.org",
+                "TAMIZDAT_CLOUDFLARE_API_TOKEN": "secret-token",
+            },
+            "TAMIZDAT_CLOUDFLARE_ZONE_ID must be 32 hex digits, not 'news.example.org'.",
+        ),
+        (
+            {"TAMIZDAT_CDN": "cloudfront"},
+            "TAMIZDAT_CDN=cloudfront needs TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID.",
+        ),
+        (
+            {"TAMIZDAT_CDN": "cloudfront", "TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID": "d111.net"},
+            "TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID must be a distribution's ID",
+        ),
+        (
+            {"TAMIZDAT_PURGE_LOCATIONS": "varnish.internal:6081"},
+            "TAMIZDAT_PURGE_LOCATIONS must be an http:// or https:// address",
+        ),
+    ],
+)
+def test_a_malformed_cdn_setting_is_named_without_its_secret(monkeypatch, variables, message):
+    for name in CDN_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        front_caches("https://news.example.org")
+    assert str(refused.value).startswith(message)
+    assert "secret-token" not in str(refused.value)
+    assert "\n" not in str(refused.value)

@@ -1,12 +1,14 @@
 """Reading the environment for `settings`: typed values, the database address, the secret key,
-the media storage and the search backend, each refused in one line naming its variable when it
-is malformed."""
+the media storage, the search backend and the caches to purge, each refused in one line naming
+its variable when it is malformed."""
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -123,3 +125,73 @@ def search_backend(database_engine: str) -> dict[str, Any]:
         "INDEX": os.environ.get("TAMIZDAT_SEARCH_INDEX", "tamizdat"),
         "TIMEOUT": env_int("TAMIZDAT_SEARCH_TIMEOUT_SECONDS", 5),
     }
+
+
+CDNS = ("cloudflare", "cloudfront", "fastly")
+
+
+def _required(setting: str, names: tuple[str, ...]) -> None:
+    missing = [name for name in names if not os.environ.get(name)]
+    if missing:
+        raise ImproperlyConfigured(f"{setting} needs {', '.join(missing)}.")
+
+
+def _matching(name: str, pattern: str, what: str) -> str:
+    value = os.environ[name].strip()
+    if not re.fullmatch(pattern, value):
+        raise ImproperlyConfigured(f"{name} must be {what}, not {value!r}.")
+    return value
+
+
+def _web_address(name: str, value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ImproperlyConfigured(f"{name} must be an http:// or https:// address, not {value!r}.")
+    return value
+
+
+def front_caches(base_url: str) -> dict[str, dict[str, Any]]:
+    """The caches in front of readers that a publish must tell over the network (Wagtail's
+    frontend-cache settings, see `web.cdn`): each proxy of `TAMIZDAT_PURGE_LOCATIONS`, and the
+    CDN of `TAMIZDAT_CDN`. Secrets are never repeated in an error."""
+    caches: dict[str, dict[str, Any]] = {
+        f"purge{index}": {
+            "BACKEND": "tamizdat.web.cdn.ProxyBackend",
+            "LOCATION": _web_address("TAMIZDAT_PURGE_LOCATIONS", location),
+        }
+        for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
+    }
+    cdn = os.environ.get("TAMIZDAT_CDN", "")
+    if not cdn:
+        return caches
+    if cdn not in CDNS:
+        raise ImproperlyConfigured(f"TAMIZDAT_CDN must be one of {', '.join(CDNS)}, not {cdn!r}.")
+    setting = f"TAMIZDAT_CDN={cdn}"
+    if cdn == "cloudflare":
+        _required(setting, ("TAMIZDAT_CLOUDFLARE_ZONE_ID", "TAMIZDAT_CLOUDFLARE_API_TOKEN"))
+        api = os.environ.get("TAMIZDAT_CLOUDFLARE_API_URL", "https://api.cloudflare.com/client/v4")
+        caches["cdn"] = {
+            "BACKEND": "tamizdat.web.cdn.CloudflareAPIBackend",
+            "ZONEID": _matching("TAMIZDAT_CLOUDFLARE_ZONE_ID", "[0-9a-f]{32}", "32 hex digits"),
+            "BEARER_TOKEN": os.environ["TAMIZDAT_CLOUDFLARE_API_TOKEN"],
+            "API_URL": _web_address("TAMIZDAT_CLOUDFLARE_API_URL", api),
+        }
+    elif cdn == "cloudfront":
+        _required(setting, ("TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID",))
+        caches["cdn"] = {
+            "BACKEND": "tamizdat.web.cdn.CloudFrontInvalidationBackend",
+            "DISTRIBUTION_ID": _matching(
+                "TAMIZDAT_CLOUDFRONT_DISTRIBUTION_ID", "[A-Z0-9]{8,20}", "a distribution's ID"
+            ),
+            "AWS_ACCESS_KEY_ID": os.environ.get("TAMIZDAT_CLOUDFRONT_ACCESS_KEY") or None,
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("TAMIZDAT_CLOUDFRONT_SECRET_KEY") or None,
+        }
+    else:
+        # Fastly purges an address when its edge is sent PURGE for it: the site's own address.
+        token = os.environ.get("TAMIZDAT_FASTLY_API_TOKEN")
+        caches["cdn"] = {
+            "BACKEND": "tamizdat.web.cdn.ProxyBackend",
+            "LOCATION": base_url,
+            "HEADERS": {"Fastly-Key": token} if token else {},
+        }
+    return caches

@@ -17,6 +17,7 @@ from tamizdat.environment import (
     env_bool,
     env_int,
     env_list,
+    front_caches,
     media_storage,
     search_backend,
     secret_key,
@@ -281,18 +282,11 @@ PAGE_CACHE_SERVER_SECONDS = env_int("TAMIZDAT_SERVER_CACHE_SECONDS", 3600)
 PAGE_CACHE_FRONT_SECONDS = env_int("TAMIZDAT_FRONT_CACHE_SECONDS", 1)
 
 # Every cache in front of readers, purged together through `tamizdat.web.purge`: the built-in
-# page cache, and a CDN or reverse proxy that accepts HTTP PURGE requests (Varnish, nginx) at
-# each of these addresses. Wagtail's frontend-cache app is not installed: its own signal
-# handlers would purge a second time, late, from the worker.
+# page cache, the proxies of `TAMIZDAT_PURGE_LOCATIONS` and the CDN of `TAMIZDAT_CDN`. Wagtail's
+# frontend-cache app is not installed: its own signal handlers would purge a second time.
 WAGTAILFRONTENDCACHE = {
     "page_cache": {"BACKEND": "tamizdat.web.page_cache.PageCacheBackend"},
-    **{
-        f"purge{index}": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": location,
-        }
-        for index, location in enumerate(env_list("TAMIZDAT_PURGE_LOCATIONS", ""))
-    },
+    **front_caches(BASE_URL),
 }
 WAGTAIL_SITE_NAME = os.environ.get("TAMIZDAT_SITE_NAME", "Tamizdat")
 WAGTAILADMIN_BASE_URL = BASE_URL

@@ -90,3 +90,27 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
     assert "already loaded" in again.getvalue()
     assert (Payment.objects.count(), PlanChange.objects.count()) == history
     assert ArticlePage.objects.count() == english.count() + russian.count()
+
+
+def test_every_machine_prints_the_same_working_demo_login_and_never_a_stale_one(
+    client, settings, tmp_path
+):
+    from tamizdat.management.commands.demo import admin_login
+
+    settings.DATA_DIR = tmp_path / "node-a"
+    first = admin_login()
+    username, password = first.split(" / ")
+    signed_in = client.post("/admin/login/", {"username": username, "password": password})
+    assert (signed_in.status_code, signed_in["Location"]) == (302, "/admin/")
+    client.logout()
+    # Another machine of the site: its own data directory, the same database and secret key.
+    settings.DATA_DIR = tmp_path / "node-b"
+    assert admin_login() == first
+    assert not (tmp_path / "node-a").exists() and not (tmp_path / "node-b").exists()
+
+    staff = User.objects.get(username="admin")
+    staff.set_password("a passphrase of the editor's own")
+    staff.save()
+    changed = admin_login()
+    assert password not in changed
+    assert "tamizdat changepassword admin" in changed

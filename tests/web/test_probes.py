@@ -10,11 +10,17 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tamizdat import clock
+from tamizdat.mirror.models import Address
+from tamizdat.mirror.targets import Target
 from tamizdat.payments.models import WebhookEvent
 from tamizdat.prompts.models import FundingGoal
-from tests import servers
+from tamizdat.support import tasks
+from tamizdat.support.tasks import send_confirmation, send_manage_link
+from tests import factories, servers
+from tests.worker import let_time_pass, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +115,58 @@ def test_metrics_count_pages_cache_hits_webhooks_and_the_goal(client, settings, 
     assert "tamizdat_card_guard_raised 0.0" in text
     assert 'tamizdat_goal_target_minor_units{currency="USD"}' in text
     assert "parliament" not in text  # labels are view names, never what readers typed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_metrics_say_which_mails_wait_which_are_retried_and_which_were_given_up(
+    client, settings, newsroom, queued
+):
+    settings.METRICS_TOKEN = TOKEN
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", servers.free_port()  # no one there
+    ada = factories.supporter("ada@example.org")
+    send_manage_link.enqueue(ada.pk)
+    send_manage_link.enqueue(ada.pk, attempt=tasks.ATTEMPTS)  # the last attempt of an older one
+    run_worker()
+    send_confirmation.enqueue(factories.contribution(ada, held=True).pk)
+    text = _scrape(client)
+    assert _value(text, "tamizdat_mail", kind="manage_link", state="retry_waiting") == 1
+    assert _value(text, "tamizdat_mail", kind="manage_link", state="failed") == 1
+    assert _value(text, "tamizdat_mail", kind="confirmation", state="waiting") == 1
+    assert _value(text, "tamizdat_mail", kind="receipt", state="waiting") == 0
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the server is back
+    let_time_pass()
+    run_worker()
+    text = _scrape(client)
+    assert _value(text, "tamizdat_mail", kind="manage_link", state="sent") == 1
+    assert _value(text, "tamizdat_mail", kind="manage_link", state="retry_waiting") == 0
+    assert _value(text, "tamizdat_mail", kind="confirmation", state="sent") == 1
+    assert _value(text, "tamizdat_mail", state="waiting") == 0
+    assert "ada@example.org" not in text
+
+
+def test_metrics_give_each_mirror_bucket_its_last_push_and_what_waits(client, settings, queued):
+    settings.METRICS_TOKEN = TOKEN
+    settings.MIRROR_TARGETS = [Target("main", "copy"), Target("spare", "copy2"), Target("new", "c")]
+    pushed_at = timezone.now()
+    Address.objects.create(url="https://copy.example.net/", target="main", last_pushed_at=pushed_at)
+    Address.objects.create(
+        url="https://copy2.example.net/",
+        target="spare",
+        last_pushed_at=pushed_at,
+        last_error="AccessDenied: Access Denied",
+    )
+    text = _scrape(client)
+    # New addresses asked for one copy with them (runs of a burst are joined).
+    assert _value(text, "tamizdat_mirror_copies_waiting") == 1
+    assert _value(text, "tamizdat_mirror_push_failing", target="main") == 0
+    assert _value(text, "tamizdat_mirror_push_failing", target="spare") == 1
+    assert _value(text, "tamizdat_mirror_last_push_timestamp_seconds", target="main") == (
+        pytest.approx(pushed_at.timestamp())
+    )
+    # Never pushed: an alert on the time since the last push fires for it too.
+    assert 'tamizdat_mirror_last_push_timestamp_seconds{target="new"} 0.0' in text
 
 
 @pytest.mark.scenario

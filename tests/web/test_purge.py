@@ -3,11 +3,11 @@ accepts HTTP PURGE (`TAMIZDAT_PURGE_LOCATIONS`), both told when a story is publi
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.web.cdn_peer import Call, peer, use_cdn
 
 pytestmark = pytest.mark.django_db
 
@@ -15,35 +15,11 @@ ARTICLE = "/en/politics/parliament-dissolved/"
 
 
 @pytest.fixture
-def proxy(settings) -> Iterator[list[tuple[str, str]]]:
-    """A caching proxy on loopback that records the (Host, path) of each PURGE it is sent."""
-    purged: list[tuple[str, str]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_PURGE(self) -> None:
-            purged.append((self.headers["Host"], self.path))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.WAGTAILFRONTENDCACHE = {
-        **settings.WAGTAILFRONTENDCACHE,
-        "proxy": {
-            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
-            "LOCATION": f"http://127.0.0.1:{server.server_port}",
-        },
-    }
-    try:
-        yield purged
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+def proxy(settings, monkeypatch) -> Iterator[list[Call]]:
+    """A caching proxy on loopback that records each PURGE it is sent."""
+    with peer() as cache:
+        use_cdn(settings, monkeypatch, TAMIZDAT_PURGE_LOCATIONS=cache.url)
+        yield cache.calls
 
 
 def test_publishing_purges_the_page_cache_and_the_proxy(client, site, proxy):
@@ -62,7 +38,9 @@ def test_publishing_purges_the_page_cache_and_the_proxy(client, site, proxy):
     listings = {"/{}/", "/{}/feed/", "/{}/politics/", "/{}/politics/feed/"}
     expected = {path.format(code) for path in listings for code in ("en", "ru")}
     expected |= {ARTICLE, ARTICLE.replace("/en/", "/ru/")}
-    assert sorted(proxy) == sorted(("testserver", path) for path in expected)
+    assert sorted((call.headers["Host"], call.path) for call in proxy) == sorted(
+        ("testserver", path) for path in expected
+    )
 
 
 def test_a_change_every_page_shows_retires_the_page_cache_alone(client, site, proxy):

@@ -1,7 +1,8 @@
 """Background work of reader revenue: e-mails, run by `tamizdat worker` (or at once in tests).
 
 A mail the server does not take is tried again later by a new task carrying the attempt number,
-with growing waits, so a mail server that is down for up to about a day loses nothing.
+with growing waits, so a mail server that is down for up to about a day loses nothing. Each task
+returns whether it sent its mail, which `/metrics` counts (`web.metrics`).
 """
 
 from __future__ import annotations
@@ -81,21 +82,27 @@ def send_receipt(payment_id: int, attempt: int = 1) -> bool:
 
 
 @task()
-def send_manage_link(supporter_id: int, attempt: int = 1) -> None:
+def send_manage_link(supporter_id: int, attempt: int = 1) -> bool:
     supporter = Supporter.objects.get(pk=supporter_id)
     with _retried_later(send_manage_link, supporter_id, attempt):
         mail.send_manage_link(supporter)
+        return True
+    return False  # a later attempt is queued
 
 
 @task()
-def send_confirmation(contribution_id: int, attempt: int = 1) -> None:
+def send_confirmation(contribution_id: int, attempt: int = 1) -> bool:
     contribution = Contribution.objects.select_related("supporter").get(pk=contribution_id)
     with _retried_later(send_confirmation, contribution_id, attempt):
         mail.send_confirmation(contribution)
+        return True
+    return False  # a later attempt is queued
 
 
 @task()
-def send_transfer_details(contribution_id: int, attempt: int = 1) -> None:
+def send_transfer_details(contribution_id: int, attempt: int = 1) -> bool:
     contribution = Contribution.objects.select_related("supporter").get(pk=contribution_id)
     with _retried_later(send_transfer_details, contribution_id, attempt):
         mail.send_transfer_details(contribution)
+        return True
+    return False  # a later attempt is queued

@@ -86,6 +86,7 @@ class DatabaseCollector(Collector):
         yield from _webhooks()
         yield from _tasks()
         yield from _receipts()
+        yield from _mail()
         yield from _mirror_pushes()
         yield from _goal()
         yield from _guard()
@@ -141,23 +142,86 @@ def _receipts() -> Iterator[GaugeMetricFamily]:
     yield family
 
 
+def _mail() -> Iterator[GaugeMetricFamily]:
+    """Each kind of e-mail by where its tasks stand, over the task records kept
+    (`TAMIZDAT_TASK_RESULTS_DAYS`): sent; waiting for a first attempt; waiting for another
+    after the mail server failed; given up. A retry is a task of its own (`support.tasks`)."""
+    from django.db.models import Count, Q
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tamizdat.support import tasks
+
+    family = GaugeMetricFamily(
+        "tamizdat_mail",
+        "E-mails by kind and state, over the task records kept.",
+        labels=["kind", "state"],
+    )
+    senders = (
+        tasks.send_receipt,
+        tasks.send_manage_link,
+        tasks.send_confirmation,
+        tasks.send_transfer_details,
+    )
+    waiting = Q(status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING))
+    retry = Q(args_kwargs__kwargs__attempt__gte=2)
+    counted = {
+        row["task_path"]: row
+        for row in DBTaskResult.objects.filter(task_path__in=[t.module_path for t in senders])
+        .values("task_path")
+        .annotate(
+            sent=Count("id", filter=Q(status=TaskResultStatus.SUCCESSFUL, return_value=True)),
+            # A first attempt carries no attempt number, and a missing key matches no
+            # comparison, negated or not: first attempts are the rest of those waiting.
+            pending=Count("id", filter=waiting),
+            retry_waiting=Count("id", filter=waiting & retry),
+            failed=Count("id", filter=Q(status=TaskResultStatus.FAILED)),
+        )
+        .order_by("task_path")
+    }
+    for sender in senders:
+        row = counted.get(sender.module_path, {})
+        kind = sender.name.removeprefix("send_")
+        row["waiting"] = row.get("pending", 0) - row.get("retry_waiting", 0)
+        for state in ("sent", "waiting", "retry_waiting", "failed"):
+            family.add_metric([kind, state], row.get(state, 0))
+    yield family
+
+
 def _mirror_pushes() -> Iterator[GaugeMetricFamily]:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tamizdat.mirror import tasks
     from tamizdat.mirror.models import Address
+
+    yield GaugeMetricFamily(
+        "tamizdat_mirror_copies_waiting",
+        "Runs of the static copy and its push queued and not yet finished.",
+        value=DBTaskResult.objects.filter(
+            task_path=tasks.make_copies.module_path,
+            status__in=(TaskResultStatus.READY, TaskResultStatus.RUNNING),
+        ).count(),
+    )
 
     failing = GaugeMetricFamily(
         "tamizdat_mirror_push_failing",
-        "1 when the last push to this copy failed.",
+        "1 when the last push to this bucket failed.",
         labels=["target"],
     )
     pushed = GaugeMetricFamily(
         "tamizdat_mirror_last_push_timestamp_seconds",
-        "When this copy was last pushed successfully.",
+        "When this bucket was last pushed successfully; 0 if never.",
         labels=["target"],
     )
-    for address in Address.objects.exclude(target=""):
-        failing.add_metric([address.target], 1 if address.last_error else 0)
-        if address.last_pushed_at:
-            pushed.add_metric([address.target], address.last_pushed_at.timestamp())
+    # Every bucket of TAMIZDAT_MIRROR_TARGETS, one never pushed too, so that an alert on the
+    # time since the last push fires for it.
+    recorded = {address.target: address for address in Address.objects.exclude(target="")}
+    for target in settings.MIRROR_TARGETS:
+        address = recorded.get(target.name)
+        failing.add_metric([target.name], 1 if address and address.last_error else 0)
+        last = address.last_pushed_at if address else None
+        pushed.add_metric([target.name], last.timestamp() if last else 0)
     yield failing
     yield pushed
 

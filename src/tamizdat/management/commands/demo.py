@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.staticfiles.finders import get_finders
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.crypto import salted_hmac
 
 from tamizdat.news import demo
 
@@ -49,12 +49,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Loaded {counts['articles']} articles and {counts['translations']} translations."
             )
-        password = self._admin_password()
+        login = admin_login()
         base = f"http://{host}:{port}"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\n"
-                f"Log in as:     {ADMIN_USERNAME} / {password}\n"
+                f"Log in as:     {login}\n"
             )
         )
         if not no_serve:
@@ -84,15 +84,21 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         stamp.write_text(digest.hexdigest())
 
-    def _admin_password(self) -> str:
-        """The demo editor's password, made once and kept beside the database."""
-        password_file = Path(settings.DATA_DIR) / "demo-admin-password"
-        if not password_file.exists():
-            password_file.write_text(secrets.token_urlsafe(12))
-            password_file.chmod(0o600)
-        password = password_file.read_text().strip()
-        user_model = get_user_model()
-        user = user_model.objects.filter(username=ADMIN_USERNAME).first()
-        if user is None:
-            user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
-        return password
+
+def admin_login() -> str:
+    """The demo editor's login, made on the first run. Its password is derived from the
+    secret key rather than kept in a file, so `tamizdat demo` on any machine of the site
+    (they share `TAMIZDAT_SECRET_KEY` and the database) prints the same login, and it is
+    printed only while it is still the editor's password."""
+    password = salted_hmac("tamizdat.demo.admin", ADMIN_USERNAME).hexdigest()[:20]
+    user_model = get_user_model()
+    user = user_model.objects.filter(username=ADMIN_USERNAME).first()
+    if user is None:
+        user_model.objects.create_superuser(ADMIN_USERNAME, "admin@example.org", password)
+    elif not user.check_password(password):
+        return (
+            f"{ADMIN_USERNAME}, with the password it was given "
+            f"(`tamizdat changepassword {ADMIN_USERNAME}` sets a new one)"
+        )
+    return f"{ADMIN_USERNAME} / {password}"
+

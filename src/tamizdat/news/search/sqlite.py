@@ -9,7 +9,7 @@ checked against the page query (live, in the reader's language) through the prim
 LIMIT/OFFSET give the page. Ranking every match of a word found in half the archive is still
 the cost of the whole list, so a common word is ranked among its `RANKED_WINDOW` most recently
 indexed matches, which come first; older ones follow, newest first. The count is one pass over
-the matches that reads no text.
+the matches that reads no text, and can stop at a limit (`count_up_to`).
 
 Queries this does not cover (negations, no ranking, other fields) go through Wagtail's own code.
 Configured as `WAGTAILSEARCH_BACKENDS` on SQLite (settings).
@@ -125,10 +125,11 @@ class RankedQueryCompiler(SQLiteSearchQueryCompiler):
         # Columns in the index's order: autocomplete (not searched here), body, title.
         return f"bm25(0.0, 1.0, {TITLE_WEIGHT})"
 
-    def count(self) -> int:
+    def count(self, limit: int = -1) -> int:
+        """The number of matches, or `limit` when there are as many or more (-1: all)."""
         where, params = self.sql()
         cursor = connections[self.queryset.db].cursor()
-        cursor.execute(f"SELECT COUNT(*) {where}", params)
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {where} LIMIT %s)", [*params, limit])
         return int(cursor.fetchone()[0])
 
 
@@ -146,6 +147,12 @@ class RankedResults(SQLiteSearchResults):
         if not self.query_compiler.handled():
             return super()._do_count()
         return self.query_compiler.count()
+
+    def count_up_to(self, limit: int) -> int:
+        """The count, stopped at `limit` (`news.search.count_up_to`)."""
+        if not self.query_compiler.handled():
+            return min(self.count(), limit)
+        return self.query_compiler.count(limit)
 
 
 class RankedIndex(SQLiteIndex):

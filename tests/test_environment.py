@@ -48,9 +48,9 @@ def test_a_malformed_media_storage_is_named(monkeypatch, variables, message):
 
 def test_search_uses_the_databases_own_backend_unless_a_server_is_named(monkeypatch):
     monkeypatch.delenv("TAMIZDAT_SEARCH_ENGINE", raising=False)
-    assert search_backend("tamizdat.sqlite3") == {"BACKEND": "tamizdat.news.search"}
+    assert search_backend("tamizdat.sqlite3") == {"BACKEND": "tamizdat.news.search.sqlite"}
     assert search_backend("django.db.backends.postgresql") == {
-        "BACKEND": "wagtail.search.backends.database"
+        "BACKEND": "tamizdat.news.search.postgres"
     }
     monkeypatch.setenv("TAMIZDAT_SEARCH_ENGINE", "opensearch2")
     monkeypatch.setenv("TAMIZDAT_SEARCH_URLS", "https://search.example.org:9200")

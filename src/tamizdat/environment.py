@@ -109,12 +109,13 @@ SEARCH_ENGINES = {
 
 
 def search_backend(database_engine: str) -> dict[str, Any]:
-    """Wagtail's search backend: the database's own (on SQLite, the one ranked query of
-    `news.search`), or an Elasticsearch or OpenSearch server (`TAMIZDAT_SEARCH_ENGINE`)."""
+    """Wagtail's search backend: the database's own (`news.search.sqlite` or
+    `news.search.postgres`), or an Elasticsearch or OpenSearch server
+    (`TAMIZDAT_SEARCH_ENGINE`)."""
     engine = os.environ.get("TAMIZDAT_SEARCH_ENGINE", "database")
     if engine == "database":
         sqlite = database_engine.endswith("sqlite3")
-        return {"BACKEND": "tamizdat.news.search" if sqlite else "wagtail.search.backends.database"}
+        return {"BACKEND": f"tamizdat.news.search.{'sqlite' if sqlite else 'postgres'}"}
     if engine not in SEARCH_ENGINES:
         names = ", ".join(["database", *SEARCH_ENGINES])
         message = f"TAMIZDAT_SEARCH_ENGINE must be one of {names}, not {engine!r}."

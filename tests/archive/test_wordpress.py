@@ -214,3 +214,19 @@ def test_imported_stories_are_searchable_at_once_with_no_tasks_left_per_story(
     assert len(queued) <= 8
     html = client.get("/en/search/", {"q": "cranes"}).content.decode()
     assert "Harbour strike enters its second week" in html
+
+
+def test_a_run_stopped_before_the_indexing_leaves_it_to_the_next(
+    client, site, uploads, monkeypatch
+):
+    from tamizdat.archive import wordpress
+
+    def search(word):
+        return client.get("/en/search/", {"q": word}).content.decode()
+
+    monkeypatch.setattr(wordpress, "index_imported", lambda source: None)
+    run_import(uploads=uploads)
+    assert "Harbour strike enters its second week" not in search("cranes")
+    monkeypatch.undo()
+    assert "Articles: 0 new, 0 updated, 4 unchanged" in run_import(uploads=uploads)
+    assert "Harbour strike enters its second week" in search("cranes")

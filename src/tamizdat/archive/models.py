@@ -12,6 +12,9 @@ class ImportedItem(models.Model):
     key = models.CharField(max_length=200)  # the item's id or slug in the source
     object_id = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, blank=True)
+    # False from an article's save until its search and reference index entries are written,
+    # in batches after the posts: a run stopped in between leaves them for the next run.
+    indexed = models.BooleanField(default=True)
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:

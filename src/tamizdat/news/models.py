@@ -400,14 +400,14 @@ def newest_first(articles: Any) -> Any:
     )
 
 
-def paginate(request: HttpRequest, items: Any) -> Any:
+def paginate(request: HttpRequest, items: Any, paginator_class: type[Paginator] = Paginator) -> Any:
     """One page of a listing; an unknown or oddly written page number ("01") is a 404, not an
     error, a silent page 1 or another copy of a page in the page cache."""
     number = page_number(request)
     if number is None:
         raise Http404
     note_paginated()
-    paginator = Paginator(items, ARTICLES_PER_PAGE)
+    paginator = paginator_class(items, ARTICLES_PER_PAGE)
     try:
         page = paginator.page(number)
     except EmptyPage as error:

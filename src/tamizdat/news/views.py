@@ -34,12 +34,13 @@ def search_terms(raw: str) -> str:
 
 def search(request: HttpRequest, home: Any) -> HttpResponse:
     from .models import ArticlePage, paginate
+    from .search import SearchPaginator
 
     query = search_terms(request.GET.get("q", ""))
     results = None
     if query:
         found = ArticlePage.objects.live().filter(locale=home.locale).search(query, operator="and")
-        results = paginate(request, found)
+        results = paginate(request, found, SearchPaginator)
     response = home.render(
         request,
         template="news/search_page.html",

@@ -9,7 +9,7 @@ checked against the page query (live, in the reader's language) through the prim
 LIMIT/OFFSET give the page. Ranking every match of a word found in half the archive is still
 the cost of the whole list, so a common word is ranked among its `RANKED_WINDOW` most recently
 indexed matches, which come first; older ones follow, newest first. The count is one pass over
-the matches that reads no text.
+the matches that reads no text, and can stop at a limit (`count_up_to`).
 
 Queries this does not cover (negations, no ranking, other fields) go through Wagtail's own code.
 Configured as `WAGTAILSEARCH_BACKENDS` on SQLite (settings).
@@ -46,6 +46,8 @@ ENTRY_PAGE = "CAST(entry.object_id AS INTEGER)"
 
 
 class RankedQueryCompiler(SQLiteSearchQueryCompiler):
+    newest_rows: list[int] | None = None
+
     def handled(self) -> bool:
         """Whether this is a plain ranked search of the index's title and body."""
 
@@ -80,30 +82,42 @@ class RankedQueryCompiler(SQLiteSearchQueryCompiler):
         )
         return sql, [*match_params, *types, *admitted_params]
 
+    def newest(self) -> list[int]:
+        """The index rows of the `RANKED_WINDOW` most recently indexed matches, newest first:
+        where ranking starts, and the count as far as they go. Read once per search, as the
+        count and the page of results both need it."""
+        if self.newest_rows is None:
+            fts = SQLiteFTSIndexEntry._meta.db_table
+            where, params = self.sql()
+            cursor = connections[self.queryset.db].cursor()
+            cursor.execute(
+                f"SELECT {fts}.rowid {where} ORDER BY {fts}.rowid DESC LIMIT %s",
+                [*params, RANKED_WINDOW],
+            )
+            self.newest_rows = [row[0] for row in cursor.fetchall()]
+        return self.newest_rows
+
     def ids(self, start: int, stop: int | None) -> list[int]:
         """The ids of matches `start` to `stop`, best first."""
         fts = SQLiteFTSIndexEntry._meta.db_table
         where, params = self.sql()
         cursor = connections[self.queryset.db].cursor()
-        cursor.execute(
-            f"SELECT {fts}.rowid {where} ORDER BY {fts}.rowid DESC LIMIT 1 OFFSET %s",
-            [*params, RANKED_WINDOW - 1],
-        )
-        threshold = cursor.fetchone()
+        newest = self.newest()
         limit = -1 if stop is None else stop - start
-        if threshold is None:  # fewer matches than the window: all of them ranked
+        if len(newest) < RANKED_WINDOW:  # fewer matches than the window: all of them ranked
             cursor.execute(
                 f"SELECT {ENTRY_PAGE} {where} AND {fts}.rank MATCH %s "
                 f"ORDER BY {fts}.rank LIMIT %s OFFSET %s",
                 [*params, self.rank_function(), limit, start],
             )
             return [row[0] for row in cursor.fetchall()]
+        threshold = newest[-1]
         found: list[int] = []
         if start < RANKED_WINDOW:
             cursor.execute(
                 f"SELECT {ENTRY_PAGE} {where} AND {fts}.rowid >= %s AND {fts}.rank MATCH %s "
                 f"ORDER BY {fts}.rank LIMIT %s OFFSET %s",
-                [*params, threshold[0], self.rank_function(), limit, start],
+                [*params, threshold, self.rank_function(), limit, start],
             )
             found = [row[0] for row in cursor.fetchall()]
         if stop is None or stop > RANKED_WINDOW:
@@ -113,7 +127,7 @@ class RankedQueryCompiler(SQLiteSearchQueryCompiler):
                 f"ORDER BY {fts}.rowid DESC LIMIT %s OFFSET %s",
                 [
                     *params,
-                    threshold[0],
+                    threshold,
                     -1 if stop is None else stop - RANKED_WINDOW - older_start,
                     older_start,
                 ],
@@ -125,10 +139,14 @@ class RankedQueryCompiler(SQLiteSearchQueryCompiler):
         # Columns in the index's order: autocomplete (not searched here), body, title.
         return f"bm25(0.0, 1.0, {TITLE_WEIGHT})"
 
-    def count(self) -> int:
+    def count(self, limit: int = -1) -> int:
+        """The number of matches, or `limit` when there are as many or more (-1: all)."""
+        newest = self.newest()
+        if len(newest) < RANKED_WINDOW or 0 <= limit <= len(newest):
+            return len(newest) if limit < 0 else min(len(newest), limit)
         where, params = self.sql()
         cursor = connections[self.queryset.db].cursor()
-        cursor.execute(f"SELECT COUNT(*) {where}", params)
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {where} LIMIT %s)", [*params, limit])
         return int(cursor.fetchone()[0])
 
 
@@ -146,6 +164,12 @@ class RankedResults(SQLiteSearchResults):
         if not self.query_compiler.handled():
             return super()._do_count()
         return self.query_compiler.count()
+
+    def count_up_to(self, limit: int) -> int:
+        """The count, stopped at `limit` (`news.search.count_up_to`)."""
+        if not self.query_compiler.handled():
+            return min(self.count(), limit)
+        return self.query_compiler.count(limit)
 
 
 class RankedIndex(SQLiteIndex):

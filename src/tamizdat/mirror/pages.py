@@ -21,7 +21,6 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.test import RequestFactory
 from django.utils import translation
-from wagtail.models import Site
 
 from . import paths
 from .rewrite import Attributes, Insertions, rewrite_html
@@ -116,16 +115,14 @@ def language_of(url: str, copy: CopySettings) -> str:
 
 class _Site:
     """The site's own request handling, middleware and all, called directly: the test client
-    around it added nothing a copy needs. What Wagtail would look up again for every request
-    (the site a host name belongs to, the language roots) is looked up once for a batch of
-    pages; what frames every page of a language is kept by `news.context.shared` anyway."""
+    around it added nothing a copy needs. What is the same for every page until a publish
+    (the site, its language roots, the frame) the site keeps per process itself
+    (`news.context.shared`)."""
 
     def __init__(self) -> None:
         self.handler = BaseHandler()
         self.handler.load_middleware()
         self.factory = RequestFactory()
-        self.wagtail_site: Any = None
-        self.root_paths: Any = None
 
     def get(self, url: str, copy: CopySettings) -> Any:
         base = urlsplit(copy.base_url)
@@ -140,11 +137,6 @@ class _Site:
             HTTP_COOKIE=f"{settings.SESSION_COOKIE_NAME}=",
             secure=base.scheme == "https",
         )
-        if self.wagtail_site is None:
-            self.wagtail_site = Site.find_for_request(request)
-            self.root_paths = Site.get_site_root_paths()
-        request._wagtail_site = self.wagtail_site  # type: ignore[attr-defined]
-        request._wagtail_cached_site_root_paths = self.root_paths  # type: ignore[attr-defined]
         return self.handler.get_response(request)
 
 

@@ -4,7 +4,8 @@ Wagtail routes a request from the site of its host name through the root page of
 then one level of the tree at a time, with two queries per level (the child, then its specific
 type). The site and the language's root are the same for every request until something is
 published, so each process keeps them (`context.shared`); below them, a page finds its child
-in one query of the child's own type (`ChildRouting`).
+in one query of the child's own type (`ChildRouting`). The sites' root paths, which Wagtail reads
+from the cache again for every request that names a page's address, are kept the same way.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def _site(request: HttpRequest) -> Any:
 
 class PageRouteMiddleware:
     """Routes requests for Wagtail's page view before it does (it keeps the route on the
-    request), from the site and language root this process already knows."""
+    request), from the site and language root this process already knows; any other request
+    (the support pages, the static copy's renderer) finds the site and its root paths there
+    too."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         # Imported here: Wagtail's views module needs the models loaded.
@@ -58,6 +61,11 @@ class PageRouteMiddleware:
         self.page_view = serve
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Where Wagtail itself keeps them on the request, so that it asks nothing again.
+        request._wagtail_site = _site(request)  # type: ignore[attr-defined]
+        request._wagtail_cached_site_root_paths = shared(  # type: ignore[attr-defined]
+            "site-root-paths", Site.get_site_root_paths
+        )
         return self.get_response(request)
 
     def process_view(
@@ -65,10 +73,9 @@ class PageRouteMiddleware:
     ) -> None:
         if view is not self.page_view or hasattr(request, "_wagtail_route_for_request"):
             return
-        site = _site(request)
+        site = request._wagtail_site  # type: ignore[attr-defined]
         if site is None:
             return
-        request._wagtail_site = site  # type: ignore[attr-defined]
         root: Page = shared(
             f"root:{site.pk}:{get_language()}", lambda: site.root_page.localized.specific
         )

@@ -1,13 +1,20 @@
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.test.signals import setting_changed
+from django.test.utils import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from pytest_django import plugin as django_plugin
 
-from tests import factories
+from tests import factories, snapshots
 
 # The Stripe peer (a real Stripe-API server on loopback), reader-revenue fixtures, the S3 peer
 # and the task queue in the database (`queued`).
@@ -57,12 +64,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     django_plugin.pytest_collection_modifyitems(items)
 
 
+@dataclass(frozen=True)
+class Standard:
+    """The standard newsroom as built once (`factories.newsroom`, then `factories.standard_site`):
+    what each step changed in the migrated database, its objects' keys and its uploads."""
+
+    newsroom: list[snapshots.TableChange]
+    newsroom_keys: factories.Keys
+    site: list[snapshots.TableChange]
+    site_keys: factories.Keys
+    media: Path
+
+
+STANDARD = pytest.StashKey[Standard]()
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup):
+def django_db_setup(django_db_setup, django_db_blocker, request, tmp_path_factory):
     """The migrated rows that committing tests get back (serialized rollback) are kept on the
     database connection's class as well as on the connection that made them: a test that runs
     in Playwright's context reaches the database through a connection object of its own, which
-    would otherwise have nothing to restore and leave the tables empty."""
+    would otherwise have nothing to restore and leave the tables empty.
+
+    Then the standard newsroom is built once and its rows kept (`tests.snapshots`), and the
+    database goes back to its migrated state."""
     from django.db import connections
 
     for connection in connections.all():
@@ -70,44 +95,89 @@ def django_db_setup(django_db_setup):
         if contents is not None:
             type(connection)._test_serialized_contents = contents
 
+    media = tmp_path_factory.mktemp("standard-media")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+        migrated = snapshots.read()
+        newsroom = factories.newsroom()
+        bare = snapshots.read()
+        newsroom_keys = newsroom.keys()
+        factories.standard_site(newsroom)
+        built = snapshots.read()
+        snapshots.apply(snapshots.change(built, migrated))
+        _empty_every_cache()
+    request.config.stash[STANDARD] = Standard(
+        newsroom=snapshots.change(migrated, bare),
+        newsroom_keys=newsroom_keys,
+        site=snapshots.change(bare, built),
+        site_keys=newsroom.keys(),
+        media=media,
+    )
 
-@pytest.fixture(autouse=True)
-def _empty_caches():
-    """Every test starts with empty caches: pages, fragments, rate limits and renditions."""
+
+def _empty_every_cache() -> None:
     for alias in settings.CACHES:
         caches[alias].clear()
 
 
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Every test starts with empty caches: pages, fragments, rate limits and renditions."""
+    _empty_every_cache()
+
+
+# Settings a test may change before asking for the newsroom that the newsroom's building does
+# not read: the test's own uploads folder, and the live server's host name.
+_SETTINGS_THE_BUILD_IGNORES = {"MEDIA_ROOT", "ALLOWED_HOSTS"}
+
+
+@pytest.fixture(autouse=True)
+def _changed_settings() -> Iterator[set[str]]:
+    """The settings this test has changed so far."""
+    changed: set[str] = set()
+
+    def note(setting: str, **kwargs: object) -> None:
+        changed.add(setting)
+
+    setting_changed.connect(note, weak=False)
+    yield changed
+    setting_changed.disconnect(note)
+
+
+def _as_built(request: pytest.FixtureRequest, changed: set[str]) -> Standard | None:
+    """The newsroom as built once, if this test has changed no setting that its building
+    reads (another task backend, mirror targets, a front cache): otherwise the test builds
+    its own, as it would be built under its settings."""
+    if changed - _SETTINGS_THE_BUILD_IGNORES:
+        return None
+    return request.config.stash[STANDARD]
+
+
 @pytest.fixture
-def newsroom(db, tmp_path, settings) -> factories.Newsroom:
+def newsroom(db, tmp_path, settings, request, _changed_settings) -> factories.Newsroom:
     settings.MEDIA_ROOT = tmp_path / "media"
-    return factories.newsroom()
+    standard = _as_built(request, _changed_settings)
+    if standard is None:
+        return factories.newsroom()
+    snapshots.apply(standard.newsroom)
+    return factories.Newsroom.found(standard.newsroom_keys)
 
 
 @pytest.fixture
-def site(newsroom):
-    """Two sections, two authors, four English stories, two of them translated into Russian."""
-    newsroom.section("politics", "Politics", "Политика")
-    newsroom.section("culture", "Culture", "Культура")
-    newsroom.author("ada", "Ada Reporter")
-    newsroom.author("boris", "Boris Writer")
-    lead = newsroom.article(
-        "politics",
-        "Parliament dissolved",
-        hours_ago=5,
-        tags=("elections",),
-        authors=("ada",),
-        image=factories.photo("lead"),
-    )
-    related = newsroom.article(
-        "politics", "Opposition prepares", hours_ago=8, tags=("elections",), image=factories.photo()
-    )
-    newsroom.article(
-        "politics", "Budget passed", hours_ago=10, tags=("budget",), authors=("boris",)
-    )
-    newsroom.article("culture", "Theatre reopens", hours_ago=2, tags=("elections",))
-    newsroom.translate(lead, "Парламент распущен")
-    newsroom.translate(related, "Оппозиция готовится")
+def site(newsroom, request, _changed_settings):
+    """Two sections, two authors, four English stories, two of them translated into Russian
+    (`factories.standard_site`)."""
+    standard = _as_built(request, _changed_settings)
+    if standard is None:
+        return factories.standard_site(newsroom)
+    snapshots.apply(standard.site)
+    for upload in sorted(p for p in standard.media.rglob("*") if p.is_file()):
+        name = upload.relative_to(standard.media).as_posix()
+        with upload.open("rb") as content:
+            assert default_storage.save(name, File(content)) == name
+    found = factories.Newsroom.found(standard.site_keys)
+    newsroom.sections.update(found.sections)
+    newsroom.sections_ru.update(found.sections_ru)
+    newsroom.authors.update(found.authors)
     return newsroom
 
 

@@ -40,6 +40,9 @@ def publish(page: Page, hours_ago: float = 1) -> Page:
     return page
 
 
+Keys = dict[str, Any]
+
+
 @dataclass
 class Newsroom:
     en: Locale
@@ -90,6 +93,31 @@ class Newsroom:
         article.save()
         return publish(article, hours_ago)
 
+    def keys(self) -> Keys:
+        """The primary keys of what this holds, to find it again (`found`)."""
+        return {
+            "en": self.en.pk,
+            "ru": self.ru.pk,
+            "home": self.home.pk,
+            "home_ru": self.home_ru.pk,
+            "sections": {slug: page.pk for slug, page in self.sections.items()},
+            "sections_ru": {slug: page.pk for slug, page in self.sections_ru.items()},
+            "authors": {slug: author.pk for slug, author in self.authors.items()},
+        }
+
+    @classmethod
+    def found(cls, keys: Keys) -> Newsroom:
+        """The newsroom whose `keys` these are, read from the database."""
+        return cls(
+            en=Locale.objects.get(pk=keys["en"]),
+            ru=Locale.objects.get(pk=keys["ru"]),
+            home=HomePage.objects.get(pk=keys["home"]),
+            home_ru=HomePage.objects.get(pk=keys["home_ru"]),
+            sections={s: SectionPage.objects.get(pk=k) for s, k in keys["sections"].items()},
+            sections_ru={s: SectionPage.objects.get(pk=k) for s, k in keys["sections_ru"].items()},
+            authors={s: Author.objects.get(pk=k) for s, k in keys["authors"].items()},
+        )
+
     def translate(self, article: ArticlePage, title: str) -> ArticlePage:
         translated = article.copy_for_translation(self.ru)
         translated.title = title
@@ -125,6 +153,32 @@ def newsroom() -> Newsroom:
     home_ru.notice = "<p>Наш сайт заблокирован.</p>"
     publish(home_ru, 2000)
     return Newsroom(en=en, ru=ru, home=home, home_ru=home_ru.specific)
+
+
+def standard_site(newsroom: Newsroom) -> Newsroom:
+    """Two sections, two authors, four English stories, two of them translated into Russian."""
+    newsroom.section("politics", "Politics", "Политика")
+    newsroom.section("culture", "Culture", "Культура")
+    newsroom.author("ada", "Ada Reporter")
+    newsroom.author("boris", "Boris Writer")
+    lead = newsroom.article(
+        "politics",
+        "Parliament dissolved",
+        hours_ago=5,
+        tags=("elections",),
+        authors=("ada",),
+        image=photo("lead"),
+    )
+    related = newsroom.article(
+        "politics", "Opposition prepares", hours_ago=8, tags=("elections",), image=photo()
+    )
+    newsroom.article(
+        "politics", "Budget passed", hours_ago=10, tags=("budget",), authors=("boris",)
+    )
+    newsroom.article("culture", "Theatre reopens", hours_ago=2, tags=("elections",))
+    newsroom.translate(lead, "Парламент распущен")
+    newsroom.translate(related, "Оппозиция готовится")
+    return newsroom
 
 
 # -- ledger rows, written the one way the product writes them: through the ledger ----------

@@ -96,3 +96,15 @@ def body(message: EmailMessage, kind: str = "plain") -> str:
     part = message.get_body(preferencelist=(kind,))
     assert part is not None
     return part.get_content()
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks):
+    """`sending.start`, with what it queues on commit run as a committed transaction would."""
+    from tamizdat.newsletters import sending
+
+    def started(issue: Issue) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return sending.start(issue)
+
+    return started

@@ -47,8 +47,9 @@ BATCH = 100
 # A task sends for about this long, then queues its continuation, so that receipts and other
 # work queued meanwhile get their turn on the worker.
 SLICE_SECONDS = 20.0
-# A message is not begun with less than this left on the claim (the SMTP timeout, and some).
-CLAIM_MARGIN = datetime.timedelta(seconds=getattr(settings, "EMAIL_TIMEOUT", None) or 20)
+# A message is not begun with less than half the claim left: with the default lease, 15 s,
+# about what a slow mail server takes to answer at worst.
+CLAIM_MARGIN = leases.RECEIPT_CLAIM / 2
 HOUR = datetime.timedelta(hours=1)
 
 

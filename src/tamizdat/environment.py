@@ -196,3 +196,27 @@ def front_caches(base_url: str) -> dict[str, dict[str, Any]]:
             "HEADERS": {"Fastly-Key": token} if token else {},
         }
     return caches
+
+
+RATE_UNITS = {"s": "second", "h": "hour"}
+
+
+def newsletter_rate(default: str = "10/s") -> dict[str, int]:
+    """How fast newsletters go out (`TAMIZDAT_NEWSLETTER_RATE`): messages per second, per
+    hour or both, as in `10/s`, `100/h` or `10/s,3000/h`."""
+    value = os.environ.get("TAMIZDAT_NEWSLETTER_RATE", default)
+    rate: dict[str, int] = {}
+    for part in value.split(","):
+        count, _, unit = part.strip().partition("/")
+        if (
+            not count.isdigit()
+            or int(count) < 1
+            or unit not in RATE_UNITS
+            or RATE_UNITS[unit] in rate
+        ):
+            raise ImproperlyConfigured(
+                "TAMIZDAT_NEWSLETTER_RATE must be messages per second and/or per hour, such as "
+                f"10/s or 10/s,3000/h, not {value!r}."
+            )
+        rate[RATE_UNITS[unit]] = int(count)
+    return rate

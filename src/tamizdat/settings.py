@@ -19,6 +19,7 @@ from tamizdat.environment import (
     env_list,
     front_caches,
     media_storage,
+    newsletter_rate,
     search_backend,
     secret_key,
 )
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "tamizdat.newsroom",
     "tamizdat.mirror",
     "tamizdat.archive",
+    "tamizdat.newsletters",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -411,3 +413,7 @@ if smtp_url := os.environ.get("TAMIZDAT_SMTP_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
+
+# Newsletters go out at most this fast (`environment.newsletter_rate`): new ESP accounts are
+# capped at about a hundred messages an hour.
+NEWSLETTER_RATE = newsletter_rate()

@@ -39,6 +39,7 @@ elif settings.MEDIA_STORAGE == "local":
 urlpatterns += i18n_patterns(
     path("support/", include("tamizdat.support.urls")),
     path("reach/", include("tamizdat.mirror.urls")),
+    path("newsletters/", include("tamizdat.newsletters.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=True,
 )

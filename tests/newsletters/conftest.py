@@ -1,0 +1,110 @@
+"""Newsletters on the test newsroom, and a real SMTP server (aiosmtpd) on loopback."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tamizdat.newsletters.models import Issue, Newsletter, Subscriber, Subscription
+from tests.support.test_receipts import Sink, free_port, send_mail_to
+
+LINK = re.compile(r"https?://[^\s\"'<>)]+")
+
+
+class RejectingSink(Sink):
+    """A mail server that refuses some recipients for good (550), as for an unknown mailbox."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unknown: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address in self.unknown:
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings) -> Iterator[RejectingSink]:
+    sink = RejectingSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    send_mail_to(settings, controller.port)
+    settings.NEWSLETTER_RATE = {"second": 1000}
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def newsletter(site) -> Newsletter:
+    return Newsletter.objects.create(
+        name="The Morning Courier", slug="morning", language="en", description="Every morning."
+    )
+
+
+@pytest.fixture
+def newsletter_ru(site) -> Newsletter:
+    return Newsletter.objects.create(name="Утренний курьер", slug="utro", language="ru")
+
+
+def subscribe(newsletter: Newsletter, *emails: str) -> list[Subscriber]:
+    """Confirmed subscribers, as if each had followed their link."""
+    from django.utils import timezone
+
+    Subscriber.objects.bulk_create(
+        [Subscriber(email=email, language=newsletter.language) for email in emails]
+    )
+    subscribers = list(Subscriber.objects.filter(email__in=emails))
+    Subscription.objects.bulk_create(
+        [
+            Subscription(
+                subscriber=subscriber,
+                newsletter=newsletter,
+                consented_at=timezone.now(),
+                consent_language=newsletter.language,
+            )
+            for subscriber in subscribers
+        ]
+    )
+    return subscribers
+
+
+def issue_of(newsletter: Newsletter, site, subject: str = "Today") -> Issue:
+    from tamizdat.news.models import ArticlePage
+
+    issue = Issue.objects.create(newsletter=newsletter, subject=subject, introduction="Hello.")
+    articles = ArticlePage.objects.live().filter(locale__language_code=newsletter.language)
+    issue.articles.set(articles[:2])
+    issue.save()
+    return issue
+
+
+def links_in(message: EmailMessage) -> set[str]:
+    found: set[str] = set()
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            found |= set(LINK.findall(part.get_content()))
+    return found
+
+
+def body(message: EmailMessage, kind: str = "plain") -> str:
+    part = message.get_body(preferencelist=(kind,))
+    assert part is not None
+    return part.get_content()
+
+
+@pytest.fixture
+def start(django_capture_on_commit_callbacks):
+    """`sending.start`, with what it queues on commit run as a committed transaction would."""
+    from tamizdat.newsletters import sending
+
+    def started(issue: Issue) -> int:
+        with django_capture_on_commit_callbacks(execute=True):
+            return sending.start(issue)
+
+    return started

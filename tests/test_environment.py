@@ -48,13 +48,15 @@ def test_a_malformed_media_storage_is_named(monkeypatch, variables, message):
 
 def test_search_uses_the_databases_own_backend_unless_a_server_is_named(monkeypatch):
     monkeypatch.delenv("TAMIZDAT_SEARCH_ENGINE", raising=False)
-    assert search_backend("tamizdat.sqlite3") == {"BACKEND": "tamizdat.news.search.sqlite"}
+    assert search_backend("django.db.backends.sqlite3") == {
+        "BACKEND": "tamizdat.news.search.sqlite"
+    }
     assert search_backend("django.db.backends.postgresql") == {
         "BACKEND": "tamizdat.news.search.postgres"
     }
     monkeypatch.setenv("TAMIZDAT_SEARCH_ENGINE", "opensearch2")
     monkeypatch.setenv("TAMIZDAT_SEARCH_URLS", "https://search.example.org:9200")
-    backend = search_backend("tamizdat.sqlite3")
+    backend = search_backend("django.db.backends.sqlite3")
     assert backend["BACKEND"] == "wagtail.search.backends.opensearch2"
     assert backend["URLS"] == ["https://search.example.org:9200"]
 
@@ -62,7 +64,7 @@ def test_search_uses_the_databases_own_backend_unless_a_server_is_named(monkeypa
 def test_an_unknown_search_engine_is_named(monkeypatch):
     monkeypatch.setenv("TAMIZDAT_SEARCH_ENGINE", "solr")
     with pytest.raises(ImproperlyConfigured, match="TAMIZDAT_SEARCH_ENGINE must be one of"):
-        search_backend("tamizdat.sqlite3")
+        search_backend("django.db.backends.sqlite3")
 
 
 CDN_VARIABLES = (

@@ -2,6 +2,13 @@
 after `TASK_RESULTS_DAYS`, and on SQLite the planner's statistics are refreshed and the
 write-ahead log is checkpointed and cut back.
 
+Without statistics SQLite picks indexes blind, and at archive size the queries every page runs
+(the home page's, the section menu's) read the whole page table. SQLite's advice for
+connections as short as a request is a `PRAGMA optimize` as each one closes; it costs little,
+but it is paid on every request, and now and then one reader waits for a whole table's
+analysis. Statistics only go stale when a table grows several times over, which takes far
+longer than an hour, except in a bulk import, which refreshes them itself when it ends.
+
 Every publish leaves a few finished task rows behind (index updates); kept for ever they grow
 without bound. SQLite checkpoints its log as it goes, but not while readers hold an old view of
 the database, so on a busy site the log can outgrow the database; a full checkpoint once an
@@ -39,14 +46,8 @@ def maintain_database() -> None:
         )
     if connection.vendor != "sqlite":
         return  # PostgreSQL's autovacuum keeps its statistics and its log
+    refresh_statistics()
     with connection.cursor() as cursor:
-        # Tables no connection analysed yet (as each closes, see `tamizdat.sqlite3`, only those
-        # its queries used), and before SQLite 3.42 that is all `optimize` looks at: with
-        # statistics for some tables only, the planner does far worse than with all of them.
-        for table in unanalysed_tables(cursor):
-            cursor.execute(f'ANALYZE "{table}"')
-        # 0x10002: stale statistics of every table, not only those this connection queried.
-        cursor.execute("PRAGMA optimize=0x10002")
         cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_BUSY_MILLISECONDS}")
         try:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -55,6 +56,22 @@ def maintain_database() -> None:
             cursor.execute("PRAGMA busy_timeout=5000")
     if busy:
         logger.info("Database busy: its log (%s pages) is checkpointed next hour", log_pages)
+
+
+def refresh_statistics() -> None:
+    """On SQLite, statistics for every table that has none, and fresh ones where they are
+    stale; the analysis reads whole tables (a fraction of a second at 100,000 articles): a
+    sampled one (`analysis_limit`) misled the planner into reading the home page's stories by
+    path."""
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        # Before SQLite 3.42 `optimize` looks only at tables that already have statistics,
+        # and with statistics for some tables only the planner does far worse than with all.
+        for table in unanalysed_tables(cursor):
+            cursor.execute(f'ANALYZE "{table}"')
+        # 0x10002: stale statistics of every table, not only those this connection queried.
+        cursor.execute("PRAGMA optimize=0x10002")
 
 
 def unanalysed_tables(cursor: Any) -> list[str]:

@@ -1,3 +1,4 @@
+import re
 from http import HTTPStatus
 
 import pytest
@@ -139,3 +140,21 @@ def test_every_reading_page_has_a_description_and_search_is_not_indexed(
     search = client.get("/en/search/", {"q": "Parliament"}).content.decode().split("</head>")[0]
     assert '<meta name="robots" content="noindex">' in search
     assert 'name="description"' not in search
+
+
+def test_every_reading_page_describes_itself_for_search_engines(client, site):
+    pages = [
+        "/en/",
+        "/ru/",
+        "/en/politics/",
+        "/en/politics/parliament-dissolved/",
+        "/ru/politics/parliament-dissolved/",
+        "/en/authors/ada/",
+        "/en/tags/elections/",
+        "/en/search/?q=budget",
+        "/en/support/",
+    ]
+    for url in pages:
+        html = client.get(url).content.decode()
+        described = re.search(r'<meta name="description" content="([^"]+)">', html)
+        assert described and described[1].strip(), url

@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
-from . import export, push
+from . import export
 from .errors import ExportError
 
 logger = logging.getLogger(__name__)
@@ -59,5 +59,9 @@ def make_copies() -> None:
         request_copy(full=full)
         return
     logger.info("Made a %s copy in %.1f s", "full" if report.full else "new", report.seconds)
+    # Imported here: the object-store client (boto3) weighs 11 MiB in every process that
+    # imports this module, and only a worker making copies needs it.
+    from . import push
+
     # Each bucket's outcome is logged and kept on its address; the next run retries a failure.
     push.push(settings.MIRROR_DIR, settings.MIRROR_TARGETS)

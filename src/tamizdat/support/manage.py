@@ -28,7 +28,6 @@ from tamizdat.web.addresses import absolute_url
 from . import defence, ledger, links, money
 from .amounts import all_amounts
 from .models import Frequency, RecurringPlan, Supporter, normalize_email
-from .receipt_pdf import receipt_pdf
 from .tasks import send_manage_link
 from .views import _private, allow_checkout
 
@@ -279,6 +278,10 @@ def receipt(
         "newsroom_address": settings.NEWSROOM_ADDRESS,
     }
     if as_pdf:
+        # Imported here: the PDF library weighs 40 MiB in every process that imports it, and
+        # only the rare supporter who asks for a PDF receipt needs it.
+        from .receipt_pdf import receipt_pdf
+
         response = HttpResponse(receipt_pdf(context), content_type="application/pdf")
         extension = "pdf"
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,22 +53,16 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}"
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\n"
-                f"Log in as:     {login}\n"
+                f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\nLog in as:     {login}\n"
             )
         )
         if not no_serve:
-            # One background worker beside the web server (receipts, e-mails, index updates),
-            # ended together with it.
-            worker = subprocess.Popen([sys.executable, "-m", "tamizdat.cli", "worker"])
-            try:
-                call_command("serve", host=host, port=port)
-            finally:
-                worker.terminate()
-                try:
-                    worker.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            # The server starts afresh in this process's place: a parent kept waiting for it
+            # would hold everything loading the demo left in memory (about 170 MiB), and the
+            # web workers forked from it would inherit that too.
+            self.stdout.flush()
+            serve = [sys.executable, "-m", "tamizdat.cli", "serve", "--with-worker"]
+            os.execv(sys.executable, [*serve, f"--host={host}", f"--port={port}"])
 
     def _collect_static(self) -> None:
         """Collect static files only when they changed, so a second run starts at once."""
@@ -101,4 +95,3 @@ def admin_login() -> str:
             f"(`tamizdat changepassword {ADMIN_USERNAME}` sets a new one)"
         )
     return f"{ADMIN_USERNAME} / {password}"
-

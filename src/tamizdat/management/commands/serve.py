@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--threads", type=int, default=os.environ.get("TAMIZDAT_WEB_THREADS", "4")
         )
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="Also run one background worker, ended with the server (as `demo` does).",
+        )
 
     def execute(self, *args: Any, **options: Any) -> str | None:
         port, workers, threads = options["port"], options["workers"], options["threads"]
@@ -90,11 +97,33 @@ class Command(BaseCommand):
         return super().execute(*args, **options)
 
     def handle(
-        self, *args: Any, host: str, port: int, workers: int, threads: int, **options: Any
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        workers: int,
+        threads: int,
+        with_worker: bool,
+        **options: Any,
     ) -> None:
         _collect_static_if_stale()
         # Pages cached by the previous release may carry its templates and asset addresses.
         purge_every_page()
+        if not with_worker:
+            self._serve(host, port, workers, threads)
+            return
+        # Receipts, e-mails and index updates run beside the web server, ended with it.
+        worker = subprocess.Popen([sys.executable, "-m", "tamizdat.cli", "worker"])
+        try:
+            self._serve(host, port, workers, threads)
+        finally:
+            worker.terminate()
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+    def _serve(self, host: str, port: int, workers: int, threads: int) -> None:
         GunicornApplication(
             {
                 "bind": f"{host}:{port}",

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from tamizdat.archive.wordpress import Report, WordPressImport
+from tamizdat.maintenance import refresh_statistics
 
 BAR_WIDTH = 30
 
@@ -32,6 +33,9 @@ class Command(BaseCommand):
             raise CommandError(f"{uploads} is not a folder.")
         show = self.stderr.isatty() if hasattr(self.stderr, "isatty") else False
         report = WordPressImport(file, uploads, self.progress if show else None).run()
+        # Thousands of new articles leave the planner's statistics far behind: refreshed now
+        # rather than at the next hourly upkeep.
+        refresh_statistics()
         if show:
             self.stderr.write("")
         self.summary(report)

@@ -53,8 +53,7 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}"
         self.stdout.write(
             self.style.SUCCESS(
-                f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\n"
-                f"Log in as:     {login}\n"
+                f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\nLog in as:     {login}\n"
             )
         )
         if not no_serve:
@@ -101,4 +100,3 @@ def admin_login() -> str:
             f"(`tamizdat changepassword {ADMIN_USERNAME}` sets a new one)"
         )
     return f"{ADMIN_USERNAME} / {password}"
-

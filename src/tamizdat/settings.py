@@ -19,6 +19,7 @@ from tamizdat.environment import (
     env_list,
     front_caches,
     media_storage,
+    metrics_token,
     search_backend,
     secret_key,
 )
@@ -324,7 +325,7 @@ def _mirror_targets() -> list[Any]:
 MIRROR_TARGETS = _mirror_targets()
 
 # `/metrics` answers only requests that carry this as a bearer token; 404 while it is unset.
-METRICS_TOKEN = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
+METRICS_TOKEN = metrics_token()
 
 LOG_FORMAT = os.environ.get("TAMIZDAT_LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):

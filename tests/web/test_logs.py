@@ -43,7 +43,7 @@ def test_a_line_logged_during_a_request_carries_its_id(client, settings, json_li
     assert response["X-Request-ID"] == "nginx-4f2a9c1b"
     [line] = [line for line in json_lines() if line["logger"] == "tamizdat.web.health"]
     assert line["request_id"] == "nginx-4f2a9c1b"
-    assert line["level"] == "ERROR" and "cache" in line["message"]
+    assert line["level"] == "ERROR" and "redis" in line["message"]
     assert "203.0.113.7" not in json.dumps(line)
 
 
@@ -60,6 +60,9 @@ def test_a_request_without_a_sane_id_gets_a_fresh_one(client):
         ("REDIS_URL", "localhost:6379"),
         ("TAMIZDAT_LOG_FORMAT", "xml"),
         ("TAMIZDAT_LOGIN_FAILURE_LIMIT", "ten"),
+        ("TAMIZDAT_MEDIA_STORAGE", "nfs"),
+        ("TAMIZDAT_CDN", "akamai"),
+        ("TAMIZDAT_METRICS_TOKEN", "hunter2"),
     ],
 )
 def test_a_malformed_setting_is_refused_in_one_line(tmp_path, variable, value):

@@ -25,7 +25,7 @@ from tests.worker import let_time_pass, run_worker
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "a long metrics token"
+TOKEN = "a-long-metrics-token"
 
 
 def test_healthz_answers_a_probe_by_ip_over_plain_http(client, settings):

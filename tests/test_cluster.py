@@ -262,7 +262,8 @@ def test_two_web_nodes_two_workers_and_nginx_serve_one_site(
                 redis.stop()
                 answer = servers.fetch(f"{node_a}/readyz")
                 assert answer.status == 503
-                assert json.loads(answer.read())["checks"]["cache"] == "unreachable"
+                checks = json.loads(answer.read())["checks"]
+                assert (checks["redis"], checks["storage"]) == ("unreachable", "ok")
     finally:
         for worker in workers:
             worker.terminate()

@@ -4,7 +4,7 @@ its variable, and a valid one gives Django what it needs."""
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tamizdat.environment import front_caches, media_storage, search_backend
+from tamizdat.environment import front_caches, media_storage, metrics_token, search_backend
 
 LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
@@ -133,3 +133,17 @@ def test_a_malformed_cdn_setting_is_named_without_its_secret(monkeypatch, variab
     assert str(refused.value).startswith(message)
     assert "secret-token" not in str(refused.value)
     assert "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("token", ["short", "a token with spaces in it"])
+def test_a_guessable_or_unsendable_metrics_token_is_refused_without_repeating_it(
+    monkeypatch, token
+):
+    monkeypatch.setenv("TAMIZDAT_METRICS_TOKEN", token)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        metrics_token()
+    assert str(refused.value) == (
+        "TAMIZDAT_METRICS_TOKEN must be at least 16 characters, without spaces."
+    )
+    monkeypatch.setenv("TAMIZDAT_METRICS_TOKEN", "Zm9yIHByb21ldGhldXMgb25seQ")
+    assert metrics_token() == "Zm9yIHByb21ldGhldXMgb25seQ"

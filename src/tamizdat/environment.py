@@ -1,6 +1,6 @@
 """Reading the environment for `settings`: typed values, the database address, the secret key,
-the media storage, the search backend and the caches to purge, each refused in one line naming
-its variable when it is malformed."""
+the media storage, the search backend, the caches to purge and the metrics token, each refused
+in one line naming its variable when it is malformed."""
 
 from __future__ import annotations
 
@@ -60,6 +60,18 @@ def secret_key(data_dir: Path) -> str:
         key_file.write_text(get_random_secret_key())
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+def metrics_token() -> str:
+    """The bearer token `/metrics` asks for, or "" to answer 404. It travels in a header, so
+    it has no spaces, and it is long enough not to be guessed."""
+    token = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
+    if token and (len(token) < 16 or re.search(r"\s", token)):
+        # The token is a secret: it is not repeated.
+        raise ImproperlyConfigured(
+            "TAMIZDAT_METRICS_TOKEN must be at least 16 characters, without spaces."
+        )
+    return token
 
 
 def media_storage(local_url: str, local: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

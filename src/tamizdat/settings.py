@@ -19,6 +19,7 @@ from tamizdat.environment import (
     env_list,
     front_caches,
     media_storage,
+    metrics_token,
     newsletter_rate,
     search_backend,
     secret_key,
@@ -325,7 +326,7 @@ def _mirror_targets() -> list[Any]:
 MIRROR_TARGETS = _mirror_targets()
 
 # `/metrics` answers only requests that carry this as a bearer token; 404 while it is unset.
-METRICS_TOKEN = os.environ.get("TAMIZDAT_METRICS_TOKEN", "")
+METRICS_TOKEN = metrics_token()
 
 LOG_FORMAT = os.environ.get("TAMIZDAT_LOG_FORMAT", "plain")
 if LOG_FORMAT not in ("plain", "json"):
@@ -335,7 +336,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "tamizdat.web.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "tamizdat.web.logs.PlainFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "tamizdat.web.logs.JsonFormatter"},
     },
     "handlers": {

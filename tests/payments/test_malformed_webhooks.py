@@ -4,6 +4,7 @@ kept by their id so that redeliveries end, and nothing applied to the ledger."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from typing import Any
 
@@ -85,3 +86,27 @@ def test_a_signature_dated_in_the_future_is_refused(client):
     tomorrow = int(time.time()) + 86_400
     assert deliver(client, event("evt_future", type="customer.created"), signed_at=tomorrow) == 400
     assert deliver(client, event("evt_now", type="customer.created")) == 200
+
+
+def test_metrics_count_each_delivery_by_what_became_of_it(client, settings):
+    settings.METRICS_TOKEN = "metrics token"
+
+    def delivered() -> dict[str, float]:
+        text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer metrics token").content.decode()
+        pattern = r'^tamizdat_webhook_deliveries_total\{outcome="(\w+)",provider="stripe"\} (\S+)$'
+        return {outcome: float(n) for outcome, n in re.findall(pattern, text, re.MULTILINE)}
+
+    before = delivered()
+    assert deliver(client, event("evt_counted", type="customer.created")) == 200
+    assert deliver(client, event("evt_counted", type="customer.created")) == 200
+    assert deliver(client, event("evt_bad", type="invoice.paid", created=None)) == 422
+    forged = client.post(
+        "/payments/webhook/stripe/",
+        data="{}",
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE="t=1,v1=forged",
+    )
+    assert forged.status_code == 400
+    after = delivered()
+    grown = {outcome: after[outcome] - before.get(outcome, 0) for outcome in after}
+    assert grown == {"applied": 1, "duplicate": 1, "refused": 1, "rejected": 1}

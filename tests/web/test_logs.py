@@ -8,26 +8,70 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from io import StringIO
 
 import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings as configured
 
-from tamizdat.web.logs import JsonFormatter, RequestIdFilter
+from tamizdat.support.tasks import send_manage_link
+from tamizdat.web.logs import JsonFormatter, PlainFormatter, RequestIdFilter
+from tests import factories, servers
+from tests.worker import run_worker
 
 pytestmark = pytest.mark.django_db
+
+PLAIN = configured.LOGGING["formatters"]["plain"]["fmt"]
+
+
+@contextmanager
+def console(formatter: logging.Formatter) -> Iterator[StringIO]:
+    """What the console handler writes with this formatter."""
+    written = StringIO()
+    handler = logging.StreamHandler(written)
+    handler.setFormatter(formatter)
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("tamizdat")
+    logger.addHandler(handler)
+    try:
+        yield written
+    finally:
+        logger.removeHandler(handler)
 
 
 @pytest.fixture
 def json_lines():
     """What the console handler would write with TAMIZDAT_LOG_FORMAT=json."""
-    written = StringIO()
-    handler = logging.StreamHandler(written)
-    handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
-    logger = logging.getLogger("tamizdat")
-    logger.addHandler(handler)
-    yield lambda: [json.loads(line) for line in written.getvalue().splitlines()]
-    logger.removeHandler(handler)
+    with console(JsonFormatter()) as written:
+        yield lambda: [json.loads(line) for line in written.getvalue().splitlines()]
+
+
+class RefusingRecipients:
+    async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+        return f"550 5.1.1 <{address}>: Recipient address rejected: mailbox full"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_servers_refusal_is_logged_without_the_address_it_names(settings, queued):
+    controller = Controller(RefusingRecipients(), hostname="127.0.0.1", port=servers.free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    factories.newsroom()
+    try:
+        with console(PlainFormatter(PLAIN)) as plain, console(JsonFormatter()) as as_json:
+            supporter = factories.supporter("ada.reporter@example.org")
+            send_manage_link.enqueue(supporter.pk)
+            run_worker()
+    finally:
+        controller.stop()
+    for written in (plain.getvalue(), as_json.getvalue()):
+        assert f"send_manage_link({supporter.pk}) failed (attempt 1 of 8)" in written
+        assert "Recipient address rejected" in written and "[e-mail address]" in written
+        assert "ada.reporter" not in written and "example.org" not in written
 
 
 def test_a_line_logged_during_a_request_carries_its_id(client, settings, json_lines):
@@ -43,7 +87,7 @@ def test_a_line_logged_during_a_request_carries_its_id(client, settings, json_li
     assert response["X-Request-ID"] == "nginx-4f2a9c1b"
     [line] = [line for line in json_lines() if line["logger"] == "tamizdat.web.health"]
     assert line["request_id"] == "nginx-4f2a9c1b"
-    assert line["level"] == "ERROR" and "cache" in line["message"]
+    assert line["level"] == "ERROR" and "redis" in line["message"]
     assert "203.0.113.7" not in json.dumps(line)
 
 
@@ -60,6 +104,9 @@ def test_a_request_without_a_sane_id_gets_a_fresh_one(client):
         ("REDIS_URL", "localhost:6379"),
         ("TAMIZDAT_LOG_FORMAT", "xml"),
         ("TAMIZDAT_LOGIN_FAILURE_LIMIT", "ten"),
+        ("TAMIZDAT_MEDIA_STORAGE", "nfs"),
+        ("TAMIZDAT_CDN", "akamai"),
+        ("TAMIZDAT_METRICS_TOKEN", "hunter2"),
     ],
 )
 def test_a_malformed_setting_is_refused_in_one_line(tmp_path, variable, value):

@@ -20,11 +20,12 @@ from tamizdat.prompts.models import FundingGoal
 from tamizdat.support import tasks
 from tamizdat.support.tasks import send_confirmation, send_manage_link
 from tests import factories, servers
+from tests.s3_peer import MEDIA_BUCKET
 from tests.worker import let_time_pass, run_worker
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "a long metrics token"
+TOKEN = "a-long-metrics-token"
 
 
 def test_healthz_answers_a_probe_by_ip_over_plain_http(client, settings):
@@ -60,8 +61,33 @@ def test_readyz_says_which_part_is_unreachable_without_saying_where(client, sett
     }
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.json()["checks"]["cache"] == "unreachable"
+    # Named as the operator set it up: REDIS_URL.
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "migrations": "ok",
+        "redis": "unreachable",
+        "worker": "ok",
+    }
     assert b"secret" not in response.content and b"127.0.0.1" not in response.content
+
+
+def test_readyz_checks_the_media_bucket_when_media_are_in_one(client, settings, media_in_a_bucket):
+    clock.run_due()
+    settings.MEDIA_STORAGE = "s3"
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert list(response.json()["checks"]) == [
+        "database",
+        "migrations",
+        "cache",
+        "storage",
+        "worker",
+    ]
+    media_in_a_bucket.delete_bucket(Bucket=MEDIA_BUCKET)  # gone, or no longer ours
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["storage"] == "unreachable"
+    assert MEDIA_BUCKET.encode() not in response.content
 
 
 def test_metrics_need_their_token(client, settings):

@@ -2,9 +2,10 @@
 
 `/healthz` says the process answers and touches nothing else, so a slow database never takes
 every node out of a load balancer at once. `/readyz` says whether this node can serve: the
-database answers, its migrations are applied, the cache answers, and a worker ticked lately
-(scheduled pages, receipts). `probes` says how they are reached. Nothing secret is shown: a
-failing part is named, and its error goes to the log.
+database answers, its migrations are applied, Redis (or the file cache) answers, the media
+bucket answers, and a worker ticked lately (scheduled pages, receipts). `probes` says how
+they are reached. Nothing secret is shown: a failing part is named, and its error goes to the
+log.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import datetime
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import storages
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -47,25 +50,44 @@ def _cache() -> bool:
     return cache.get("readyz") == "ok"
 
 
+def _storage() -> bool:
+    """The media bucket answers and may be used with the credentials given."""
+    from storages.backends.s3 import S3Storage
+
+    bucket = storages["default"]
+    assert isinstance(bucket, S3Storage)  # TAMIZDAT_MEDIA_STORAGE=s3 configures no other
+    bucket.connection.meta.client.head_bucket(Bucket=bucket.bucket_name)
+    return True
+
+
 def _worker() -> bool:
     from tamizdat.models import ClockTick
 
     return ClockTick.objects.filter(claimed_at__gte=timezone.now() - WORKER_SILENCE).exists()
 
 
-CHECKS: dict[str, Callable[[], bool]] = {
-    "database": _database,
-    "migrations": _migrations,
-    "cache": _cache,
-    "worker": _worker,
-}
+def checks() -> dict[str, Callable[[], bool]]:
+    """The parts this node needs, each named as the operator configured it: the cache is
+    "redis" with `REDIS_URL` (else the data directory's "cache"), and media in a bucket are
+    "storage" (media on the local disk need no check: the folder appears with the first
+    upload)."""
+    redis = settings.CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache"
+    parts = {
+        "database": _database,
+        "migrations": _migrations,
+        "redis" if redis else "cache": _cache,
+    }
+    if settings.MEDIA_STORAGE == "s3":
+        parts["storage"] = _storage
+    parts["worker"] = _worker
+    return parts
 
 
 def readiness() -> dict[str, str]:
     """Each part's state: "ok", "failing" (it answered wrong) or "unreachable" (it raised).
-    The worker is asked only of a reachable database."""
+    The migrations and the worker are asked only of a reachable database."""
     states: dict[str, str] = {}
-    for name, check in CHECKS.items():
+    for name, check in checks().items():
         if name in ("migrations", "worker") and states["database"] != "ok":
             states[name] = "unknown"
             continue

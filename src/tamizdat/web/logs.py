@@ -3,7 +3,9 @@
 
 The request id comes from the front server's `X-Request-ID` when it sent a sane one (so nginx's
 access log and ours can be joined), else a fresh one; it is sent back in the response. No line
-holds a reader's address: the server's access log is written without it (see `serve`).
+holds a reader's address: the server's access log is written without it (see `serve`), and
+both formats mask e-mail addresses wherever a message or an exception carries one (a mail
+server's refusal names its recipients).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from django.http import HttpRequest, HttpResponse
 
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def without_addresses(text: str) -> str:
+    return _EMAIL.sub("[e-mail address]", text)
 
 
 class RequestIdMiddleware:
@@ -46,15 +53,20 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return without_addresses(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": without_addresses(record.getMessage()),
             "request_id": getattr(record, "request_id", ""),
         }
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            entry["exception"] = without_addresses(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)

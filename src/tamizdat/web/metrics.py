@@ -1,7 +1,8 @@
 """Prometheus metrics at `/metrics`, for the operator's monitoring and nobody else.
 
 Two kinds of figures:
-- What each web process sees (requests by view and status, their latency, page-cache hits):
+- What each web process sees (requests by view and status, their latency, page-cache hits,
+  webhook deliveries: applied, duplicate, refused, rejected for their signature, postponed):
   counted in the process. Under `tamizdat serve` gunicorn's workers write them to files in
   `PROMETHEUS_MULTIPROC_DIR`, which the serving command sets, and a scrape sums them over
   every worker, so the figures do not depend on which worker answers.
@@ -48,6 +49,11 @@ LATENCY = Histogram(
 )
 PAGE_CACHE = Counter(
     "tamizdat_page_cache_lookups", "Anonymous page requests by page-cache result.", ["result"]
+)
+WEBHOOK_DELIVERIES = Counter(
+    "tamizdat_webhook_deliveries",
+    "Webhook deliveries by configured provider and what became of them.",
+    ["provider", "outcome"],
 )
 
 
@@ -96,12 +102,16 @@ def _webhooks() -> Iterator[GaugeMetricFamily]:
     from tamizdat.payments.models import WebhookEvent
 
     family = GaugeMetricFamily(
-        "tamizdat_webhook_events", "Stored webhook events, applied or not yet.", labels=["state"]
+        "tamizdat_webhook_events",
+        "Stored webhook events: applied, refused (signed, but malformed) or not applied yet.",
+        labels=["state"],
     )
     stored = WebhookEvent.objects.count()
     applied = WebhookEvent.objects.filter(processed_at__isnull=False).count()
+    refused = WebhookEvent.objects.exclude(rejected="").count()
     family.add_metric(["applied"], applied)
-    family.add_metric(["not_applied"], stored - applied)
+    family.add_metric(["refused"], refused)
+    family.add_metric(["not_applied"], stored - applied - refused)
     yield family
 
 

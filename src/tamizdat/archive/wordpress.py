@@ -9,8 +9,10 @@ as translations.
 
 Each item is imported in a transaction of its own and recorded (`ImportedItem`) with a digest of
 its XML: an interrupted import leaves no half article and, run again, goes on where it stopped;
-a second run skips what did not change and updates what did. What is skipped, and why, is in
-the report.
+a second run skips what did not change and updates what did. The articles' search and
+reference index entries are written after the posts, in batches (`index_imported`). The old
+archive pages (category, tag, author, date) redirect to the pages that replace them. What is
+skipped, and why, is in the report.
 """
 
 from __future__ import annotations
@@ -303,13 +305,13 @@ class WordPressImport:
         slug = next(iter(item.categories), "") or "uncategorized"
         key = f"{slug}:{locale.language_code}"
         if ("section", key) in self.known:
-            return self.known["section", key]  # type: ignore[no-any-return]
+            return self.known["section", key]
         section = self.imported_section(key) or self.new_section(slug, locale)
         ImportedItem.objects.update_or_create(
             source=self.source, kind="section", key=key, defaults={"object_id": str(section.pk)}
         )
         self.archive_redirect(self.category_path(slug), section)
-        return self.remember("section", key, section)  # type: ignore[no-any-return]
+        return self.remember("section", key, section)
 
     def imported_section(self, key: str) -> SectionPage | None:
         record = ImportedItem.objects.filter(source=self.source, kind="section", key=key).first()
@@ -363,7 +365,7 @@ class WordPressImport:
             if home is None:
                 raise Skip(f"no home page in {locale.language_code}")
             self.known["home", locale.language_code] = home
-        return self.known["home", locale.language_code]  # type: ignore[no-any-return]
+        return self.known["home", locale.language_code]
 
     def category_path(self, slug: str) -> str:
         """WordPress's address of a category's archive: its parents' slugs, then its own."""
@@ -396,11 +398,11 @@ class WordPressImport:
         if not login:
             return None
         if ("author", login) in self.known:
-            return self.known["author", login]  # type: ignore[no-any-return]
+            return self.known["author", login]
         record = ImportedItem.objects.filter(source=self.source, kind="author", key=login).first()
         if record is not None:
             found = Author.objects.filter(pk=int(record.object_id)).first()
-            return self.remember("author", login, found)  # type: ignore[no-any-return]
+            return self.remember("author", login, found)
         known = self.authors.get(login)
         if known is None:
             return None
@@ -417,7 +419,7 @@ class WordPressImport:
         # WordPress's address of an author's archive has the login as a slug (its "nicename").
         old = f"/author/{slugify(login.replace('.', '-'))}/"
         self.archive_redirect(old, self.home(self.default), f"/authors/{slug}/")
-        return self.remember("author", login, author)  # type: ignore[no-any-return]
+        return self.remember("author", login, author)
 
     def redirect(self, item: wxr.Item, article: ArticlePage) -> None:
         old = {f"/?p={item.id}"}
@@ -482,11 +484,11 @@ class WordPressImport:
 
     def media(self, path: str, title: str, caption: str, alt: str, credit: str) -> Photo | None:
         if ("media", path) in self.known:
-            return self.known["media", path]  # type: ignore[no-any-return]
+            return self.known["media", path]
         record = ImportedItem.objects.filter(source=self.source, kind="media", key=path).first()
         if record is not None:
             found = Photo.objects.filter(pk=int(record.object_id)).first()
-            return self.remember("media", path, found)  # type: ignore[no-any-return]
+            return self.remember("media", path, found)
         if self.uploads is None or UPLOADS not in path:
             return None
         file = self.uploads / path.split(UPLOADS, 1)[1]
@@ -505,7 +507,7 @@ class WordPressImport:
         ImportedItem.objects.create(
             source=self.source, kind="media", key=path, object_id=str(photo.pk)
         )
-        return self.remember("media", path, photo)  # type: ignore[no-any-return]
+        return self.remember("media", path, photo)
 
 
 def index_imported(source: str) -> None:

@@ -230,3 +230,55 @@ def test_a_run_stopped_before_the_indexing_leaves_it_to_the_next(
     monkeypatch.undo()
     assert "Articles: 0 new, 0 updated, 4 unchanged" in run_import(uploads=uploads)
     assert "Harbour strike enters its second week" in search("cranes")
+
+
+def test_a_photo_keeps_the_credit_wordpress_read_from_its_file(site, uploads):
+    run_import(uploads=uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert strike.lead_image.credit == "Анна Ли / AP"
+
+
+def test_translated_categories_are_sections_translated_into_each_other(site, uploads, tmp_path):
+    run_import(uploads=uploads)
+    port = ArticlePage.objects.get(slug="harbour-strike").get_parent()
+    port_ru = ArticlePage.objects.get(slug="zabastovka").get_parent()
+    assert (port_ru.title, port_ru.locale.language_code) == ("Новости порта", "ru")
+    assert port_ru.translation_key == port.translation_key
+
+
+def test_a_category_translating_a_section_of_the_site_joins_its_translation(
+    site, uploads, tmp_path
+):
+    export = tmp_path / "kultura.xml"
+    export.write_text(
+        EXPORT.read_text().replace(
+            '<category domain="category" nicename="port-news-ru">'
+            "<![CDATA[Новости порта]]></category>",
+            '<category domain="category" nicename="kultura"><![CDATA[Культура]]></category>',
+        )
+    )
+    run_import(export, uploads)
+    culture_ru = ArticlePage.objects.get(slug="zabastovka").get_parent()
+    assert culture_ru.locale.language_code == "ru"
+    assert culture_ru.pk == site.sections["culture"].get_translation(culture_ru.locale).pk
+
+
+def test_old_archive_pages_are_redirected_to_the_new_ones(client, site, uploads):
+    run_import(uploads=uploads)
+    port = ArticlePage.objects.get(slug="harbour-strike").get_parent()
+    port_ru = ArticlePage.objects.get(slug="zabastovka").get_parent()
+    for old, new in (
+        ("/category/port-news/", port.url),
+        ("/category/port-news-ru/", port_ru.url),
+        ("/category/culture/", site.sections["culture"].url),
+        ("/tag/strikes/", "/en/tags/strikes/"),
+        ("/author/marta/", "/en/authors/marta-kowalska/"),
+        ("/author/ivan-p/", "/en/authors/ivan-petrov/"),
+        ("/2024/03/12/", "/en/"),
+        ("/2024/03/", "/en/"),
+        ("/2019/", "/en/"),
+    ):
+        response = client.get(old)
+        assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, old
+        assert response["Location"] == new, old
+        assert client.get(new).status_code == HTTPStatus.OK, new

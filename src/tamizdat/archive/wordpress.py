@@ -9,8 +9,10 @@ as translations.
 
 Each item is imported in a transaction of its own and recorded (`ImportedItem`) with a digest of
 its XML: an interrupted import leaves no half article and, run again, goes on where it stopped;
-a second run skips what did not change and updates what did. What is skipped, and why, is in
-the report.
+a second run skips what did not change and updates what did. The articles' search and
+reference index entries are written after the posts, in batches (`index_imported`). The old
+archive pages (category, tag, author, date) redirect to the pages that replace them. What is
+skipped, and why, is in the report.
 """
 
 from __future__ import annotations
@@ -86,6 +88,8 @@ class WordPressImport:
         self.attachments: dict[int, wxr.Item] = {}
         self.by_url: dict[str, wxr.Item] = {}
         self.children: dict[int, list[wxr.Item]] = {}
+        # A category's slug to its group of translations: language code to category slug.
+        self.category_translations: dict[str, dict[str, str]] = {}
         self.default = Locale.objects.get(language_code=settings.LANGUAGE_CODE)
         # What posts refer to, looked up once a run; filled as each post's transaction commits,
         # so that a post rolled back leaves nothing here that the database does not have.
@@ -96,12 +100,15 @@ class WordPressImport:
     def survey(self) -> int:
         """First pass: the export's authors, categories and attachments; how many items."""
         count = 0
+        groups: list[dict[str, int]] = []  # Polylang's: language to category id
         try:
             for entry in wxr.read(self.path):
                 if isinstance(entry, wxr.Author):
                     self.authors[entry.login] = entry
                 elif isinstance(entry, wxr.Term) and entry.kind == "category":
                     self.categories[entry.slug] = entry
+                elif isinstance(entry, wxr.Term) and entry.kind == "term_translations":
+                    groups.append(wxr.php_integers(entry.description))
                 elif isinstance(entry, wxr.Item):
                     count += 1
                     if not self.source and entry.link:
@@ -112,7 +119,26 @@ class WordPressImport:
                         self.children.setdefault(entry.parent, []).append(entry)
         except wxr.MalformedExport as error:
             self.report.malformed = str(error)
+        self.link_category_translations(groups)
         return count
+
+    def link_category_translations(self, groups: list[dict[str, int]]) -> None:
+        """Which categories translate which: Polylang's groups of terms, or the language and
+        group that WPML's Export and Import add-on writes as each category's fields."""
+        slugs = {category.id: slug for slug, category in self.categories.items()}
+        linked = [
+            {language: slugs[term] for language, term in group.items() if term in slugs}
+            for group in groups
+        ]
+        wpml: dict[str, dict[str, str]] = {}
+        for slug, category in self.categories.items():
+            language = category.meta.get("_wpml_import_language_code", "")
+            group = category.meta.get("_wpml_import_translation_group", "")
+            if language and group:
+                wpml.setdefault(group, {})[language] = slug
+        for translations in [*linked, *wpml.values()]:
+            for slug in translations.values():
+                self.category_translations[slug] = translations
 
     def run(self) -> Report:
         total = self.survey()
@@ -204,6 +230,7 @@ class WordPressImport:
         else:
             self.report.updated += 1
         self.redirect(item, article)
+        self.archive_redirects(item, article)
         values = {"object_id": str(article.pk), "digest": item.digest, "indexed": False}
         if record is None:
             ImportedItem.objects.create(source=self.source, kind="post", key=str(item.id), **values)
@@ -278,40 +305,104 @@ class WordPressImport:
         slug = next(iter(item.categories), "") or "uncategorized"
         key = f"{slug}:{locale.language_code}"
         if ("section", key) in self.known:
-            return self.known["section", key]  # type: ignore[no-any-return]
-        record = ImportedItem.objects.filter(source=self.source, kind="section", key=key).first()
-        if record is not None:
-            found = SectionPage.objects.filter(pk=int(record.object_id)).first()
-            if found is not None:
-                return self.remember("section", key, found)  # type: ignore[no-any-return]
-        home = HomePage.objects.filter(locale=locale).first()
-        if home is None:
-            raise Skip(f"no home page in {locale.language_code}")
-        category = self.categories.get(slug)
-        section = SectionPage.objects.child_of(home).filter(slug=slugify(slug)).first()
-        if section is None:
-            section = SectionPage(
-                title=category.name if category else slug.replace("-", " ").title(),
-                slug=slugify(slug) or "section",
-                intro=strip_tags(category.description) if category else "",
-                locale=locale,
-            )
-            home.add_child(instance=section)
-            section.save_revision().publish()
+            return self.known["section", key]
+        section = self.imported_section(key) or self.new_section(slug, locale)
         ImportedItem.objects.update_or_create(
             source=self.source, kind="section", key=key, defaults={"object_id": str(section.pk)}
         )
-        return self.remember("section", key, section)  # type: ignore[no-any-return]
+        self.archive_redirect(self.category_path(slug), section)
+        return self.remember("section", key, section)
+
+    def imported_section(self, key: str) -> SectionPage | None:
+        record = ImportedItem.objects.filter(source=self.source, kind="section", key=key).first()
+        if record is None:
+            return None
+        return SectionPage.objects.filter(pk=int(record.object_id)).first()
+
+    def new_section(self, slug: str, locale: Locale) -> SectionPage:
+        """The section of a category in `locale`: the translation of the section its
+        translation in another language became, the site's own section of that name, or a
+        new one."""
+        home = self.home(locale)
+        partner = self.translated_section(slug, locale)
+        if partner is not None:
+            translation = SectionPage.objects.filter(
+                translation_key=partner.translation_key, locale=locale
+            ).first()
+            if translation is not None:
+                return translation
+        elif found := SectionPage.objects.child_of(home).filter(slug=slugify(slug)).first():
+            return found
+        category = self.categories.get(slug)
+        section = SectionPage(
+            title=category.name if category else slug.replace("-", " ").title(),
+            slug=slugify(slug) or "section",
+            intro=strip_tags(category.description) if category else "",
+            locale=locale,
+        )
+        if partner is not None:
+            section.translation_key = partner.translation_key
+        home.add_child(instance=section)
+        section.save_revision().publish()
+        return section
+
+    def translated_section(self, slug: str, locale: Locale) -> SectionPage | None:
+        """The section that a translation of category `slug` became in another language."""
+        for language, other in self.category_translations.get(slug, {}).items():
+            if language == locale.language_code:
+                continue
+            if found := self.imported_section(f"{other}:{language}"):
+                return found
+            home = HomePage.objects.filter(locale__language_code=language).first()
+            sections = SectionPage.objects.child_of(home) if home else SectionPage.objects.none()
+            if found := sections.filter(slug=slugify(other)).first():
+                return found
+        return None
+
+    def home(self, locale: Locale) -> HomePage:
+        if ("home", locale.language_code) not in self.known:
+            home = HomePage.objects.filter(locale=locale).first()
+            if home is None:
+                raise Skip(f"no home page in {locale.language_code}")
+            self.known["home", locale.language_code] = home
+        return self.known["home", locale.language_code]
+
+    def category_path(self, slug: str) -> str:
+        """WordPress's address of a category's archive: its parents' slugs, then its own."""
+        slugs = [slug]
+        while (category := self.categories.get(slugs[0])) and category.parent:
+            if category.parent in slugs:
+                break  # a loop in the export's parents
+            slugs.insert(0, category.parent)
+        return f"/category/{'/'.join(slugs)}/"
+
+    def archive_redirect(self, old: str, page: Page, route: str = "") -> None:
+        """An old archive page's address (a category's, a tag's, an author's, a day's, a
+        month's or a year's) as a permanent redirect to the page that replaces it."""
+        path = Redirect.normalise_path(old)
+        if ("redirect", path) in self.known:
+            return
+        Redirect.objects.update_or_create(
+            site=None,
+            old_path=path,
+            defaults={
+                "redirect_page": page,
+                "redirect_page_route_path": route,
+                "redirect_link": "",
+                "is_permanent": True,
+            },
+        )
+        self.remember("redirect", path, True)
 
     def author(self, login: str) -> Author | None:
         if not login:
             return None
         if ("author", login) in self.known:
-            return self.known["author", login]  # type: ignore[no-any-return]
+            return self.known["author", login]
         record = ImportedItem.objects.filter(source=self.source, kind="author", key=login).first()
         if record is not None:
             found = Author.objects.filter(pk=int(record.object_id)).first()
-            return self.remember("author", login, found)  # type: ignore[no-any-return]
+            return self.remember("author", login, found)
         known = self.authors.get(login)
         if known is None:
             return None
@@ -325,7 +416,10 @@ class WordPressImport:
         ImportedItem.objects.create(
             source=self.source, kind="author", key=login, object_id=str(author.pk)
         )
-        return self.remember("author", login, author)  # type: ignore[no-any-return]
+        # WordPress's address of an author's archive has the login as a slug (its "nicename").
+        old = f"/author/{slugify(login.replace('.', '-'))}/"
+        self.archive_redirect(old, self.home(self.default), f"/authors/{slug}/")
+        return self.remember("author", login, author)
 
     def redirect(self, item: wxr.Item, article: ArticlePage) -> None:
         old = {f"/?p={item.id}"}
@@ -344,29 +438,57 @@ class WordPressImport:
         )
         self.report.redirects += len(paths)
 
+    def archive_redirects(self, item: wxr.Item, article: ArticlePage) -> None:
+        """The archives of the post's tags and of its day, month and year, the first time a
+        run sees them: tags to the tag's page, dates to the front page."""
+        home = self.home(article.locale)
+        old_tags = [
+            slug
+            for slug in item.tag_slugs
+            if ("redirect", Redirect.normalise_path(f"/tag/{slug}/")) not in self.known
+        ]
+        if old_tags:
+            new = {tag.name: tag.slug for tag in article.tags.all()}
+            for name, slug in zip(item.tags, item.tag_slugs, strict=True):
+                if slug in old_tags and name[:100] in new:
+                    self.archive_redirect(f"/tag/{slug}/", home, f"/tags/{new[name[:100]]}/")
+        if item.published:
+            day = item.published
+            front = self.home(self.default)
+            for path in (f"/{day:%Y}/", f"/{day:%Y/%m}/", f"/{day:%Y/%m/%d}/"):
+                self.archive_redirect(path, front)
+
     def photo(self, url: str) -> Photo | None:
         """The photo an image address of a post shows, brought in once."""
         path = urlsplit(url).path
         attachment = self.by_url.get(path) or self.by_url.get(RESIZED.sub("", path))
         if attachment is not None:
             return self.attachment_photo(attachment)
-        return self.media(path, title=Path(path).stem, caption="", alt="")
+        return self.media(path, title=Path(path).stem, caption="", alt="", credit="")
 
     def attachment_photo(self, attachment: wxr.Item) -> Photo | None:
+        # The Media Credit plugin's field, or what WordPress read from the file's IPTC data.
+        metadata = attachment.meta.get("_wp_attachment_metadata", "")
+        credit = (
+            attachment.meta.get("_media_credit", "")
+            or wxr.php_string(metadata, "credit")
+            or wxr.php_string(metadata, "copyright")
+        )
         return self.media(
             urlsplit(attachment.attachment_url).path,
             title=attachment.title or Path(attachment.attachment_url).stem,
             caption=strip_tags(attachment.excerpt),
             alt=attachment.meta.get("_wp_attachment_image_alt", ""),
+            credit=strip_tags(credit),
         )
 
-    def media(self, path: str, title: str, caption: str, alt: str) -> Photo | None:
+    def media(self, path: str, title: str, caption: str, alt: str, credit: str) -> Photo | None:
         if ("media", path) in self.known:
-            return self.known["media", path]  # type: ignore[no-any-return]
+            return self.known["media", path]
         record = ImportedItem.objects.filter(source=self.source, kind="media", key=path).first()
         if record is not None:
             found = Photo.objects.filter(pk=int(record.object_id)).first()
-            return self.remember("media", path, found)  # type: ignore[no-any-return]
+            return self.remember("media", path, found)
         if self.uploads is None or UPLOADS not in path:
             return None
         file = self.uploads / path.split(UPLOADS, 1)[1]
@@ -377,6 +499,7 @@ class WordPressImport:
                 title=title[:255],
                 caption=caption[:500],
                 description=alt[:255],
+                credit=credit[:255],
                 file=ImageFile(stream, name=file.name),
             )
             photo.save()
@@ -384,7 +507,7 @@ class WordPressImport:
         ImportedItem.objects.create(
             source=self.source, kind="media", key=path, object_id=str(photo.pk)
         )
-        return self.remember("media", path, photo)  # type: ignore[no-any-return]
+        return self.remember("media", path, photo)
 
 
 def index_imported(source: str) -> None:

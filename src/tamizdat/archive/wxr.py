@@ -6,6 +6,7 @@ The file is read as a stream: however large the archive, only one item is in mem
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ WP = "{http://wordpress.org/export/1.2/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
 EXCERPT = "{http://wordpress.org/export/1.2/excerpt/}encoded"
 CREATOR = "{http://purl.org/dc/elements/1.1/}creator"
+PHP_INTEGER_ENTRY = re.compile(r's:\d+:"([^"]*)";i:(\d+);')
 
 
 class MalformedExport(Exception):
@@ -33,13 +35,15 @@ class Author:
 
 @dataclass
 class Term:
-    """A category or a tag."""
+    """A category, a tag, or another taxonomy's term (Polylang's groups of translations)."""
 
-    kind: str  # "category" or "post_tag"
+    kind: str  # "category", "post_tag", or the taxonomy's name
     slug: str
     name: str
     parent: str
     description: str
+    id: int = 0
+    meta: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -61,6 +65,7 @@ class Item:
     attachment_url: str
     categories: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    tag_slugs: list[str] = field(default_factory=list)
     # Polylang's or WPML's: the language's code and the group of translations it belongs to.
     language: str = ""
     translation_group: str = ""
@@ -79,10 +84,43 @@ def _date(value: str) -> datetime | None:
     return datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
 
 
+def _number(element: ElementTree.Element, tag: str) -> int:
+    value = _text(element, tag)
+    return int(value) if value.isdigit() else 0
+
+
+def _meta(element: ElementTree.Element, tag: str) -> dict[str, str]:
+    return {
+        _text(meta, f"{WP}meta_key"): _text(meta, f"{WP}meta_value")
+        for meta in element.findall(tag)
+    }
+
+
+def php_string(serialized: str, key: str) -> str:
+    """The string under `key` in a PHP-serialized array (how WordPress stores an image's
+    metadata), or "". PHP counts a string's length in bytes."""
+    data = serialized.encode()
+    marker = f's:{len(key.encode())}:"{key}";s:'.encode()
+    at = data.find(marker)
+    if at < 0:
+        return ""
+    start = at + len(marker)
+    colon = data.find(b":", start)
+    length = data[start:colon]
+    if not length.isdigit():
+        return ""
+    return data[colon + 2 : colon + 2 + int(length)].decode(errors="replace")
+
+
+def php_integers(serialized: str) -> dict[str, int]:
+    """The string keys and integer values of a PHP-serialized array (Polylang's groups of
+    translations: language code to term or post id)."""
+    return {key: int(value) for key, value in PHP_INTEGER_ENTRY.findall(serialized)}
+
+
 def _item(element: ElementTree.Element) -> Item:
     def number(tag: str) -> int:
-        value = _text(element, tag)
-        return int(value) if value.isdigit() else 0
+        return _number(element, tag)
 
     item = Item(
         id=number(f"{WP}post_id"),
@@ -106,12 +144,12 @@ def _item(element: ElementTree.Element) -> Item:
             item.categories.append(slug)
         elif domain == "post_tag":
             item.tags.append((category.text or slug).strip())
+            item.tag_slugs.append(slug)
         elif domain == "language":
             item.language = slug
         elif domain == "post_translations":
             item.translation_group = slug
-    for meta in element.findall(f"{WP}postmeta"):
-        item.meta[_text(meta, f"{WP}meta_key")] = _text(meta, f"{WP}meta_value")
+    item.meta = _meta(element, f"{WP}postmeta")
     # WPML's "Export and Import" add-on writes the language and the group as post fields.
     item.language = item.language or item.meta.get("_wpml_import_language_code", "")
     item.translation_group = item.translation_group or item.meta.get(
@@ -141,6 +179,17 @@ def read(source: Path | IO[bytes]) -> Iterator[Author | Term | Item]:
                     name=_text(element, f"{WP}cat_name"),
                     parent=_text(element, f"{WP}category_parent"),
                     description=_text(element, f"{WP}category_description"),
+                    id=_number(element, f"{WP}term_id"),
+                    meta=_meta(element, f"{WP}termmeta"),
+                )
+            elif element.tag == f"{WP}term":
+                yield Term(
+                    kind=_text(element, f"{WP}term_taxonomy"),
+                    slug=_text(element, f"{WP}term_slug"),
+                    name=_text(element, f"{WP}term_name"),
+                    parent=_text(element, f"{WP}term_parent"),
+                    description=_text(element, f"{WP}term_description"),
+                    id=_number(element, f"{WP}term_id"),
                 )
             elif element.tag == f"{WP}tag":
                 yield Term(

@@ -95,9 +95,13 @@ class Export:
     def _build(self, root: Path) -> Report:
         made = timezone.now()
         live = live_pages()
-        states = {"live": live, "authors": author_states(), "tags": tag_states()}
+        authors, tags = author_states(), tag_states()
         previous = self._previous()
-        manifest = Manifest(fingerprint=self.copy.fingerprint, **states)
+
+        def new_manifest() -> Manifest:
+            return Manifest(self.copy.fingerprint, live=live, authors=authors, tags=tags)
+
+        manifest = new_manifest()
         with Renderer(root, self.copy, self.jobs) as renderer:
             if previous is None:
                 report = Report(full=True)
@@ -123,7 +127,7 @@ class Export:
                 if done is None:  # the change reaches every page: made again whole
                     shutil.rmtree(root)
                     root.mkdir()
-                    manifest = Manifest(fingerprint=self.copy.fingerprint, **states)
+                    manifest = new_manifest()
                     previous_assets = set()
                     self._full(renderer, manifest, live)
                 report = Report(full=done is None)

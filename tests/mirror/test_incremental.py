@@ -68,6 +68,33 @@ def test_publish_unpublish_and_move_match_a_full_export(site, tmp_path):
     assert not (copy / "en/culture/festival-opens").exists()
 
 
+def test_a_publish_leaves_the_older_archive_pages_of_its_listings_alone(site, tmp_path):
+    copy = tmp_path / "copy"
+    fillers = [site.article("politics", f"Filler {n}", hours_ago=100 + n) for n in range(30)]
+    with time_machine.travel(MADE, tick=False):
+        export.export(copy)
+    # 33 stories: the newest twelve first, then archive pages of twelve from the oldest.
+    oldest = copy / "en/politics/index-1.html"
+    assert "Filler 29" in oldest.read_text() and "Filler 18" in oldest.read_text()
+    assert not (copy / "en/politics/index-3.html").exists()
+    kept = oldest.stat().st_ino
+
+    for number in range(4):
+        site.article("politics", f"Breaking {number}", hours_ago=0.1 * (4 - number))
+    assert_same_as_full(copy, tmp_path, "full-1")
+    # The same file, not even written again; the fourth story started a third archive page.
+    assert oldest.stat().st_ino == kept
+    newest = (copy / "en/politics/index-3.html").read_text()
+    assert "Filler 5" in newest and "Filler 6" not in newest
+    assert 'rel="prev" href="index.html"' in newest
+
+    # A story gone from the middle shifts the pages above it, and the third page goes again.
+    fillers[10].unpublish()
+    assert_same_as_full(copy, tmp_path, "full-2")
+    assert oldest.stat().st_ino == kept
+    assert not (copy / "en/politics/index-3.html").exists()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_rendering_over_two_processes_writes_the_same_copy(site, tmp_path):
     with time_machine.travel(MADE, tick=False):
@@ -90,3 +117,25 @@ def test_an_edited_author_is_renamed_everywhere_by_the_next_copy(site, tmp_path)
     assert "Ada Lovelace" in article and "Ada Reporter" not in article
     assert (copy / "en/authors/ada-lovelace/index.html").exists()
     assert not (copy / "en/authors/ada").exists()
+
+
+def test_a_renamed_tag_is_renamed_everywhere_by_the_next_copy(site, tmp_path):
+    from taggit.models import Tag
+
+    copy = tmp_path / "copy"
+    with time_machine.travel(MADE, tick=False):
+        export.export(copy)
+    assert (copy / "en/tags/elections/index.html").exists()
+
+    tag = Tag.objects.get(slug="elections")
+    tag.name, tag.slug = "Snap elections", "snap-elections"
+    tag.save()
+    renamed = assert_same_as_full(copy, tmp_path, "full")
+    article = (copy / "en/politics/parliament-dissolved/index.html").read_text()
+    assert "Snap elections" in article and "../../tags/snap-elections/index.html" in article
+    assert "Snap elections" in (copy / "ru/politics/parliament-dissolved/index.html").read_text()
+    assert "Snap elections" in (copy / "en/feed/index.xml").read_text()
+    assert (copy / "en/tags/snap-elections/index.html").exists()
+    assert not (copy / "en/tags/elections").exists()
+    # Only what shows the tag: not, say, the story that does not carry it.
+    assert renamed.rendered < 30

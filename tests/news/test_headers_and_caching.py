@@ -154,8 +154,8 @@ def test_same_page_is_byte_identical_whatever_the_reader_sends(client, site):
 
 
 def test_unknown_query_parameters_do_not_fill_the_page_cache(client, site):
-    assert client.get("/en/politics/?page=1")["X-Cache"] == "miss"
-    assert client.get("/en/politics/?page=1")["X-Cache"] == "hit"
+    assert client.get("/en/politics/")["X-Cache"] == "miss"
+    assert client.get("/en/politics/")["X-Cache"] == "hit"
     for junk in range(3):
         response = client.get(f"/en/politics/?utm_source={junk}")
         assert response.status_code == HTTPStatus.OK

@@ -2,6 +2,8 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 
 pytestmark = pytest.mark.django_db
 
@@ -59,8 +61,42 @@ def test_section_page_lists_its_articles_and_paginates(client, site):
     html = client.get("/en/politics/").content.decode()
     assert "Parliament dissolved" in html and "Budget passed" in html
     assert "Theatre reopens" not in html
-    assert client.get("/en/politics/?page=2").status_code == HTTPStatus.NOT_FOUND
-    assert client.get("/en/politics/?page=abc").status_code == HTTPStatus.NOT_FOUND
+    # Three stories fit the first page: there is no archive page.
+    for number in ("1", "2", "0", "abc"):
+        response = client.get("/en/politics/", {"page": number})
+        assert response.status_code == HTTPStatus.NOT_FOUND, number
+    assert 'class="pagination"' not in html
+
+
+def titles(client, address):
+    """The numbers of the fillers a listing page shows, in order."""
+    return re.findall(r">Filler (\d+)</a>", client.get(address).content.decode())
+
+
+def test_archive_pages_are_numbered_from_the_oldest_and_keep_their_stories(client, site):
+    for number in range(30):  # a day apart
+        site.article("politics", f"Filler {number}", hours_ago=100 + 24 * number)
+    # 33 stories: the newest twelve on the first page, then pages of twelve from the oldest,
+    # the newest of them partly full.
+    html = client.get("/en/politics/").content.decode()
+    assert titles(client, "/en/politics/")[-1] == "8"
+    assert 'rel="next" href="?page=2"' in html and 'rel="prev"' not in html
+    assert titles(client, "/en/politics/?page=2") == [str(n) for n in range(9, 18)]
+    oldest = titles(client, "/en/politics/?page=1")
+    assert oldest == [str(n) for n in range(18, 30)]
+    page = client.get("/en/politics/?page=1").content.decode()
+    assert 'rel="prev" href="?page=2"' in page and 'rel="next"' not in page
+    assert client.get("/en/politics/?page=3").status_code == HTTPStatus.NOT_FOUND
+    # Each page says which days its stories are from.
+    oldest_story = site.sections["politics"].get_children().live().get(title="Filler 29")
+    day = date_format(localtime(oldest_story.first_published_at), "j E Y")
+    assert f"<span>{day} – " in page.split('class="pagination"')[1]
+
+    site.article("politics", "Breaking", hours_ago=0.1)
+    assert titles(client, "/en/politics/?page=1") == oldest
+    newest = client.get("/en/politics/?page=2").content.decode()
+    assert 'rel="prev" href="/en/politics/"' in newest
+    assert titles(client, "/en/politics/?page=2") == [str(n) for n in range(8, 18)]
 
 
 def test_tag_and_author_pages(client, site):

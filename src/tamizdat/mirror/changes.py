@@ -50,6 +50,26 @@ def author_states() -> dict[str, list[str]]:
     }
 
 
+def tag_states() -> dict[str, list[str]]:
+    """Every tag: id -> [digest of its name and slug, slug]. Tags are no pages either: a
+    renamed tag leaves no revision behind."""
+    from taggit.models import Tag
+
+    return {
+        str(pk): [hashlib.sha256(repr((name, slug)).encode()).hexdigest(), str(slug)]
+        for pk, name, slug in Tag.objects.values_list("pk", "name", "slug")
+    }
+
+
+def tagged(tag_ids: set[str], live: dict[str, list[Any]]) -> set[str]:
+    """The live articles that carry one of these tags."""
+    from tamizdat.news.models import ArticleTag
+
+    rows = ArticleTag.objects.filter(tag_id__in=[int(i) for i in tag_ids])
+    ids = {str(i) for i in rows.values_list("content_object_id", flat=True)}
+    return {live[i][0] for i in ids if i in live}
+
+
 def bylines_of(author_ids: set[str], live: dict[str, list[Any]]) -> set[str]:
     """The live articles whose bylines show one of these authors, in any language: a byline
     shows the translation of its author in the article's language."""
@@ -76,8 +96,69 @@ def family(manifest: Manifest, url: str) -> set[str]:
     """A listing, every page of its pagination that the copy holds, and its feed."""
     path = url.partition("?")[0]
     pages = {known for known in manifest.pages if known.partition("?")[0] == path}
+    return heads(manifest, path) | pages
+
+
+def heads(manifest: Manifest, path: str) -> set[str]:
+    """A listing's own address and its feed: the newest stories, which any change may touch."""
     feed = f"{path}{paths.FEED_SEGMENT}/"
-    return {path} | pages | ({feed} if feed in manifest.pages else set())
+    return {path} | ({feed} if feed in manifest.pages else set())
+
+
+def archive_numbers(manifest: Manifest, path: str) -> dict[int, str]:
+    """The archive pages of the listing at `path` that the copy holds: number -> address."""
+    numbers = {}
+    for known in manifest.pages:
+        known_path, _, query = known.partition("?")
+        if known_path == path and (number := paths.page_number(query)):
+            numbers[number] = known
+    return numbers
+
+
+def publication_dates(live: dict[str, list[Any]]) -> dict[str, datetime]:
+    """Every live article's address -> when it was first published (listings' order)."""
+    from tamizdat.news.models import ArticlePage
+
+    rows = ArticlePage.objects.live().values_list("pk", "first_published_at")
+    return {live[str(pk)][0]: moment for pk, moment in rows if str(pk) in live}
+
+
+def shifted_archive(
+    previous: Manifest,
+    manifest: Manifest,
+    path: str,
+    removed: set[str],
+    earliest: datetime | None,
+    dates: dict[str, datetime],
+) -> set[str]:
+    """The archive pages of the listing at `path` (`news.archive`) that a change may have
+    altered: the oldest page that listed a `removed` story (gone, moved or edited) or that
+    holds stories no older than the `earliest` publication date among the changed stories
+    that are live now (they may have joined the listing there), and every newer page, whose
+    stories shift by the change. The newest archive pages before and after the change are
+    altered anyway: the first page's stories now end elsewhere, and the newest archive page
+    links its newer neighbour or the first page. Older pages keep their stories and links.
+    The first page itself is the caller's (`heads`); it must be rendered already, as it links
+    the newest archive page."""
+    before = archive_numbers(previous, path)
+    after = [
+        number
+        for link in manifest.pages.get(path, {}).get("pages", ())
+        if link.partition("?")[0] == path and (number := paths.page_number(link.partition("?")[2]))
+    ]
+    newest_before, newest_after = max(before, default=0), max(after, default=0)
+    lowest = max(1, min(newest_before, newest_after))
+    for number in sorted(before):
+        if number >= lowest:
+            break
+        links = previous.pages[before[number]].get("pages", ())
+        if removed.intersection(links) or (
+            earliest is not None and any(dates[link] >= earliest for link in links if link in dates)
+        ):
+            lowest = number
+            break
+    newest = max(newest_before, newest_after)
+    return {paths.normalize(path, number) for number in range(lowest, newest + 1)}
 
 
 def referrers(manifest: Manifest) -> dict[str, set[str]]:

@@ -6,10 +6,12 @@ finds: pagination, tags, authors, feeds. It builds into a new folder beside the 
 it in at the end (`folders`), so a failed or interrupted export leaves the previous copy whole.
 
 The manifest keeps what each file links to. The next export after a publish, unpublish or move
-renders only what that change touches (`changes`): the page, the pages that linked to it, its
-section, tag and author listings with every page of their pagination, the home pages, feeds,
-and the "Read more" blocks it now enters; what nothing links to any more is removed. The result
-is the tree a full export would write, byte for byte.
+renders only what that change touches (`changes`): the page, the pages that linked to it, the
+first pages of its section, tag and author listings with the archive pages the change shifted
+(numbered from the oldest, `news.archive`: after a publish only the newest), the home pages,
+feeds, and the "Read more" blocks it now enters; an edited author or tag, the articles and
+feeds that name them. What nothing links to any more is removed. The result is the tree a full
+export would write, byte for byte.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from . import changes, paths
 from .assets import copy_assets
-from .changes import FIXED_FILES, author_states, live_pages, seeds
+from .changes import FIXED_FILES, author_states, live_pages, seeds, tag_states
 from .extras import write_extras
 from .folders import (
     check_target,
@@ -37,7 +39,7 @@ from .folders import (
     workspace,
 )
 from .manifest import MANIFEST, Manifest
-from .pages import CopySettings, PageMaker, language_of
+from .pages import CopySettings, PageMaker, Rendered, language_of
 from .renderer import Renderer
 from .search import SEARCH_BUNDLE, build_search
 
@@ -93,9 +95,13 @@ class Export:
     def _build(self, root: Path) -> Report:
         made = timezone.now()
         live = live_pages()
-        authors = author_states()
+        authors, tags = author_states(), tag_states()
         previous = self._previous()
-        manifest = Manifest(fingerprint=self.copy.fingerprint, live=live, authors=authors)
+
+        def new_manifest() -> Manifest:
+            return Manifest(self.copy.fingerprint, live=live, authors=authors, tags=tags)
+
+        manifest = new_manifest()
         with Renderer(root, self.copy, self.jobs) as renderer:
             if previous is None:
                 report = Report(full=True)
@@ -121,9 +127,7 @@ class Export:
                 if done is None:  # the change reaches every page: made again whole
                     shutil.rmtree(root)
                     root.mkdir()
-                    manifest = Manifest(
-                        fingerprint=self.copy.fingerprint, live=live, authors=authors
-                    )
+                    manifest = new_manifest()
                     previous_assets = set()
                     self._full(renderer, manifest, live)
                 report = Report(full=done is None)
@@ -164,9 +168,17 @@ class Export:
         while pending:
             found: set[str] = set()
             for rendered in renderer.render(pending, frozenset()):
-                manifest.add(rendered)
+                self._keep(renderer, manifest, rendered)
                 found.update(rendered.pages)
             pending = found - set(manifest.pages)
+
+    def _keep(self, renderer: Renderer, manifest: Manifest, rendered: Rendered) -> None:
+        """Note a rendered page; a page the site no longer gives (an archive page a listing
+        lost) leaves the copy."""
+        file = manifest.pages.get(rendered.url, {}).get("file")
+        if file and rendered.file is None:
+            (renderer.root / file).unlink(missing_ok=True)
+        manifest.add(rendered)
 
     def _full(self, renderer: Renderer, manifest: Manifest, live: dict[str, list[Any]]) -> None:
         self._crawl(renderer, manifest, seeds(self.copy, live))
@@ -180,25 +192,19 @@ class Export:
     ) -> bool | None:
         """Render what changed since `previous`; None when only a full export will do (a
         section or a home page changed: it is in every page's navigation)."""
-        changed = {
-            page_id
-            for page_id in set(previous.live) | set(live)
-            if previous.live.get(page_id) != live.get(page_id)
-        }
-        authors = {
-            author_id
-            for author_id in set(previous.authors) | set(manifest.authors)
-            if previous.authors.get(author_id) != manifest.authors.get(author_id)
-        }
+        changed = _differing(previous.live, live)
+        authors = _differing(previous.authors, manifest.authors)
+        tags = _differing(previous.tags, manifest.tags)
         # The pages that list addresses and the site's own files show more than pages: they
         # are made again every time.
         always = {f"/{language}/reach/" for language in self.copy.languages} | set(FIXED_FILES)
-        if not changed and not authors:
+        if not changed and not authors and not tags:
             self._crawl(renderer, manifest, always)
             return True
         if any(not (previous.live.get(i) or live[i])[2] for i in changed):
             return None
-        if authors - set(manifest.authors):  # a deleted author's bylines went with them
+        # A deleted author's bylines, or a deleted tag's links, went with them.
+        if authors - set(manifest.authors) or tags - set(manifest.tags):
             return None
         referrers = changes.referrers(previous)
         old_urls = {previous.live[i][0] for i in changed if i in previous.live}
@@ -210,21 +216,36 @@ class Export:
                 (renderer.root / file).unlink(missing_ok=True)
         # The changed pages first: what they link to now names the listings they join.
         for rendered in renderer.render(new_urls, frozenset()):
-            manifest.add(rendered)
+            self._keep(renderer, manifest, rendered)
         articles = {entry[0] for entry in live.values() if entry[2]}
-        for url in old_urls | new_urls:
-            for source in (previous, manifest):
-                for target in source.pages.get(url, {}).get("pages", ()):
-                    if target not in articles:
-                        dirty |= changes.family(previous, target)
+        listings = {
+            target.partition("?")[0]
+            for url in old_urls | new_urls
+            for source in (previous, manifest)
+            for target in source.pages.get(url, {}).get("pages", ())
+            if target not in articles
+        }
+        for listing in listings:
+            dirty |= changes.heads(previous, listing)
         dirty |= changes.translations(changed)
         dirty |= changes.entering_read_more(manifest, live, changed)
         dirty |= self._authors_changed(renderer, manifest, previous, authors, live)
+        dirty |= self._tags_changed(renderer, manifest, previous, tags, live)
         dirty |= always
         dirty -= new_urls | old_urls
         for language in self.copy.languages:
             dirty |= changes.family(previous, f"/{language}/") | {f"/{language}/feed/"}
         self._crawl(renderer, manifest, dirty - old_urls)
+        # Then the archive pages the change shifted, now that each listing's first page says
+        # which archive page is its newest.
+        dates = changes.publication_dates(live)
+        earliest = min((dates[url] for url in new_urls if url in dates), default=None)
+        shifted: set[str] = set()
+        for listing in listings & set(manifest.pages):
+            shifted |= changes.shifted_archive(
+                previous, manifest, listing, old_urls, earliest, dates
+            )
+        self._crawl(renderer, manifest, shifted - renderer.urls)
         return True
 
     def _authors_changed(
@@ -240,13 +261,44 @@ class Export:
         the articles, under the slug they have now."""
         if not authors:
             return set()
+        listings = set()
         for author_id in authors & set(previous.authors):
             _, slug, language = previous.authors[author_id]
-            for url in changes.family(previous, f"/{language}/authors/{slug}/"):
+            listings.add(f"/{language}/authors/{slug}/")
+        self._drop_listings(renderer, manifest, previous, listings)
+        return changes.bylines_of(authors, live) | self._feeds(manifest)
+
+    def _tags_changed(
+        self,
+        renderer: Renderer,
+        manifest: Manifest,
+        previous: Manifest,
+        tags: set[str],
+        live: dict[str, list[Any]],
+    ) -> set[str]:
+        """What a renamed tag touches: the articles that carry it and every feed (both name
+        it), and its page in every language, dropped and found again through the articles."""
+        if not tags:
+            return set()
+        listings = {
+            f"/{language}/tags/{previous.tags[tag_id][1]}/"
+            for tag_id in tags & set(previous.tags)
+            for language in self.copy.languages
+        }
+        self._drop_listings(renderer, manifest, previous, listings)
+        return changes.tagged(tags, live) | self._feeds(manifest)
+
+    def _drop_listings(
+        self, renderer: Renderer, manifest: Manifest, previous: Manifest, listings: set[str]
+    ) -> None:
+        """Forget listings, every page of their pagination, and their files."""
+        for listing in listings:
+            for url in changes.family(previous, listing):
                 if file := manifest.pages.pop(url, {}).get("file"):
                     (renderer.root / file).unlink(missing_ok=True)
-        feeds = {url for url in manifest.pages if url.endswith(f"/{paths.FEED_SEGMENT}/")}
-        return changes.bylines_of(authors, live) | feeds
+
+    def _feeds(self, manifest: Manifest) -> set[str]:
+        return {url for url in manifest.pages if url.endswith(f"/{paths.FEED_SEGMENT}/")}
 
     def _prune(self, root: Path, manifest: Manifest, start: set[str]) -> int:
         """Forget and delete what no page of the copy can be reached from any more."""
@@ -281,6 +333,11 @@ class Export:
         }
         for rendered in renderer.render(referring, missing):
             manifest.add(rendered)
+
+
+def _differing(old: dict[str, Any], new: dict[str, Any]) -> set[str]:
+    """The keys whose values differ between two states, or that only one of them has."""
+    return {key for key in set(old) | set(new) if old.get(key) != new.get(key)}
 
 
 def export(target: Path, jobs: int = 1, full: bool = False) -> Report:

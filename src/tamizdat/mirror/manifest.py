@@ -12,8 +12,9 @@ from typing import Any
 from .pages import Rendered, write_file
 
 MANIFEST = ".tamizdat-copy.json"
-# 2: authors kept; files readable by any web server (a copy made before is made again whole).
-MANIFEST_VERSION = 2
+# 2: authors kept; files readable by any web server; 3: tags kept (a copy made before is made
+# again whole).
+MANIFEST_VERSION = 3
 
 
 @dataclass
@@ -25,6 +26,8 @@ class Manifest:
     # Author id -> [digest of what bylines and author pages show, slug, language]: authors are
     # no pages, so their edits leave no revision behind.
     authors: dict[str, list[str]] = field(default_factory=dict)
+    # Tag id -> [digest of its name and slug, slug], for the same reason.
+    tags: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -39,6 +42,7 @@ class Manifest:
             pages=data["pages"],
             live=data["live"],
             authors=data["authors"],
+            tags=data["tags"],
         )
 
     def write(self, folder: Path) -> None:

@@ -3,8 +3,8 @@ another.
 
 A copy must work from a static host's root, from a sub-path of a bucket (which resolves no
 folder to its `index.html`) and from `file://`, so every reference is relative and names a file:
-`/en/politics/` is `en/politics/index.html`, its second page `en/politics/index-2.html` (a name
-no page's slug can take), a feed `…/feed/index.xml`.
+`/en/politics/` is `en/politics/index.html`, its archive page `?page=2` `en/politics/index-2.html`
+(a name no page's slug can take), a feed `…/feed/index.xml`.
 """
 
 from __future__ import annotations
@@ -35,18 +35,20 @@ def media_prefix() -> str:
 
 
 def page_number(query: str) -> int | None:
-    """The listing page a query selects (1 for none); None for any other query."""
+    """The listing page a query selects: 0 for none (the listing's own address), the archive
+    page's number for `page=`; None for any other query."""
     params = parse_qsl(query, keep_blank_values=True)
     if not params:
-        return 1
+        return 0
     if len(params) == 1 and params[0][0] == "page" and params[0][1].isdigit():
-        return max(1, int(params[0][1]))
+        number = int(params[0][1])
+        return number if number > 0 else None
     return None
 
 
-def normalize(path: str, page: int = 1) -> str:
+def normalize(path: str, page: int = 0) -> str:
     """The one spelling of a page's address that the export keys its files by."""
-    return path if page == 1 else f"{path}?page={page}"
+    return f"{path}?page={page}" if page else path
 
 
 # Every page names the same few hundred addresses (the sections, the tags, the language links):
@@ -61,8 +63,8 @@ def file_for(url: str) -> str:
     folder = path.lstrip("/")
     if path.rstrip("/").rsplit("/", 1)[-1] == FEED_SEGMENT:
         return f"{folder}index.xml"
-    page = page_number(query) or 1
-    return f"{folder}index.html" if page == 1 else f"{folder}index-{page}.html"
+    page = page_number(query)
+    return f"{folder}index-{page}.html" if page else f"{folder}index.html"
 
 
 def relative(from_file: str, to_file: str) -> str:

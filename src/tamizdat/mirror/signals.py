@@ -2,8 +2,8 @@
 
 An address that changes (added, blocked, retired) changes every page that lists addresses:
 the cached pages are retired at once, and a new copy is asked for (every copy makes its list
-of addresses again). A page published, unpublished or moved, or an author edited, asks for an
-up-to-date copy; a campaign, which shows on every page, asks for a whole one.
+of addresses again). A page published, unpublished or moved, or an author or a tag edited, asks
+for an up-to-date copy; a campaign, which shows on every page, asks for a whole one.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from taggit.models import Tag
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from tamizdat.news.models import Author
@@ -41,6 +42,8 @@ def campaigns_changed(sender: Any, **kwargs: Any) -> None:
 
 @receiver(post_save, sender=Author)
 @receiver(post_delete, sender=Author)
+@receiver(post_save, sender=Tag)
+@receiver(post_delete, sender=Tag)
 @receiver(page_published)
 @receiver(page_unpublished)
 @receiver(post_page_move)

@@ -29,6 +29,7 @@ from wagtail.snippets.models import register_snippet
 from tamizdat.web.page_cache import cache_publicly, note_paginated, page_number
 
 from . import players
+from .archive import ArchivePage, archive_page
 from .blocks import ArticleBodyBlock
 from .context import newsroom_name, shared
 from .routing import ChildRouting
@@ -192,7 +193,7 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
         return self.render(
             request,
             template=template,
-            context_overrides={"articles": paginate(request, newest_first(articles)), **context},
+            context_overrides={"articles": listing_page(request, articles), **context},
         )
 
 
@@ -227,7 +228,7 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
         return self.render(
             request,
             context_overrides={
-                "articles": paginate(request, newest_first(articles)),
+                "articles": listing_page(request, articles),
                 "description": description,
             },
         )
@@ -400,8 +401,13 @@ def newest_first(articles: Any) -> Any:
     )
 
 
+def listing_page(request: HttpRequest, articles: Any) -> ArchivePage:
+    """One page of a section's, a tag's or an author's stories (see `archive`)."""
+    return archive_page(request, newest_first(articles), ARTICLES_PER_PAGE)
+
+
 def paginate(request: HttpRequest, items: Any, paginator_class: type[Paginator] = Paginator) -> Any:
-    """One page of a listing; an unknown or oddly written page number ("01") is a 404, not an
+    """One page of search results; an unknown or oddly written page number ("01") is a 404, not an
     error, a silent page 1 or another copy of a page in the page cache."""
     number = page_number(request)
     if number is None:

@@ -14,7 +14,7 @@ import pytest
 
 from tamizdat.web.logs import JsonFormatter, RequestIdFilter
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 
 @pytest.fixture

@@ -57,10 +57,11 @@ fuzz: $(BIN)/.installed-test
 
 # Runs the suite again against a throwaway PostgreSQL cluster on a loopback port. The browser
 # tests and the scenarios of servers, buckets, static copies and faults drive code whose
-# database work the other tests cover, so they run on SQLite only (the cluster scenario,
-# tests/test_cluster.py, starts a PostgreSQL of its own).
+# database work the other tests cover, and the tests of markup, files, configuration and the
+# test peers (marked engine_neutral) do not depend on the database, so they run on SQLite only
+# (the cluster scenario, tests/test_cluster.py, starts a PostgreSQL of its own).
 test-postgres: $(BIN)/.installed-test
-	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario"
+	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario and not engine_neutral"
 
 format: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix .

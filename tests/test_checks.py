@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tamizdat import checks
+
+pytestmark = pytest.mark.engine_neutral
 
 ANY_REDIS = "redis://127.0.0.1:1/0"  # never connected to: the checks only read the settings
 

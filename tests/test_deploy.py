@@ -16,6 +16,8 @@ import pytest
 from django.core.management import get_commands, load_command_class
 from django.test import override_settings
 
+pytestmark = pytest.mark.engine_neutral
+
 REPO = Path(__file__).resolve().parent.parent
 UNITS = REPO / "deploy" / "systemd"
 ENVIRONMENT_FILE = REPO / "deploy" / "tamizdat.env"

@@ -6,6 +6,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 from tamizdat.environment import front_caches, media_storage, metrics_token, search_backend
 
+pytestmark = pytest.mark.engine_neutral
+
 LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 

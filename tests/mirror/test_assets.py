@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tamizdat.mirror.assets import copy_assets
+
+pytestmark = pytest.mark.engine_neutral
 
 
 def test_the_files_a_stylesheet_names_are_copied_with_it(settings, tmp_path):

@@ -12,7 +12,7 @@ import time_machine
 from tamizdat.mirror import export
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 MADE = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=datetime.UTC)
 

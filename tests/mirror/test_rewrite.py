@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tamizdat.mirror.rewrite import Insertions, rewrite_html
+
+pytestmark = pytest.mark.engine_neutral
 
 
 def resolve(reference: str) -> str:

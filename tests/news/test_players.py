@@ -4,7 +4,7 @@ import pytest
 
 from tamizdat.news.players import player_url
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import pytest
 
 from tests.html_checker import html_problems, needs_java
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 PAGES = {
     "home": "/en/",

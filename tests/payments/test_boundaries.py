@@ -11,6 +11,8 @@ import pytest
 
 import tamizdat
 
+pytestmark = pytest.mark.engine_neutral
+
 SOURCE = Path(tamizdat.__file__).parent
 ALLOWED = {
     "payments": ("tamizdat.support", {"tamizdat.support.ledger"}),

@@ -8,7 +8,7 @@ import pytest
 from tests.html_checker import html_problems, needs_java
 from tests.prompts import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 
 @needs_java

@@ -15,6 +15,8 @@ import pytest
 from tests.stripe_peer.control import StripePeer
 from tests.stripe_peer.receiver import Receiver
 
+pytestmark = pytest.mark.engine_neutral
+
 # Skip (rather than break collection) where the peer's test dependencies are not installed.
 stripe = pytest.importorskip("stripe")
 requests = pytest.importorskip("requests")

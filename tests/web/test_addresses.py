@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 NODE = "node-b.internal:8602"
 

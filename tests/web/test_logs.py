@@ -21,7 +21,7 @@ from tamizdat.web.logs import JsonFormatter, PlainFormatter, RequestIdFilter
 from tests import factories, servers
 from tests.worker import run_worker
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.engine_neutral]
 
 PLAIN = configured.LOGGING["formatters"]["plain"]["fmt"]
 

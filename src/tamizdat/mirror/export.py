@@ -190,9 +190,10 @@ class Export:
             for author_id in set(previous.authors) | set(manifest.authors)
             if previous.authors.get(author_id) != manifest.authors.get(author_id)
         }
-        # The pages that list addresses and the site's own files show more than pages: they
-        # are made again every time.
+        # The pages that list addresses or issues and the site's own files show more than
+        # pages: they are made again every time.
         always = {f"/{language}/reach/" for language in self.copy.languages} | set(FIXED_FILES)
+        always |= changes.newsletter_pages(self.copy)
         if not changed and not authors:
             self._crawl(renderer, manifest, always)
             return True

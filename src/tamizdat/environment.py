@@ -232,3 +232,23 @@ def newsletter_rate(default: str = "10/s") -> dict[str, int]:
             )
         rate[RATE_UNITS[unit]] = int(count)
     return rate
+
+
+def anymail() -> tuple[str | None, dict[str, Any]]:
+    """Mail through an e-mail service instead of SMTP: its anymail backend's name
+    (`TAMIZDAT_ESP`, e.g. mailgun, amazon_ses, postmark, postal) and anymail's settings as a
+    JSON object (`TAMIZDAT_ANYMAIL`: keys, webhook signing key, webhook secret)."""
+    import json
+
+    esp = os.environ.get("TAMIZDAT_ESP") or None
+    text = os.environ.get("TAMIZDAT_ANYMAIL", "{}")
+    try:
+        options = json.loads(text)
+    except ValueError:
+        options = None
+    if not isinstance(options, dict):
+        # The value holds keys: it is not repeated.
+        raise ImproperlyConfigured("TAMIZDAT_ANYMAIL must be a JSON object of anymail settings.")
+    if esp is not None and not esp.replace("_", "").isalnum():
+        raise ImproperlyConfigured(f"TAMIZDAT_ESP must name an anymail backend, not {esp!r}.")
+    return esp, options

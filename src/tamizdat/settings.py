@@ -13,6 +13,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 from tamizdat.environment import (
+    anymail,
     database,
     env_bool,
     env_int,
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "tamizdat.mirror",
     "tamizdat.archive",
     "tamizdat.newsletters",
+    "anymail",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.simple_translation",
@@ -416,6 +418,12 @@ if smtp_url := os.environ.get("TAMIZDAT_SMTP_URL"):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = DATA_DIR / "mail"
+
+# An e-mail service through anymail (`environment.anymail`) instead of SMTP; its webhooks
+# report bounces and complaints (`newsletters.esp`).
+ESP, ANYMAIL = anymail()
+if ESP:
+    EMAIL_BACKEND = f"anymail.backends.{ESP}.EmailBackend"
 
 # Newsletters go out at most this fast (`environment.newsletter_rate`): new ESP accounts are
 # capped at about a hundred messages an hour.

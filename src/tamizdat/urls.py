@@ -8,6 +8,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from tamizdat.mirror import views as mirror_views
 from tamizdat.news import sitemaps
 from tamizdat.news import views as news_views
+from tamizdat.newsletters import esp
 
 urlpatterns = [
     path("", news_views.root, name="root"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("prompts/", include("tamizdat.prompts.urls")),
     path("payments/", include("tamizdat.payments.urls")),
+    path("newsletters-esp/<str:esp>/tracking/", esp.tracking_webhook, name="esp_tracking"),
 ]
 
 if settings.DEBUG:

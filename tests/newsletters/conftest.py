@@ -59,7 +59,8 @@ def subscribe(newsletter: Newsletter, *emails: str) -> list[Subscriber]:
     Subscriber.objects.bulk_create(
         [Subscriber(email=email, language=newsletter.language) for email in emails]
     )
-    subscribers = list(Subscriber.objects.filter(email__in=emails))
+    by_email = {s.email: s for s in Subscriber.objects.filter(email__in=emails)}
+    subscribers = [by_email[email] for email in emails]
     Subscription.objects.bulk_create(
         [
             Subscription(

@@ -131,7 +131,8 @@ def test_lapsed_supporters_are_shredded_and_old_payloads_emptied(settings, capsy
 
 
 def test_unknown_supporter_is_a_clear_error(db):
-    with pytest.raises(CommandError, match=r"no supporter with the e-mail nobody@example\.org"):
+    unknown = r"no supporter or subscriber with the e-mail nobody@example\.org"
+    with pytest.raises(CommandError, match=unknown):
         call_command("shred", "--email", "nobody@example.org")
     with pytest.raises(CommandError, match="no supporter"):
         call_command("export_supporter", "--email", "nobody@example.org")

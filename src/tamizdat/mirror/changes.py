@@ -89,7 +89,21 @@ def seeds(copy: CopySettings, live: dict[str, list[Any]]) -> set[str]:
     urls = {entry[0] for entry in live.values()}
     for language in copy.languages:
         urls |= {f"/{language}/{name}/" for name in ("search", "support", "reach", "feed")}
-    return {*urls, *FIXED_FILES}
+    return {*urls, *newsletter_pages(copy), *FIXED_FILES}
+
+
+def newsletter_pages(copy: CopySettings) -> set[str]:
+    """The newsletters page and archives of each language: they change when an issue is sent,
+    not on a publish, so every export makes them again (and finds the issues they list)."""
+    from tamizdat.newsletters.models import Newsletter
+
+    archives = Newsletter.objects.filter(language__in=copy.languages)
+    urls = {f"/{language}/newsletters/" for language in copy.languages}
+    urls |= {
+        f"/{language}/newsletters/{slug}/"
+        for slug, language in archives.values_list("slug", "language")
+    }
+    return urls
 
 
 def family(manifest: Manifest, url: str) -> set[str]:

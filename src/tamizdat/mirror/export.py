@@ -195,9 +195,10 @@ class Export:
         changed = _differing(previous.live, live)
         authors = _differing(previous.authors, manifest.authors)
         tags = _differing(previous.tags, manifest.tags)
-        # The pages that list addresses and the site's own files show more than pages: they
-        # are made again every time.
+        # The pages that list addresses or issues and the site's own files show more than
+        # pages: they are made again every time.
         always = {f"/{language}/reach/" for language in self.copy.languages} | set(FIXED_FILES)
+        always |= changes.newsletter_pages(self.copy)
         if not changed and not authors and not tags:
             self._crawl(renderer, manifest, always)
             return True

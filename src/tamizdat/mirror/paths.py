@@ -18,6 +18,7 @@ from django.conf import settings
 FEED_SEGMENT = "feed"
 # Addresses that no copy can answer: they take a POST, a signed link or an editor's session.
 LIVE_PREFIXES = ("/admin/", "/django-admin/", "/documents/", "/prompts/", "/payments/")
+NEWSLETTER_LIVE = frozenset({"subscribe", "confirm", "unsubscribe"})
 
 
 class Kind(Enum):
@@ -87,8 +88,11 @@ def _is_live(path: str) -> bool:
     if path.startswith(LIVE_PREFIXES):
         return True
     # Under a language's support pages only the form itself is a page of the copy; the
-    # thank-you, checkout and self-service pages belong to one reader and the live site.
+    # thank-you, checkout and self-service pages belong to one reader and the live site. So
+    # do a newsletter's sign-up and its signed links; its archive is a page of the copy.
     parts = path.strip("/").split("/")
+    if len(parts) > 2 and parts[1] == "newsletters":
+        return parts[2] in NEWSLETTER_LIVE
     return len(parts) > 2 and parts[1] == "support"
 
 
@@ -123,9 +127,10 @@ def _classify(reference: str, base_path: str) -> tuple[Kind, str]:
 
 
 def live_base(path: str) -> str:
-    """The live address that answers what a copy cannot: gifts go to the configured giving
-    address (the main site may be blocked), anything else to the main site."""
+    """The live address that answers what a copy cannot: gifts and newsletter sign-ups go to
+    the configured giving address (the main site may be blocked), anything else to the main
+    site."""
     parts = path.strip("/").split("/")
-    if len(parts) > 1 and parts[1] == "support" and settings.MIRROR_GIVING_URL:
+    if len(parts) > 1 and parts[1] in ("support", "newsletters") and settings.MIRROR_GIVING_URL:
         return settings.MIRROR_GIVING_URL
     return settings.BASE_URL

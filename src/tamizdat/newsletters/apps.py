@@ -7,4 +7,8 @@ class NewslettersConfig(AppConfig):
     verbose_name = _("Newsletters")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (a changed newsletter retires cached pages)
+        from anymail.signals import tracking
+
+        from . import esp, signals  # noqa: F401  (a changed newsletter retires cached pages)
+
+        tracking.connect(esp.suppress_on_event, dispatch_uid="tamizdat.newsletters.suppress")

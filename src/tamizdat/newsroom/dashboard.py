@@ -11,7 +11,7 @@ from django.utils import timezone
 from tamizdat.prompts import goal, results
 
 from . import periods
-from .figures import breakdowns, cohorts, gifts, goal_history, recurring, safety
+from .figures import breakdowns, cohorts, gifts, goal_history, newsletters, recurring, safety
 from .figures.common import Converter
 from .periods import Period
 
@@ -48,6 +48,7 @@ class Dashboard:
     attention: gifts.Attention
     safety: safety.Safety
     unconverted: tuple[str, ...]  # currencies without an exchange rate, left out of sums
+    newsletters: list[newsletters.NewsletterFigures]
 
 
 def _figures(
@@ -92,6 +93,7 @@ def build(period: Period, language: str, now: datetime.datetime | None = None) -
         attention=gifts.attention(),
         safety=safety.safety(period.first.first_day, period.last_day),
         unconverted=tuple(sorted(convert.missing)),
+        newsletters=newsletters.newsletters(period, now),
     )
 
 

@@ -126,7 +126,11 @@ def page(board: Dashboard, language: str) -> Page:
         _shares_chart("rails", _("Revenue by payment method"), _("Payment method"), chosen, writer),
         _shares_chart("languages", _("Revenue by language"), _("Language"), chosen, writer),
     ]
-    built.tables = [_cohort_table(board, writer), _funnel_table(board, writer)]
+    built.tables = [
+        _cohort_table(board, writer),
+        _funnel_table(board, writer),
+        _newsletter_table(board, writer),
+    ]
     return built
 
 
@@ -378,3 +382,15 @@ def _funnel_table(board: Dashboard, writer: Writer) -> Table:
     return Table(
         _("Campaigns: impressions → clicks → checkouts → contributions → revenue"), headers, rows
     )
+
+
+def _newsletter_table(board: Dashboard, writer: Writer) -> Table:
+    headers = [_("Newsletter"), _("Subscribers at the start"), _("Subscribers at the end")]
+    headers += [_("Confirmed"), _("Unsubscribed"), _("Gave after subscribing")]
+    rows = [
+        [n.name]
+        + [writer.number(v) for v in (n.at_start, n.at_end, n.confirmed, n.left)]
+        + [writer.number(n.became_supporters)]
+        for n in board.newsletters
+    ]
+    return Table(_("Newsletters"), headers, rows)

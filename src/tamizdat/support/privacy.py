@@ -5,11 +5,12 @@ processor's customer record) and keeps what the newsroom's books need (amounts, 
 dates, receipt numbers), so the ledger and the funding goal still add up. A supporter lapses
 when they have no running plan and have not paid for `SUPPORT_RETENTION_DAYS`.
 
-Other copies of who a supporter is go with them: webhook payloads that name them (the processor's
-copy of a payer's e-mail, name and country), the admin's history labels, and the tracebacks of
-mail tasks that failed for their address. Once an event is applied the ledger holds what matters,
-so payloads older than the retention period are emptied for everyone. Stripe keeps its own copy
-of a one-time payer's e-mail on the Checkout Session, which its API cannot delete.
+Other copies of who a supporter is go with them: their newsletter subscriptions, webhook
+payloads that name them (the processor's copy of a payer's e-mail, name and country), the
+admin's history labels, and the tracebacks of mail tasks that failed for their address. Once an
+event is applied the ledger holds what matters, so payloads older than the retention period are
+emptied for everyone. Stripe keeps its own copy of a one-time payer's e-mail on the Checkout
+Session, which its API cannot delete.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from wagtail.models import ModelLogEntry
 
+from tamizdat.newsletters import privacy as newsletter_privacy
 from tamizdat.payments import webhooks
 from tamizdat.payments.registry import get_provider
 
@@ -74,6 +76,7 @@ def shred(supporter: Supporter, actor: ledger.Actor) -> None:
         webhooks.empty_payloads_naming(traces)
         DBTaskResult.objects.filter(traceback__contains=supporter.email).update(traceback="")
         email = supporter.email
+        newsletter_privacy.forget(email)  # a supporter who also took newsletters
         ledger.forget(supporter, shredded_email(supporter), actor)
         ModelLogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(Supporter),
@@ -166,4 +169,5 @@ def export(supporter: Supporter) -> dict[str, Any]:
             }
             for payment in payments
         ],
+        "newsletters": newsletter_privacy.export(supporter.email),
     }

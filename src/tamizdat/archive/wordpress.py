@@ -252,7 +252,7 @@ class WordPressImport:
             if last
             else Page._get_path(section.path, section.depth + 1, 1)
         )
-        return ArticlePage(
+        article = ArticlePage(
             slug=slug,
             locale=locale,
             live=True,
@@ -262,6 +262,11 @@ class WordPressImport:
             depth=section.depth + 1,
             **fields,
         )
+        # What saving would look up: its parent (treebeard's cache) and whether it is the
+        # root of a site (Wagtail's), which an article never is.
+        article._cached_parent_obj = section
+        article._is_site_root = False
+        return article
 
     def standfirst(self, item: wxr.Item, content: body.Body) -> str:
         text = strip_tags(item.excerpt)

@@ -85,7 +85,7 @@ def test_fastly_is_sent_purge_at_the_sites_address_with_its_key(site, settings, 
 def test_cloudfront_gets_one_invalidation_of_the_changed_paths(
     site, settings, monkeypatch, s3_peer
 ):
-    # boto3 finds the API's address and the credentials in its own variables.
+    # boto3 finds the API's address in its own variable (CloudFront's own in production).
     monkeypatch.setenv("AWS_ENDPOINT_URL_CLOUDFRONT", s3_peer)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     cloudfront = boto3.client("cloudfront", aws_access_key_id="test", aws_secret_access_key="test")

@@ -7,7 +7,9 @@ import pytest
 
 from tamizdat.mirror import export
 from tamizdat.mirror.models import Address
-from tamizdat.newsletters.models import Issue
+from tamizdat.newsletters import links
+from tamizdat.newsletters.models import Issue, Subscriber
+from tests.html_checker import html_problems, needs_java
 from tests.newsletters.conftest import issue_of, links_in, subscribe
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +153,24 @@ def test_the_admin_in_russian_says_why_an_issue_cannot_go(site, newsletter, edit
         f"/admin/newsletters/issues/{empty.pk}/send/", {"action": "now"}, follow=True
     )
     assert "В выпуске нет ни статей, ни вступления" in response.content.decode()
+
+
+@needs_java
+def test_the_readers_newsletter_pages_are_valid_html(
+    site, newsletter, smtp, start, client, tmp_path
+):
+    subscribe(newsletter, "a@example.org")
+    issue = issue_of(newsletter, site)
+    start(issue)
+    subscriber = Subscriber.objects.get()
+    pages = {
+        "article": ARTICLE,
+        "newsletters": "/en/newsletters/",
+        "archive": "/en/newsletters/morning/",
+        "issue": f"/en/newsletters/morning/{issue.pk}/",
+        "preferences": links.unsubscribe_url(subscriber, newsletter).removeprefix(
+            "http://testserver"
+        ),
+    }
+    problems = html_problems(client, pages, tmp_path)
+    assert problems == [], "\n".join(problems)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tamizdat.support.models import normalize_email
@@ -14,7 +15,7 @@ from tamizdat.support.models import normalize_email
 from .models import Newsletter
 
 
-def offered(language: str) -> Any:
+def offered(language: str) -> QuerySet[Newsletter]:
     return Newsletter.objects.filter(language=language, live=True)
 
 
@@ -39,11 +40,6 @@ class SubscribeForm(forms.Form):
         field = self.fields["newsletters"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = newsletters
-        if not self.is_bound:
-            # One newsletter ticked by default only when there is just one to choose.
-            only = list(newsletters[:2])
-            if len(only) == 1:
-                self.initial.setdefault("newsletters", [only[0].pk])
 
     def clean_email(self) -> str:
         return normalize_email(self.cleaned_data["email"])

@@ -76,10 +76,12 @@ def send_issue(issue_id: int, attempt: int = 1) -> int:
     if outcome.done:
         return outcome.sent
     if outcome.refused:
-        # The waits grow while the server keeps refusing; any progress starts them over.
-        attempt = 1 if outcome.sent else attempt + 1
-        wait = RETRY_DELAYS[min(attempt, ATTEMPTS - 1) - 1]
+        # The waits grow while the server keeps refusing, then stay at the longest; any
+        # progress starts them over.
+        attempt = 1 if outcome.sent else attempt
+        wait = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS)) - 1]
         run_after: datetime.datetime | None = timezone.now() + wait
+        attempt += 1
     else:
         attempt, run_after = 1, outcome.later
     if run_after is None:

@@ -27,12 +27,12 @@ def _private(response: HttpResponse) -> HttpResponse:
 
 
 def _page(request: HttpRequest, form: SubscribeForm, status: int = 200, **extra: Any) -> Any:
-    language = get_language()
-    context = {
-        "form": form,
-        "newsletters": offered(language),
-        **extra,
-    }
+    newsletters = list(offered(get_language()))
+    if form.is_bound:
+        chosen = request.POST.getlist("newsletters")
+    else:  # one newsletter ticked by default only when there is just one to choose
+        chosen = [str(newsletters[0].pk)] if len(newsletters) == 1 else []
+    context = {"form": form, "newsletters": newsletters, "chosen": chosen, **extra}
     return TemplateResponse(request, "newsletters/newsletters_page.html", context, status=status)
 
 

@@ -1,5 +1,7 @@
 """`{% newsletter_signup %}`: the sign-up form of the page's language, the same for every
-reader (the thank-you page after giving passes the giver's address)."""
+reader (the thank-you page after giving passes the giver's address). The newsletters offered
+are looked up once per page-cache generation, not once per page: a change to one retires both
+(`signals`)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,23 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from ..forms import SubscribeForm
+from tamizdat.news.context import shared
+
+from ..forms import SubscribeForm, offered
 
 register = template.Library()
 
 
 @register.inclusion_tag("newsletters/includes/signup_block.html")
 def newsletter_signup(email: str = "", prefix: str = "signup") -> dict[str, Any]:
-    return {"form": SubscribeForm(language=get_language()), "email": email, "prefix": prefix}
+    language = get_language()
+    newsletters = shared(f"newsletters:{language}", lambda: list(offered(language)))
+    # One newsletter ticked by default only when there is just one to choose.
+    chosen = [str(newsletters[0].pk)] if len(newsletters) == 1 else []
+    return {
+        "form": SubscribeForm(language=language),
+        "newsletters": newsletters,
+        "chosen": chosen,
+        "email": email,
+        "prefix": prefix,
+    }

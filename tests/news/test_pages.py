@@ -92,6 +92,12 @@ def test_archive_pages_are_numbered_from_the_oldest_and_keep_their_stories(clien
     day = date_format(localtime(oldest_story.first_published_at), "j E Y")
     assert f"<span>{day} – " in page.split('class="pagination"')[1]
 
+    # A tag with a Cyrillic slug: its newest archive page names its first as every link does.
+    for number in range(13):
+        site.article("culture", f"Статья {number}", hours_ago=200 + number, tags=("выборы",))
+    russian = client.get("/en/tags/%D0%B2%D1%8B%D0%B1%D0%BE%D1%80%D1%8B/?page=1").content.decode()
+    assert 'rel="prev" href="/en/tags/%D0%B2%D1%8B%D0%B1%D0%BE%D1%80%D1%8B/"' in russian
+
     site.article("politics", "Breaking", hours_ago=0.1)
     assert titles(client, "/en/politics/?page=1") == oldest
     newest = client.get("/en/politics/?page=2").content.decode()

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
+from django.utils.encoding import escape_uri_path
 
 from tamizdat.web.page_cache import note_paginated, page_number
 
@@ -85,7 +86,9 @@ def archive_page(request: HttpRequest, articles: Any, per_page: int) -> ArchiveP
         end = total - (number - 1) * per_page
     return ArchivePage(
         object_list=with_sections(articles[start:end]),
-        path=request.path,
+        # Written as the site's own links write it (a Russian tag's slug percent-encoded), so
+        # that the copy knows the two for one address.
+        path=escape_uri_path(request.path),
         number=number,
         archive_pages=archive_pages,
     )

@@ -1,9 +1,10 @@
 """Benchmark: an anonymous article page served from the page cache and rendered uncached.
 
 Starts the demo newsroom with the production server (`tamizdat serve`, gunicorn) on loopback,
-loads it with wrk under a bounded concurrency and time, serves the same HTML from nginx as a
-yardstick, and prints one JSON document. Needs Debian's wrk and nginx (`make bench` installs
-them). Usage: python bench/pages.py [--seconds 10] [--connections 16]
+loads it with wrk under a bounded concurrency and time (once while an editor publishes the page
+every second), serves the same HTML from nginx as a yardstick, and prints one JSON document.
+Needs Debian's wrk and nginx (`make bench` installs them).
+Usage: python bench/pages.py [--seconds 10] [--connections 16]
 """
 
 from __future__ import annotations
@@ -61,6 +62,37 @@ def peak_rss_mb(parent_pid: int) -> float:
         if re.search(rf"^PPid:\s+{parent_pid}$", text, re.M):
             peaks.append(int(re.search(r"^VmHWM:\s+(\d+) kB$", text, re.M).group(1)))
     return round(max(peaks) / 1024, 1) if peaks else 0.0
+
+
+# Run in `tamizdat shell` beside the load: the page published again and again, each publish
+# retiring every cached page at once.
+PUBLISHER = """
+import time
+from tamizdat.news.models import ArticlePage
+article = ArticlePage.objects.live().get(slug={slug!r}, locale__language_code="en")
+deadline = time.monotonic() + {seconds}
+published = 0
+while time.monotonic() < deadline:
+    article.save_revision().publish()
+    published += 1
+    time.sleep({every})
+print(published)
+"""
+
+
+def during_publishing(
+    tamizdat: list[str], env: dict[str, str], url: str, seconds: int, connections: int
+) -> dict[str, float]:
+    """Readers of the page while an editor publishes it every second: without a guard,
+    every publish would have all of them render it at the same moment."""
+    every = 1
+    code = PUBLISHER.format(slug=url.rstrip("/").rsplit("/", 1)[1], seconds=seconds, every=every)
+    publisher = subprocess.Popen(
+        [*tamizdat, "shell", "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
+    load = wrk(url, seconds, connections)
+    published = int(publisher.communicate(timeout=120)[0].split()[-1])
+    return {**load, "publish_every_seconds": every, "publishes": published}
 
 
 def nginx(
@@ -163,6 +195,7 @@ def main() -> None:
         html = urllib.request.urlopen(url).read()
         wrk(url, 2, arguments.connections)  # warm up: renditions, caches, connections
         cached = wrk(url, arguments.seconds, arguments.connections)
+        publishing = during_publishing(tamizdat, env, url, arguments.seconds, arguments.connections)
         # A signed-in editor's session cookie makes every request bypass the page cache.
         bypass = ["Cookie: sessionid=bench"]
         uncached = wrk(url, arguments.seconds, arguments.connections, bypass)
@@ -184,6 +217,7 @@ def main() -> None:
             "load": {"connections": arguments.connections, "seconds": arguments.seconds},
             "web_workers": arguments.workers,
             "cached_by_tamizdat": cached,
+            "cached_by_tamizdat_while_publishing": publishing,
             "uncached": uncached,
             "uncached_one_connection": uncached_alone,
             "cached_by_nginx_front": {**proxied, "x_proxy_cache": cache_status},

@@ -28,13 +28,11 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 elif settings.MEDIA_STORAGE == "local":
-    from django.views.static import serve
+    from tamizdat.web.media import media
 
     # On one machine the web process serves uploaded media itself; behind a CDN or with object
     # storage, the front server or the bucket answers these addresses instead.
-    urlpatterns.append(
-        path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}, name="media")
-    )
+    urlpatterns.append(path("media/<path:path>", media, name="media"))
 
 # Every language's pages live under its own prefix (/en/, /ru/), the default one included, so
 # a page's language comes from its address alone and never from a reader's headers or cookies.

@@ -26,6 +26,7 @@ from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMix
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
+from tamizdat.web.media import HASHED_FOLDER_LENGTH
 from tamizdat.web.page_cache import cache_publicly, note_paginated, page_number
 
 from . import players
@@ -57,6 +58,13 @@ class PhotoRendition(AbstractRendition):
     image: models.ForeignKey[Photo, Photo] = models.ForeignKey(
         Photo, on_delete=models.CASCADE, related_name="renditions"
     )
+
+    def get_upload_to(self, filename: str) -> str:
+        # In a folder named by the original file's content: a photo whose file an editor
+        # replaces gets new addresses, so readers and caches may keep every rendition for a
+        # year without asking again (`tamizdat.web.media`).
+        folder = self.image.get_file_hash()[:HASHED_FOLDER_LENGTH]
+        return f"images/{folder}/{self.file.field.storage.get_valid_name(filename)}"
 
     class Meta:
         unique_together = (("image", "filter_spec", "focal_point_key"),)

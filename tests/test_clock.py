@@ -12,22 +12,13 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tamizdat import clock
+from tests.worker import run_worker
 
 # The worker closes connections between tasks, as it must in production: outside a test's
 # transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTICLE = "/en/politics/budget-passed/"
-
-
-@pytest.fixture
-def queued(settings):
-    """Tasks wait in the database until the worker runs, as in production."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> None:
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_a_period_is_claimed_by_one_worker_only():

@@ -14,21 +14,12 @@ from django_tasks_db.models import DBTaskResult
 
 from tamizdat import clock
 from tamizdat.maintenance import maintain_database
+from tests.worker import run_worker
 
 # The worker closes connections between tasks, as it must in production: outside a test's
 # transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
 sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own upkeep")
-
-
-@pytest.fixture
-def queued(settings):
-    """Tasks wait in the database until the worker runs, as in production."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> None:
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_a_publish_queues_no_purge_without_a_cache_to_purge(site, queued):

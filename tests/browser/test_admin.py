@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime
 import re
 
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tamizdat.news.models import ArticlePage, Author
 from tests import factories
+from tests.worker import run_worker
 
 
 def press(button) -> None:
@@ -109,9 +109,8 @@ def test_editor_writes_previews_and_publishes_an_article_with_every_block(
 
 
 def test_a_scheduled_article_goes_live_through_the_worker(
-    admin: Page, live_server, site, settings, time_machine
+    admin: Page, live_server, site, time_machine, queued
 ) -> None:
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     article = site.sections["politics"].get_children().get(slug="budget-passed").specific
     article.unpublish()
     go_live = timezone.localtime() + datetime.timedelta(minutes=10)
@@ -136,10 +135,6 @@ def test_a_scheduled_article_goes_live_through_the_worker(
     reader.goto(f"{live_server.url}/en/politics/budget-passed/")
     expect(reader.get_by_role("heading", level=1)).to_have_text("Budget passed after midnight")
     reader.close()
-
-
-def run_worker() -> None:
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 
 def test_a_translation_names_the_translated_author_and_tells_when_its_source_changed(

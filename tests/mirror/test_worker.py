@@ -4,26 +4,19 @@ failed at the next run."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from tamizdat.mirror.models import Address
 from tamizdat.mirror.targets import Target
 from tamizdat.mirror.tasks import make_copies
+from tests.worker import let_time_pass, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.scenario]
 
 
-def run_worker() -> None:
-    DBTaskResult.objects.update(run_after=timezone.now())  # the debounce wait is over
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-
-
 def test_a_burst_of_publishes_makes_one_copy_pushed_to_every_bucket(
-    site, settings, tmp_path, s3_peer, buckets, public_bucket
+    site, settings, tmp_path, s3_peer, buckets, public_bucket, queued
 ):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.MIRROR_DIR = tmp_path / "copy"
     settings.MIRROR_JOBS = 1
     public_bucket("news")
@@ -36,6 +29,7 @@ def test_a_burst_of_publishes_makes_one_copy_pushed_to_every_bucket(
     tasks = DBTaskResult.objects.filter(task_path=make_copies.module_path)
     assert tasks.count() == 1
 
+    let_time_pass()  # the debounce wait is over
     run_worker()
     assert (tmp_path / "copy/en/culture/burst-2/index.html").exists()
     assert buckets.head_object(Bucket="news", Key="en/culture/burst-2/index.html")
@@ -45,6 +39,7 @@ def test_a_burst_of_publishes_makes_one_copy_pushed_to_every_bucket(
     # The bucket that failed gets its copy at the next run.
     buckets.create_bucket(Bucket="later")
     site.article("culture", "Next day", hours_ago=0.05)
+    let_time_pass()  # the debounce wait is over
     run_worker()
     assert buckets.head_object(Bucket="later", Key="en/culture/next-day/index.html")
     assert Address.objects.get(target="later").last_error == ""

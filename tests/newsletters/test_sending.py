@@ -4,7 +4,6 @@ may refuse for a while or reject an address for good."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -13,23 +12,11 @@ from tamizdat.newsletters import sending
 from tamizdat.newsletters.models import Delivery, Issue, Subscriber
 from tamizdat.newsletters.tasks import send_issue
 from tests.newsletters.conftest import body, issue_of, subscribe
-
-
-def run_worker() -> None:
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-
-
-def let_time_pass() -> None:
-    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
+from tests.worker import let_time_pass, run_worker
 
 
 def recipients(smtp) -> list[str]:
     return sorted(message["To"] for message in smtp.messages)
-
-
-@pytest.fixture
-def queued(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 @pytest.mark.django_db(transaction=True)

@@ -24,6 +24,7 @@ from tamizdat.support import ledger
 from tamizdat.support.models import Payment
 from tamizdat.support.tasks import send_manage_link, send_receipt
 from tests import factories
+from tests.worker import let_time_pass, run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -64,24 +65,6 @@ def smtp(settings):
     send_mail_to(settings, controller.port)
     yield sink
     controller.stop()
-
-
-@pytest.fixture
-def queued(settings):
-    """Tasks wait in the database until the worker runs, as in production."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-def run_worker() -> None:
-    call_command("worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-
-
-def let_time_pass() -> list[timedelta]:
-    """Make the tasks waiting for a later time due now; returns the waits they asked for."""
-    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
-    waits = [result.run_after - result.enqueued_at for result in waiting]
-    waiting.update(run_after=timezone.now())
-    return waits
 
 
 def receipt_tasks() -> list[DBTaskResult]:

@@ -8,7 +8,7 @@ showing the same stories under the same address. A link to an archive page stays
 static copies, which render again only the pages a publish changed, stay small to update. (Pages
 numbered from the newest would all shift by one story with every publish.)
 
-The search results, ranked by relevance for one query, keep Django's pages (`models.paginate`).
+The search results, ranked by relevance for one query, keep Django's pages (`listings.paginate`).
 """
 
 from __future__ import annotations
@@ -69,8 +69,6 @@ class ArchivePage:
 def archive_page(request: HttpRequest, articles: Any, per_page: int) -> ArchivePage:
     """The page of `articles` (newest first) that the request asks for; a page the listing
     does not have, or a number written another way than the site's links write it, is a 404."""
-    from .models import with_sections
-
     note_paginated()
     total = articles.count()
     archive_pages = max(0, (total - 1) // per_page)
@@ -85,7 +83,7 @@ def archive_page(request: HttpRequest, articles: Any, per_page: int) -> ArchiveP
         start = total - min(number * per_page, total - per_page)
         end = total - (number - 1) * per_page
     return ArchivePage(
-        object_list=with_sections(articles[start:end]),
+        object_list=list(articles[start:end]),
         # Written as the site's own links write it (a Russian tag's slug percent-encoded), so
         # that the copy knows the two for one address.
         path=escape_uri_path(request.path),

@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Rss201rev2Feed
 
 from tamizdat.web.addresses import absolute_url
 
-from .models import with_sections
+from .listings import with_sections
 
 FEED_LENGTH = 30
 

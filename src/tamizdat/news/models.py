@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.paginator import EmptyPage, Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -27,16 +26,13 @@ from wagtail.search import index
 from wagtail.snippets.models import register_snippet
 
 from tamizdat.web.media import HASHED_FOLDER_LENGTH
-from tamizdat.web.page_cache import cache_publicly, note_paginated, page_number
+from tamizdat.web.page_cache import cache_publicly
 
 from . import players
-from .archive import ArchivePage, archive_page
 from .blocks import ArticleBodyBlock
 from .context import newsroom_name, shared
 from .routing import ChildRouting
 from .translations import TranslationStatusPanel
-
-ARTICLES_PER_PAGE = 12
 
 
 class Photo(AbstractImage):
@@ -198,6 +194,8 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
     def render_listing(
         self, request: HttpRequest, template: str, articles: Any, **context: Any
     ) -> HttpResponse:
+        from .listings import listing_page
+
         return self.render(
             request,
             template=template,
@@ -226,6 +224,8 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
 
     @path("")
     def listing(self, request: HttpRequest) -> HttpResponse:
+        from .listings import listing_page
+
         articles = ArticlePage.objects.live().child_of(self)
         description = (
             self.search_description
@@ -401,40 +401,3 @@ class ArticlePage(PublicPageMixin, Page):
         # Looked up only when the template's cached "Read more" fragment is missing.
         context["related"] = SimpleLazyObject(lambda: related_articles(self))
         return context
-
-
-def newest_first(articles: Any) -> Any:
-    return (
-        articles.order_by("-first_published_at").select_related("lead_image").defer_streamfields()
-    )
-
-
-def listing_page(request: HttpRequest, articles: Any) -> ArchivePage:
-    """One page of a section's, a tag's or an author's stories (see `archive`)."""
-    return archive_page(request, newest_first(articles), ARTICLES_PER_PAGE)
-
-
-def paginate(request: HttpRequest, items: Any, paginator_class: type[Paginator] = Paginator) -> Any:
-    """One page of search results; an unknown or oddly written page number ("01") is a 404, not an
-    error, a silent page 1 or another copy of a page in the page cache."""
-    number = page_number(request)
-    if number is None:
-        raise Http404
-    note_paginated()
-    paginator = paginator_class(items, ARTICLES_PER_PAGE)
-    try:
-        page = paginator.page(number)
-    except EmptyPage as error:
-        raise Http404 from error
-    page.object_list = with_sections(page.object_list)
-    return page
-
-
-def with_sections(articles: Any) -> list[ArticlePage]:
-    """The articles, each knowing its section, found in one query rather than one per card."""
-    articles = list(articles)
-    parent_paths = {article.path[: -article.steplen] for article in articles}
-    parents = {page.path: page for page in Page.objects.filter(path__in=parent_paths)}
-    for article in articles:
-        article.section = parents[article.path[: -article.steplen]]
-    return articles

@@ -18,7 +18,8 @@ RELATED_COUNT = 4
 
 
 def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
-    from .models import ArticlePage, ArticleTag, with_sections
+    from .listings import with_sections
+    from .models import ArticlePage, ArticleTag
 
     section_path = article.path[: -article.steplen]
     tag_ids = [tag.pk for tag in article.tag_list if tag.pk is not None]

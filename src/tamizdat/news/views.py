@@ -33,7 +33,8 @@ def search_terms(raw: str) -> str:
 
 
 def search(request: HttpRequest, home: Any) -> HttpResponse:
-    from .models import ArticlePage, paginate
+    from .listings import paginate
+    from .models import ArticlePage
     from .search import SearchPaginator
 
     query = search_terms(request.GET.get("q", ""))

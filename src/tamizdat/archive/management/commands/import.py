@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from tamizdat.archive.wordpress import Report, WordPressImport
+from tamizdat.archive.posts import Report
+from tamizdat.archive.wordpress import WordPressImport
 from tamizdat.maintenance import refresh_statistics
 
 BAR_WIDTH = 30

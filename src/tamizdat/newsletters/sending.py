@@ -32,7 +32,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,8 +138,11 @@ def _claim(issue: Issue, size: int, now: datetime.datetime) -> tuple[str, list[D
     claim = secrets.token_hex(8)
     # Only rows still free when the update runs: two senders never hold the same row.
     waiting.filter(pk__in=ids).update(claim=claim, claimed_until=now + leases.RECEIPT_CLAIM)
-    rows = Delivery.objects.filter(claim=claim).select_related("subscriber").order_by("pk")
-    return claim, list(rows)
+    claimed = Delivery.objects.filter(claim=claim)
+    # Those who left, were suppressed or forgotten since sending began are no longer owed.
+    still = receiving(issue.newsletter).filter(pk=OuterRef("subscriber_id"))
+    claimed.exclude(Exists(still)).delete()
+    return claim, list(claimed.select_related("subscriber").order_by("pk"))
 
 
 def _release(claim: str) -> None:
@@ -242,17 +245,8 @@ def _deliver(
     """Send one claimed delivery; whether a message went out. Errors other than a permanent
     rejection of this recipient propagate, with the delivery still waiting."""
     subscriber = delivery.subscriber
+    assert subscriber is not None  # `_claim` keeps only those still owed
     mine = Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim)
-    if (
-        subscriber is None
-        or subscriber.suppressed_at
-        or not subscriber.subscriptions.filter(
-            newsletter_id=issue.newsletter_id, unsubscribed_at__isnull=True
-        ).exists()
-    ):
-        # Left, or forgotten, after sending began: no longer owed.
-        mine.delete()
-        return False
     try:
         compose.message(rendered, issue, subscriber, connection).send()
     except Exception as error:

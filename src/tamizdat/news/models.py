@@ -24,6 +24,7 @@ from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
+from wagtail.utils.file import hash_filelike
 
 from tamizdat.web.media import HASHED_FOLDER_LENGTH
 from tamizdat.web.page_cache import cache_publicly
@@ -59,7 +60,15 @@ class PhotoRendition(AbstractRendition):
         # In a folder named by the original file's content: a photo whose file an editor
         # replaces gets new addresses, so readers and caches may keep every rendition for a
         # year without asking again (`tamizdat.web.media`).
-        folder = self.image.get_file_hash()[:HASHED_FOLDER_LENGTH]
+        # Wagtail's admin records the hash on upload; a photo made another way (the demo, an
+        # import) is hashed here rather than saved while a reader's page renders.
+        digest = self.image.file_hash
+        if not digest:
+            # A file of its own: the image's is open for the rendition being made.
+            original = self.image.file
+            with original.storage.open(original.name, "rb") as copy:
+                digest = hash_filelike(copy)
+        folder = digest[:HASHED_FOLDER_LENGTH]
         return f"images/{folder}/{self.file.field.storage.get_valid_name(filename)}"
 
     class Meta:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import patch_cache_control
 from django.views.static import serve
 
@@ -20,8 +20,8 @@ HASHED_FOLDER_LENGTH = 12
 HASHED_RENDITION = re.compile(rf"images/[0-9a-f]{{{HASHED_FOLDER_LENGTH}}}/[^/]+")
 
 
-def media(request: HttpRequest, path: str) -> HttpResponse:
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+def media(request: HttpRequest, path: str) -> HttpResponseBase:
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     if HASHED_RENDITION.fullmatch(path):
         patch_cache_control(response, public=True, max_age=YEAR_SECONDS, immutable=True)
     return response

@@ -6,6 +6,8 @@ Each language has its own page tree (Wagtail locales); translated pages share a 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -20,7 +22,7 @@ from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images.models import AbstractImage, AbstractRendition, Image
+from wagtail.images.models import AbstractImage, AbstractRendition, Image, SourceImageIOError
 from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
@@ -45,6 +47,18 @@ class Photo(AbstractImage):
     caption: models.CharField[str, str] = models.CharField(_("caption"), max_length=500, blank=True)
 
     admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
+
+    @contextmanager
+    def open_file(self) -> Iterator[Any]:
+        # A file of its own for each rendition made. One photo object serves every thread of
+        # a process (`context.shared`), and Wagtail's own reopens the file they share, which
+        # one thread then closes while another still reads it.
+        try:
+            image_file = self.file.storage.open(self.file.name, "rb")
+        except OSError as error:
+            raise SourceImageIOError(str(error)) from error
+        with image_file:
+            yield image_file
 
     class Meta(AbstractImage.Meta):
         verbose_name = _("photo")

@@ -119,6 +119,19 @@ def test_repeat_hits_come_from_the_page_cache_and_publishing_purges_it(client, s
         assert "Parliament dissolved, elections called" in response.content.decode(), url
 
 
+def test_renaming_a_tag_purges_the_pages_that_name_it(client, site):
+    from taggit.models import Tag
+
+    assert client.get(ARTICLE)["X-Cache"] == "miss"
+    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    tag = Tag.objects.get(slug="elections")
+    tag.name = "Snap elections"
+    tag.save()
+    response = client.get(ARTICLE)
+    assert response["X-Cache"] == "miss"
+    assert "Snap elections" in response.content.decode()
+
+
 def test_unpublishing_removes_the_story_from_cached_listings(client, site):
     assert "Budget passed" in client.get("/en/politics/").content.decode()
     site.sections["politics"].get_children().get(slug="budget-passed").specific.unpublish()

@@ -31,7 +31,10 @@ def purge_on_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
 @receiver(post_delete, sender="wagtailcore.PageViewRestriction")
 @receiver(post_save, sender="wagtailcore.Site")
 @receiver(post_delete, sender="wagtailcore.Site")
-def purge_on_privacy_or_site(sender: Any, **kwargs: Any) -> None:
+@receiver(post_save, sender="taggit.Tag")
+@receiver(post_delete, sender="taggit.Tag")
+def purge_on_privacy_site_or_tag(sender: Any, **kwargs: Any) -> None:
     # A page made private must leave every cache at once, and routing keeps each process's
-    # sites and restrictions until the next purge.
+    # sites and restrictions until the next purge. A tag renamed or deleted is named on every
+    # story that carries it, in its tag page and in the tag lists of any listing.
     purge_every_page()

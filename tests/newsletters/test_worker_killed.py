@@ -20,8 +20,9 @@ from tamizdat.newsletters import sending
 from tamizdat.newsletters.models import Issue, Subscriber, Subscription
 from tests.newsletters.conftest import issue_of
 from tests.support.test_receipts import Sink, free_port
-from tests.support.test_worker_killed import start_worker
+from tests.support.test_worker_killed import LEASE_SECONDS
 from tests.waiting import wait_for
+from tests.worker_processes import Workers
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -51,28 +52,28 @@ def test_each_recipient_gets_the_issue_once_however_often_the_worker_dies(
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     chooser = random.Random(13)
+    workers = Workers(controller.port, LEASE_SECONDS)
     try:
         issue = issue_of(newsletter, site)
         sending.start(issue)
         sent_at_kills = []
         for _ in range(KILLS):
-            worker = start_worker(controller.port)
+            worker = workers.start()
             started = len(sink.messages)
             wait_for(lambda: len(sink.messages) > started + 20, "the worker at work", timeout=120)  # noqa: B023
             time.sleep(chooser.uniform(0, 1.5))
-            worker.send_signal(signal.SIGKILL)
-            worker.wait()
+            workers.stop(worker, signal.SIGKILL)
             sent_at_kills.append(len(sink.messages))
         assert all(0 < sent < RECIPIENTS for sent in sent_at_kills), sent_at_kills
-        worker = start_worker(controller.port)
+        worker = workers.start()
         wait_for(
             lambda: Issue.objects.get(pk=issue.pk).state == Issue.State.SENT,
             "every recipient sent",
             timeout=600,
         )
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
+        workers.stop(worker, signal.SIGTERM)
     finally:
+        workers.close()
         controller.stop()
     message_ids: dict[str, set[str]] = {}
     for message in sink.messages:

@@ -9,17 +9,12 @@ the worst moment, just after the server took a message, and still no receipt is 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -28,6 +23,7 @@ from tamizdat.support.models import Payment
 from tests import factories
 from tests.support.test_receipts import Sink, free_port
 from tests.waiting import wait_for
+from tests.worker_processes import Workers
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -47,85 +43,6 @@ class SlowSink(Sink):
         return await super().handle_DATA(server, session, envelope)
 
 
-# The workers are forked from one process that has loaded Django once: 21 starts of
-# `python -m django worker` from scratch cost seconds of imports each, and the subject here is
-# how a worker dies, not how it starts. A child that returns, whatever happened, exits there.
-FORKING_PARENT = """
-import os, signal, sys
-import django
-from django.core.management import call_command
-from django.db import connections
-
-django.setup()
-connections.close_all()
-children = set()
-for line in sys.stdin:
-    command, *arguments = line.split()
-    if command == "start":
-        pid = os.fork()
-        if pid == 0:
-            try:
-                quiet = os.open(os.devnull, os.O_RDWR)
-                for fd in (0, 1, 2):
-                    os.dup2(quiet, fd)
-                call_command("worker", interval=0.05, startup_delay=False)
-            finally:
-                os._exit(0)
-        children.add(pid)
-    elif command == "wait":
-        pid = int(arguments[0])
-        os.waitpid(pid, 0)
-        children.discard(pid)
-    print(pid, flush=True)
-for pid in children:
-    os.kill(pid, signal.SIGKILL)
-"""
-
-
-class Workers:
-    """`tamizdat worker` processes on the test database, with a short lease, each in a process
-    of its own."""
-
-    def __init__(self, smtp_port: int) -> None:
-        environment = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "tamizdat.settings",
-            "PYTHONPATH": os.pathsep.join(sys.path),
-            "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-            "TAMIZDAT_DATA_DIR": str(settings.DATA_DIR),
-            "TAMIZDAT_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}/?tls=off",
-            "TAMIZDAT_TASK_LEASE_SECONDS": str(LEASE_SECONDS),
-        }
-        self.parent = subprocess.Popen(
-            [sys.executable, "-c", FORKING_PARENT],
-            env=environment,
-            cwd=Path(settings.DATA_DIR),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-
-    def _ask(self, line: str) -> int:
-        assert self.parent.stdin and self.parent.stdout
-        self.parent.stdin.write(line + "\n")
-        self.parent.stdin.flush()
-        return int(self.parent.stdout.readline())
-
-    def start(self) -> int:
-        return self._ask("start")
-
-    def stop(self, pid: int, signal_number: int) -> None:
-        """Send the worker `signal_number` and wait until it has exited."""
-        os.kill(pid, signal_number)
-        self._ask(f"wait {pid}")
-
-    def close(self) -> None:
-        assert self.parent.stdin
-        self.parent.stdin.close()  # the parent kills what is left of its workers and exits
-        self.parent.wait(30)
-
-
 @pytest.mark.scenario
 @pytest.mark.timeout(900)  # 21 worker processes run in turn, and each one waits out a lease
 def test_every_receipt_is_delivered_once_however_often_the_worker_dies(settings):
@@ -133,7 +50,7 @@ def test_every_receipt_is_delivered_once_however_often_the_worker_dies(settings)
     sink = SlowSink()
     controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
-    workers = Workers(controller.port)
+    workers = Workers(controller.port, LEASE_SECONDS)
     try:
         for n in range(RECEIPTS):
             contribution = factories.contribution(factories.supporter(f"r{n}@example.org"))

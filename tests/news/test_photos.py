@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 
+import PIL.Image
 import pytest
 from django.db import connections
 
+from tamizdat.news.models import Photo
 from tests import factories
 
 
@@ -29,3 +32,16 @@ def test_one_photo_object_makes_renditions_in_many_threads_at_once(tmp_path, set
     assert [(r.width, r.height) for r in renditions] == [
         (width, width // 2) for width in range(120, 440, 20)
     ]
+
+
+def test_an_editor_uploads_a_photo(admin_client, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    upload = io.BytesIO()
+    PIL.Image.new("RGB", (800, 450), (20, 90, 160)).save(upload, format="JPEG")
+    upload.name = "harbour.jpg"
+    upload.seek(0)
+    response = admin_client.post("/admin/images/multiple/add/", {"files[]": upload})
+    assert response.status_code == 200, response.content[:500]
+    assert response.json()["success"]
+    photo = Photo.objects.get(pk=response.json()["image_id"])
+    assert photo.file_hash and photo.get_rendition("fill-100x50").width == 100

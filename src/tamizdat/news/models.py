@@ -52,7 +52,12 @@ class Photo(AbstractImage):
     def open_file(self) -> Iterator[Any]:
         # A file of its own for each rendition made. One photo object serves every thread of
         # a process (`context.shared`), and Wagtail's own reopens the file they share, which
-        # one thread then closes while another still reads it.
+        # one thread then closes while another still reads it. A photo being uploaded is not
+        # in the storage yet, and no other thread has it.
+        if not self.file._committed:
+            with super().open_file() as uploaded:
+                yield uploaded
+            return
         try:
             image_file = self.file.storage.open(self.file.name, "rb")
         except OSError as error:

@@ -201,6 +201,8 @@ def test_ledger_listings_do_not_query_per_row(client):
 
     urls = ["/admin/snippets/support/payment/", "/admin/snippets/support/recurringplan/"]
     ledger_rows.gift("reader1@example.org", amount=500, frequency="month")
+    for url in urls:  # what a process looks up once (the site, the roots) is not per row
+        queries(url)
     few = [queries(url) for url in urls]
     for number in range(2, 30):
         ledger_rows.gift(f"reader{number}@example.org", amount=500, frequency="month")

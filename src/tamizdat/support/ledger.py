@@ -5,7 +5,8 @@ the admin history with its actor (`audit.Actor`). The rules, independent of any 
 
 - A contribution moves held → pending → paid (or → expired); paid is final, and expired gives
   way only to paid (a late payment of a checkout we had given up on).
-- A payment is recorded once per processor payment id; its receipt is queued once, after commit.
+- A payment is recorded once per processor payment id; its receipt is queued once, in the same
+  transaction.
 - A plan's state follows the processor's newest fact: a fact older than the one applied last is
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -221,6 +221,13 @@ def record_payment(
                     "provider_charge_ref": charge_ref,
                 },
             )
+            if created and receipt:
+                from .tasks import send_receipt
+
+                # The task queue lives in the same database, so queuing the receipt in the
+                # payment's own transaction means no payment is ever kept without its receipt
+                # queued, even if the process dies or the database refuses a write right after.
+                send_receipt.enqueue(payment.pk)
     except IntegrityError:  # another delivery recorded it first
         payment = Payment.objects.get(provider=provider, provider_payment_id=provider_payment_id)
         created = False
@@ -228,11 +235,7 @@ def record_payment(
         payment.provider_charge_ref = charge_ref
         payment.save(update_fields=["provider_charge_ref"])
     if created:
-        from .tasks import send_receipt
-
         log(payment, "payment", actor, amount=payment.amount, currency=payment.currency)
-        if receipt:
-            transaction.on_commit(partial(send_receipt.enqueue, payment.pk))
     return payment, created
 
 

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import Task
@@ -30,11 +31,14 @@ ATTEMPTS = len(RETRY_DELAYS) + 1
 
 @contextmanager
 def _retried_later(task: Task[..., Any], object_id: int, attempt: int) -> Iterator[None]:
-    """If the mail server fails inside the block, queue `task` for `object_id` again after the
-    next wait, or, after the last attempt, log an error and let the task fail."""
+    """If the mail server fails inside the block, or the database does for a moment (SQLite
+    busy past its timeout under a burst of webhooks, a connection lost), queue `task` for
+    `object_id` again after the next wait, or, after the last attempt, log an error and let the
+    task fail."""
     try:
         yield
-    except OSError as error:  # smtplib's errors, refused connections and timeouts alike
+    # smtplib's errors, refused connections and timeouts alike; and the database's passing ones
+    except (OSError, OperationalError) as error:
         if attempt >= ATTEMPTS:
             logger.error(
                 "Giving up: %s(%s) failed %d times, the last time with: %s",
@@ -63,12 +67,12 @@ def send_receipt(payment_id: int, attempt: int = 1) -> bool:
     as sent once the mail server accepted it, and is released if sending failed, so that a
     later attempt can claim it. A sender that dies mid-send holds its claim only briefly, and
     its task runs again (tamizdat.leases)."""
-    if not ledger.claim_receipt(payment_id):
-        return False
-    payment = Payment.objects.select_related("supporter", "plan").get(pk=payment_id)
-    if payment.supporter.shredded_at:
-        return False
     with _retried_later(send_receipt, payment_id, attempt):
+        if not ledger.claim_receipt(payment_id):
+            return False
+        payment = Payment.objects.select_related("supporter", "plan").get(pk=payment_id)
+        if payment.supporter.shredded_at:
+            return False
         try:
             mail.send_receipt(payment)
         except BaseException:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import email
 import logging
 import socket
+import sqlite3
+import threading
 from datetime import timedelta
 from email.policy import default as default_policy
 from io import StringIO
@@ -14,6 +16,7 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -276,3 +279,35 @@ def test_a_receipt_a_donor_keeps(rails, client, newsroom, settings, language, ex
         assert re.search(pattern.replace("{reference}", contribution.reference), text), text
     # A one-time gift has nothing to change or cancel.
     assert "cancel" not in text and "отменить" not in text
+
+
+@pytest.mark.engine_neutral  # SQLite's write lock is what a burst of webhooks waits on
+def test_a_receipt_that_finds_the_database_busy_is_sent_later(rails, client, smtp, queued, caplog):
+    rails.give(client, amount=10, email="ada@example.org")
+    payment = Payment.objects.get()
+    DBTaskResult.objects.all().delete()  # this test runs the task itself
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA busy_timeout = 1000")
+    # Another process holds SQLite's write lock for 1.5 s, as a burst of webhooks does: the
+    # receipt's claim waits 1 s and gives up, and its retry is queued once the lock is free.
+    holder = sqlite3.connect(
+        connection.settings_dict["NAME"], isolation_level=None, check_same_thread=False
+    )
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(1.5, holder.execute, ["COMMIT"])
+    release.start()
+    try:
+        assert send_receipt.call(payment.pk) is False
+    finally:
+        release.join()
+        holder.close()
+    assert smtp.messages == []
+    [(level, message)] = retry_logs(caplog)
+    assert level == logging.WARNING
+    assert f"send_receipt({payment.pk}) failed (attempt 1 of 8)" in message
+    assert "database is locked" in message
+
+    let_time_pass()
+    run_worker()
+    assert len(smtp.messages) == 1
+    assert Payment.objects.get().receipt_sent_at is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from email.message import EmailMessage
 from pathlib import Path
 
 from django.conf import settings
@@ -88,3 +89,14 @@ class Workers:
         assert self.parent.stdin
         self.parent.stdin.close()  # the parent kills what is left of its workers and exits
         self.parent.wait(30)
+
+
+def copies_sent_again(messages: list[EmailMessage], recipients: list[str]) -> int:
+    """Check that every recipient got mail and that all of one recipient's copies carry one
+    Message-ID, so their mailbox keeps a single message; the number of copies beyond one each."""
+    message_ids: dict[str, set[str]] = {}
+    for message in messages:
+        message_ids.setdefault(message["To"], set()).add(message["Message-ID"])
+    assert sorted(message_ids) == sorted(recipients)
+    assert all(len(ids) == 1 for ids in message_ids.values()), message_ids
+    return len(messages) - len(recipients)

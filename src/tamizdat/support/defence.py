@@ -31,6 +31,8 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from tamizdat.web import locks
+
 POW_SECONDS = 20 * 60
 # While card payments are guarded, a challenge takes this many times the work.
 GUARD_POW_FACTOR = 10
@@ -166,7 +168,8 @@ def verify_pow(payload: str) -> Proof:
         _nonce, _expires, params = solution.parse_salt()
     except (ValueError, TypeError, KeyError):
         return Proof.INVALID
-    if not valid or not cache.add(f"defence:pow-used:{_hashed(solution.salt)}", 1, POW_SECONDS * 2):
+    used = f"defence:pow-used:{_hashed(solution.salt)}"
+    if not valid or not locks.add_once(used, 1, POW_SECONDS * 2):
         return Proof.INVALID
     return Proof.HARD if params.get("hard") == ["1"] else Proof.NORMAL
 

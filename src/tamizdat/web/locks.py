@@ -43,11 +43,7 @@ def held_by_one(name: str, seconds: int) -> Iterator[bool]:
             if held:
                 cache.delete(key)
         return
-    folder.mkdir(parents=True, exist_ok=True)
-    # One small file per name, kept: a file removed while another process opens it would let
-    # two callers lock two different files of the same name.
-    path = folder / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = _open_lock_file(folder, name)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -58,3 +54,25 @@ def held_by_one(name: str, seconds: int) -> Iterator[bool]:
     finally:
         # Closing the file releases its lock.
         os.close(descriptor)
+
+
+def add_once(key: str, value: object, seconds: int) -> bool:
+    """`cache.add` that only one of several processes wins, also on the file cache: there
+    the look and the write happen under an exclusive `flock` of the key's lock file."""
+    folder = _lock_folder()
+    if folder is None:
+        return cache.add(key, value, seconds)
+    descriptor = _open_lock_file(folder, key)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)  # held for one look and one write
+        return cache.add(key, value, seconds)
+    finally:
+        os.close(descriptor)
+
+
+def _open_lock_file(folder: Path, name: str) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    # One small file per name, kept: a file removed while another process opens it would let
+    # two callers lock two different files of the same name.
+    path = folder / f"{hashlib.sha256(name.encode()).hexdigest()[:32]}.lock"
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

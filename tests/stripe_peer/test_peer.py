@@ -11,16 +11,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
+import stripe
 
-from tests.stripe_peer.control import StripePeer
+from tamizdat.stripe_peer.control import StripePeer
 from tests.stripe_peer.receiver import Receiver
 
 pytestmark = pytest.mark.engine_neutral
-
-# Skip (rather than break collection) where the peer's test dependencies are not installed.
-stripe = pytest.importorskip("stripe")
-requests = pytest.importorskip("requests")
-pytest.importorskip("localstripe")
 
 SECRET = "whsec_peer_tests"
 

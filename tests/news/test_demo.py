@@ -143,3 +143,13 @@ def test_without_its_card_processor_the_demo_offers_bank_transfer_and_says_why(
     assert "this localstripe is broken" in log.read_text()
     # The server it hands over to is not told of a card processor.
     assert "TAMIZDAT_STRIPE_SECRET_KEY" not in os.environ
+
+
+def test_a_demo_with_a_stripe_account_configured_keeps_it(settings, tmp_path):
+    from tamizdat.management.commands.demo import Command
+
+    settings.STRIPE_SECRET_KEY = "sk_test_the_newsrooms_own"
+    settings.DATA_DIR = tmp_path
+    line = Command(stdout=StringIO(), stderr=StringIO())._start_card_processor("127.0.0.1", 8000)
+    assert line == "Card payments: through the Stripe account configured here\n"
+    assert not (tmp_path / "stripe-peer.log").exists()  # no processor of its own was started

@@ -22,7 +22,8 @@ $(BIN)/.installed-test: $(BIN)/.installed-main requirements/test.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements/test.txt
 	touch $@
 
-# The demo offers bank transfer to an obviously fake account, so a gift can go end to end.
+# The demo offers bank transfer to an obviously fake account and cards through a processor of its
+# own on loopback (tamizdat.stripe_peer, where no money moves), so a gift can go end to end.
 demo: $(BIN)/.installed-main
 	TAMIZDAT_BANK_IBAN="$${TAMIZDAT_BANK_IBAN:-XX00 DEMO 0000 0000 0000}" \
 	TAMIZDAT_BANK_ACCOUNT_HOLDER="$${TAMIZDAT_BANK_ACCOUNT_HOLDER:-Demo Newsroom}" \

@@ -36,7 +36,7 @@ import altcha  # noqa: E402
 from loopback import free_port, wait_for  # noqa: E402
 from stripe import WebhookSignature  # noqa: E402
 
-from tests.stripe_peer.control import StripePeer  # noqa: E402
+from tamizdat.stripe_peer.control import StripePeer  # noqa: E402
 from tests.stripe_peer.receiver import Receiver  # noqa: E402
 
 SECRET = "whsec_bench"

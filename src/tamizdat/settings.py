@@ -378,6 +378,9 @@ STRIPE_API_BASE = os.environ.get("TAMIZDAT_STRIPE_API_BASE", "https://api.stripe
 STRIPE_CHECKOUT_ORIGIN = os.environ.get(
     "TAMIZDAT_STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com"
 )
+# A processor where no money moves (`tamizdat demo`'s own, or Stripe's test mode): the form says
+# so beside the Card choice, with the test card to pay with.
+STRIPE_DEMO = env_bool("TAMIZDAT_STRIPE_DEMO")
 BANK_TRANSFER = {
     "account_holder": os.environ.get("TAMIZDAT_BANK_ACCOUNT_HOLDER", ""),
     "iban": os.environ.get("TAMIZDAT_BANK_IBAN", ""),

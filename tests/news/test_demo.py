@@ -1,5 +1,6 @@
 """`tamizdat demo` builds a whole newsroom once and leaves it alone the second time."""
 
+import os
 import re
 from datetime import timedelta
 from io import StringIO
@@ -115,3 +116,40 @@ def test_every_machine_prints_the_same_working_demo_login_and_never_a_stale_one(
     changed = admin_login()
     assert password not in changed
     assert "tamizdat changepassword admin" in changed
+
+
+def test_without_its_card_processor_the_demo_offers_bank_transfer_and_says_why(
+    settings, tmp_path, monkeypatch
+):
+    from tamizdat.management.commands.demo import Command
+
+    # A localstripe that cannot be imported, first on the processor's path: it fails to start
+    # as it would where the package is missing or broken.
+    shadow = tmp_path / "shadow" / "localstripe"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text('raise ImportError("this localstripe is broken")\n')
+    monkeypatch.setenv("PYTHONPATH", str(shadow.parent))
+    monkeypatch.delenv("TAMIZDAT_STRIPE_SECRET_KEY", raising=False)
+    settings.STRIPE_SECRET_KEY = ""
+    settings.DATA_DIR = tmp_path
+    out, err = StringIO(), StringIO()
+
+    assert Command(stdout=out, stderr=err)._start_card_processor("127.0.0.1", 8000) == ""
+    log = tmp_path / "stripe-peer.log"
+    assert err.getvalue().strip() == (
+        "The demo card processor did not start (ImportError: this localstripe is broken; "
+        f"its log: {log}), so the demo offers bank transfer only."
+    )
+    assert "this localstripe is broken" in log.read_text()
+    # The server it hands over to is not told of a card processor.
+    assert "TAMIZDAT_STRIPE_SECRET_KEY" not in os.environ
+
+
+def test_a_demo_with_a_stripe_account_configured_keeps_it(settings, tmp_path):
+    from tamizdat.management.commands.demo import Command
+
+    settings.STRIPE_SECRET_KEY = "sk_test_the_newsrooms_own"
+    settings.DATA_DIR = tmp_path
+    line = Command(stdout=StringIO(), stderr=StringIO())._start_card_processor("127.0.0.1", 8000)
+    assert line == "Card payments: through the Stripe account configured here\n"
+    assert not (tmp_path / "stripe-peer.log").exists()  # no processor of its own was started

@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tamizdat.prompts import campaigns
+from tamizdat.web.purge import purge_every_page
 from tests.prompts import factories
 
 pytestmark = pytest.mark.django_db
@@ -289,3 +290,20 @@ def test_the_support_page_shows_the_goal_and_no_prompt(client, site):
     assert "prompt-slot" not in page
     russian = client.get("/ru/support/").content.decode()
     assert "Собрано 0\xa0$ из 10\xa0000\xa0$ в этом месяце" in russian
+
+
+def test_a_demo_processor_is_said_to_move_no_money_beside_the_card_choice(client, site, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    card = 'id="support-method-stripe" value="stripe" checked'
+    notice = "Card: a demo processor, no money moves. Pay with the test card 4242 4242 4242 4242."
+    page = client.get("/en/support/").content.decode()
+    assert card + ">" in page and notice not in page  # a real processor says nothing of it
+
+    # A change of settings comes with a restart, whose `tamizdat serve` purges every page.
+    settings.STRIPE_DEMO = True
+    purge_every_page()
+    page = client.get("/en/support/").content.decode()
+    assert f'{card} aria-describedby="support-method-stripe-notice">' in page
+    assert f'<p class="hint" id="support-method-stripe-notice">{notice}</p>' in page
+    russian = client.get("/ru/support/").content.decode()
+    assert "Карта: демонстрационный платёжный сервис, деньги не списываются." in russian

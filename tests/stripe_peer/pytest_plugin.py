@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .control import StripePeer
+from tamizdat.stripe_peer.control import StripePeer
 
 
 @pytest.fixture(scope="session")

@@ -4,23 +4,26 @@ verified with `stripe.Webhook.construct_event`."""
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+import stripe
 
-from tests.stripe_peer.control import StripePeer
+from tamizdat.stripe_peer.control import StripePeer
 from tests.stripe_peer.receiver import Receiver
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.engine_neutral
-
-# Skip (rather than break collection) where the peer's test dependencies are not installed.
-stripe = pytest.importorskip("stripe")
-requests = pytest.importorskip("requests")
-pytest.importorskip("localstripe")
 
 SECRET = "whsec_peer_tests"
 
@@ -376,3 +379,35 @@ def test_lists_filter_by_creation_and_invoices_by_status(peer: StripePeer) -> No
     assert not stripe.checkout.Session.list(created=recent).data
     with pytest.raises(stripe.InvalidRequestError, match="created"):
         stripe.Invoice.list(created={"after": long_ago})
+
+
+def test_the_peer_stops_once_the_process_that_started_it_is_killed() -> None:
+    # A parent that starts a peer, prints its process id and waits to be killed outright,
+    # with no chance to stop it (as a demo's web server or a test run killed by SIGKILL).
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from tamizdat.stripe_peer.control import StripePeer\n"
+            "peer = StripePeer().start()\n"
+            "print(peer._process.pid, flush=True)\n"
+            "time.sleep(60)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    peer = int(parent.stdout.readline())
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    parent.stdout.close()
+
+    def gone() -> bool:
+        # Reaped by whoever adopted it, or a zombie where that process reaps nobody.
+        try:
+            return "State:\tZ" in Path(f"/proc/{peer}/status").read_text()
+        except FileNotFoundError:
+            return True
+
+    wait_for(gone, "the orphaned peer's exit", timeout=10)

@@ -88,6 +88,11 @@ class PaymentProvider(ABC):
     def supports(self, currency: str, frequency: str) -> bool:
         return frequency in self.frequencies
 
+    def notice(self) -> str:
+        """What the reader should know about this rail before choosing it, said beside it on
+        the form (a demo processor where no money moves); empty for most rails."""
+        return ""
+
     @abstractmethod
     def start_payment(self, contribution: Contribution, urls: ReturnUrls) -> Redirect:
         """Begin a one-time payment; or for monthly/annual, the processor's recurring plan."""

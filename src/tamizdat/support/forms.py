@@ -48,6 +48,17 @@ class MethodChoice:
     checked: bool
     # What the rail cannot take, said next to it before the reader presses Continue.
     limits: str
+    # What else the reader should know of the rail (a demo processor), said next to it too.
+    notice: str
+
+    @property
+    def hints(self) -> list[tuple[str, str]]:
+        """The lines said beside the rail, each with the name its element's id ends in."""
+        return [
+            (kind, text)
+            for kind, text in (("limits", self.limits), ("notice", self.notice))
+            if text
+        ]
 
 
 @dataclass(frozen=True)
@@ -210,7 +221,13 @@ class ContributionForm(forms.Form):
     def methods(self) -> list[MethodChoice]:
         shown = self.shown_method
         return [
-            MethodChoice(p.identifier, str(p.verbose_name), p.identifier == shown, self._limits(p))
+            MethodChoice(
+                p.identifier,
+                str(p.verbose_name),
+                p.identifier == shown,
+                self._limits(p),
+                p.notice(),
+            )
             for p in self.providers
         ]
 

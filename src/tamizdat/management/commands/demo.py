@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import logging
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.crypto import salted_hmac
 
 from tamizdat.news import demo
+from tamizdat.stripe_peer.control import PeerError, StripePeer
 
 ADMIN_USERNAME = "admin"
+TEST_CARD = "4242 4242 4242 4242"
 
 
 class Command(BaseCommand):
@@ -51,9 +55,15 @@ class Command(BaseCommand):
             )
         login = admin_login()
         base = f"http://{host}:{port}"
+        # Only a server has a card processor to offer: it is started for the server.
+        cards = "" if no_serve else self._start_card_processor(host, port)
+        mail = ""
+        if settings.EMAIL_BACKEND.endswith("filebased.EmailBackend"):
+            mail = f"Mail sent:     {settings.EMAIL_FILE_PATH}/ (receipts, links)\n"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nThe newsroom:  {base}/\nThe admin:     {base}/admin/\nLog in as:     {login}\n"
+                f"{cards}{mail}"
             )
         )
         if not no_serve:
@@ -63,6 +73,38 @@ class Command(BaseCommand):
             self.stdout.flush()
             serve = [sys.executable, "-m", "tamizdat.cli", "serve", "--with-worker"]
             os.execv(sys.executable, [*serve, f"--host={host}", f"--port={port}"])
+
+    def _start_card_processor(self, host: str, port: int) -> str:
+        """Start the Stripe peer on loopback as this demo's card processor, register the
+        site's webhook with it and configure the server for it (through the environment the
+        server inherits); returns the line that says so. A newsroom that configured Stripe
+        keeps it, and a peer that cannot start leaves bank transfer as the demo's one rail."""
+        if settings.STRIPE_SECRET_KEY:
+            return "Card payments: through the Stripe account configured here\n"
+        # The peer outlives this process's code: after exec it is the web server's child, and
+        # it stops by itself once that server has gone (StripePeer starts it so).
+        peer = StripePeer(log_path=Path(settings.DATA_DIR) / "stripe-peer.log")
+        secret = "whsec_demo_" + secrets.token_hex(16)
+        try:
+            peer.start()
+            peer.add_webhook(f"http://{_loopback(host)}:{port}/payments/webhook/stripe/", secret)
+        except (PeerError, OSError) as error:
+            peer.stop()
+            # The last line of a failed start is its log's last: the exception that ended it.
+            reason = str(error).strip().splitlines()[-1]
+            self.stderr.write(
+                f"The demo card processor did not start ({reason}; its log: {peer.log_path}), "
+                "so the demo offers bank transfer only."
+            )
+            return ""
+        os.environ.update(
+            TAMIZDAT_STRIPE_SECRET_KEY=peer.api_key,
+            TAMIZDAT_STRIPE_API_BASE=peer.base_url,
+            TAMIZDAT_STRIPE_CHECKOUT_ORIGIN=peer.base_url,
+            TAMIZDAT_STRIPE_WEBHOOK_SECRET=secret,
+            TAMIZDAT_STRIPE_DEMO="1",
+        )
+        return f"Card payments: a demo processor on {peer.base_url}, test card {TEST_CARD}\n"
 
     def _collect_static(self) -> None:
         """Collect static files only when they changed, so a second run starts at once."""
@@ -95,3 +137,14 @@ def admin_login() -> str:
             f"(`tamizdat changepassword {ADMIN_USERNAME}` sets a new one)"
         )
     return f"{ADMIN_USERNAME} / {password}"
+
+
+def _loopback(host: str) -> str:
+    """The address this machine reaches a server bound to `host` at ("0.0.0.0": all of them)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host  # a name, such as localhost
+    if address.is_unspecified:
+        return "127.0.0.1" if address.version == 4 else "[::1]"
+    return f"[{host}]" if address.version == 6 else host

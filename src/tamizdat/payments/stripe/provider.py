@@ -87,6 +87,13 @@ class StripeProvider(PaymentProvider):
     def is_enabled(self) -> bool:
         return bool(settings.STRIPE_SECRET_KEY)
 
+    def notice(self) -> str:
+        if not settings.STRIPE_DEMO:
+            return ""
+        return gettext(
+            "Card: a demo processor, no money moves. Pay with the test card 4242 4242 4242 4242."
+        )
+
     # -- starting payments ---------------------------------------------------------------
 
     def start_payment(self, contribution: Contribution, urls: ReturnUrls) -> Redirect:

@@ -1,4 +1,5 @@
-"""Start, stop and steer the Stripe peer from tests. Standard library only.
+"""Start, stop and steer the Stripe peer (from tests, and from `tamizdat demo`). Standard
+library only: starting the peer does not import localstripe into the caller.
 
 peer = StripePeer().start()
 stripe.api_base, stripe.api_key = peer.base_url, peer.api_key
@@ -24,7 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+# The directory holding this copy of the `tamizdat` package: first on the child's path, so that
+# it runs the same code as its parent even when another copy is installed.
+PACKAGE_PARENT = Path(__file__).resolve().parents[2]
 READY_PREFIX = "STRIPE_PEER_READY "
 
 Order = Literal["in_order", "reversed", "shuffled"]
@@ -54,6 +57,7 @@ class StripePeer:
         webhook_max_attempts: int = 4,
         webhook_retry_base: float = 0.2,
         startup_timeout: float = 20.0,
+        log_path: Path | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -62,7 +66,9 @@ class StripePeer:
         self.startup_timeout = startup_timeout
         self._process: subprocess.Popen[str] | None = None
         self._base_url: str | None = None
-        self.log_path: Path | None = None
+        # The server's stderr; a fresh temporary file on each start when not given.
+        self.log_path = log_path
+        self._temporary_log = log_path is None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -73,13 +79,13 @@ class StripePeer:
         return self._base_url
 
     def start(self) -> StripePeer:
-        """Launch `python -m tests.stripe_peer` and wait until it answers."""
+        """Launch `python -m tamizdat.stripe_peer` and wait until it answers."""
         if self._process is not None:
             return self
         command = [
             sys.executable,
             "-m",
-            "tests.stripe_peer",
+            "tamizdat.stripe_peer",
             "--host",
             self.host,
             "--port",
@@ -88,16 +94,22 @@ class StripePeer:
             str(self.webhook_max_attempts),
             "--webhook-retry-base",
             str(self.webhook_retry_base),
+            # Not left running when whoever started it is killed before it can call stop().
+            "--exit-with-parent",
         ]
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(PACKAGE_PARENT), env.get("PYTHONPATH")])
+        )
         # Logs go to a file rather than a pipe nobody drains, and stay readable after a failure.
-        fd, log_name = tempfile.mkstemp(prefix="stripe-peer-", suffix=".log")
-        self.log_path = Path(log_name)
-        with os.fdopen(fd, "w") as log:
+        if self._temporary_log:
+            fd, log_name = tempfile.mkstemp(prefix="stripe-peer-", suffix=".log")
+            os.close(fd)
+            self.log_path = Path(log_name)
+        assert self.log_path is not None
+        with self.log_path.open("w") as log:
             self._process = subprocess.Popen(
                 command,
-                cwd=REPO_ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,

@@ -564,7 +564,10 @@ def _render(session: Any, message: str | None = None, form: Any = None) -> str:
     )
     button = "Save card" if session.mode == "setup" else "Pay"
     return (
-        f"{head}<main>\n<h1>Checkout</h1>\n<ul>{''.join(rows)}</ul>\n{total}{alert}"
+        f"{head}<main>\n<h1>Checkout</h1>\n"
+        '<p id="test-mode">A test processor: no money moves. The card 4242 4242 4242 4242 '
+        "pays; 4000 0000 0000 0002 is declined.</p>\n"
+        f"<ul>{''.join(rows)}</ul>\n{total}{alert}"
         f'<form method="post" action="/checkout/{esc(session.id)}">\n'
         f'<label>Email <input type="email" id="email" name="email" autocomplete="email" '
         f'value="{esc(email or "")}" required></label>\n'

@@ -426,7 +426,21 @@
     });
   }
 
+  // The banner floats over the foot of the window (prompts.css), so that showing, closing or
+  // snoozing it moves nothing on the page; the page grows at its end by the banner's height,
+  // so that the banner never hides the page's last lines.
+  function keepRoomForBanner() {
+    var banner = document.querySelector('[data-prompt-slot="banner"]');
+    if (!banner || !("ResizeObserver" in window)) {
+      return;
+    }
+    new ResizeObserver(function () {
+      document.body.style.paddingBottom = banner.offsetHeight ? banner.offsetHeight + "px" : "";
+    }).observe(banner);
+  }
+
   start();
+  keepRoomForBanner();
   carryAttribution();
   refreshGoal();
 })();

@@ -164,7 +164,9 @@ else:
     }
 # Image rendition lookups happen dozens of times per page; each process keeps them in memory.
 # Short-lived, because another process may regenerate an image's renditions. The article cards
-# of listings (each a picture of several renditions) are kept the same way, as HTML.
+# of listings (each a picture of several renditions) and the "Read more" blocks are kept the same
+# way, as HTML: in the file cache, writing each one listed the whole cache folder (how Django's
+# file cache keeps its size), a cost that grew with the archive.
 CACHES["renditions"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "TIMEOUT": 600,

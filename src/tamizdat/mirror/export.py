@@ -35,7 +35,7 @@ from .folders import (
     locked,
     remove_leftovers,
     swap,
-    tree_files,
+    tree_size,
     workspace,
 )
 from .manifest import MANIFEST, Manifest
@@ -79,9 +79,7 @@ class Export:
                 if new.exists():
                     shutil.rmtree(new, ignore_errors=True)
             report.seconds = round(time.monotonic() - started, 3)
-            files = list(tree_files(self.target))
-            report.files = len(files)
-            report.bytes = sum(path.stat().st_size for path in files)
+            report.files, report.bytes = tree_size(self.target)
             return report
 
     def _previous(self) -> Manifest | None:

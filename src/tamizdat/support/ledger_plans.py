@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from . import summaries
 from .audit import Actor
 from .audit import record as log
 from .models import Contribution, PlanChange, RecurringPlan, yearly_value
@@ -83,6 +84,8 @@ def apply_plan_state(
     plan.state_as_of = as_of
     plan.save()
     _note_change(plan, before, as_of)
+    if "interval" in changes:  # whether its payments count as annual for the cohorts
+        summaries.refresh_span(plan.supporter_id)
     if changes:  # a renewal only moves the period: its payment is what the history shows
         action = "cancel" if "status" in changes and plan.status == PlanStatus.CANCELED else None
         log(plan, action or "plan_state", actor, changes=changes, currency=plan.currency)

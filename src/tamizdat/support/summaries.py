@@ -52,12 +52,7 @@ def _kept(payments: QuerySet) -> QuerySet:
 
 
 def _add_to_day(payment: Payment, **deltas: int) -> None:
-    key = (
-        Payment.objects.filter(pk=payment.pk)
-        .annotate(language=LANGUAGE)
-        .values(*DAY_KEY)
-        .get()
-    )
+    key = Payment.objects.filter(pk=payment.pk).annotate(language=LANGUAGE).values(*DAY_KEY).get()
     key["language"] = key["language"] or ""
     local = payment.paid_at.astimezone(zoneinfo.ZoneInfo(zone()))
     key |= {"zone": zone(), "day": local.date()}
@@ -86,9 +81,7 @@ def refund_recorded(payment: Payment, more: int) -> None:
 def refresh_span(supporter_id: int) -> None:
     """The supporter's span, from their own payments (also after a plan changed interval,
     which decides whether its payments count as annual)."""
-    found = _kept(Payment.objects.filter(supporter_id=supporter_id)).aggregate(
-        **_span()
-    )
+    found = _kept(Payment.objects.filter(supporter_id=supporter_id)).aggregate(**_span())
     if found["first_at"] is None:
         GivingSpan.objects.filter(supporter_id=supporter_id).delete()
     else:

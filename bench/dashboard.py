@@ -75,6 +75,7 @@ def generate(contributions: int, plans: int, seed: int = 7) -> dict[str, int]:
     from tamizdat.prompts.demo import load as campaigns
     from tamizdat.prompts.models import ExchangeRate, FundingGoal
     from tamizdat.support import summaries
+    from tamizdat.support.ledger_plans import link_changes
     from tamizdat.support.models import (
         Contribution,
         DayTotal,
@@ -206,7 +207,9 @@ def generate(contributions: int, plans: int, seed: int = 7) -> dict[str, int]:
             )
         Payment.objects.bulk_create(payments, batch_size=5000)
         PlanChange.objects.bulk_create(changes, batch_size=5000)
-        summaries.rebuild()  # what the ledger keeps as it goes, for rows written around it
+        # What the ledger keeps as it goes, for rows written around it.
+        link_changes()
+        summaries.rebuild()
     return {
         "contributions": Contribution.objects.count(),
         "plans": RecurringPlan.objects.count(),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import OuterRef, Q, Subquery
+
 from . import summaries
 from .audit import Actor
 from .audit import record as log
@@ -122,6 +124,7 @@ def _note_change(
         kind = PlanChange.Kind.CONTRACTION
     else:
         kind = PlanChange.Kind.NONE
+    PlanChange.objects.filter(plan=plan, until__isnull=True).update(until=at)
     PlanChange.objects.create(
         plan=plan,
         supporter_id=plan.supporter_id,
@@ -150,3 +153,15 @@ def next_revision(plan: RecurringPlan) -> int:
     RecurringPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1)
     plan.revision += 1
     return plan.revision
+
+
+def link_changes(model: type[PlanChange] = PlanChange) -> None:
+    """Each change's `until`, from the plan's next change, for changes written without it (by
+    a migration, whose `model` this is then)."""
+    following = (
+        model.objects.filter(plan=OuterRef("plan"))
+        .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+        .order_by("at", "pk")
+        .values("at")[:1]
+    )
+    model.objects.update(until=Subquery(following))

@@ -332,6 +332,9 @@ class PlanChange(models.Model):
     active = models.BooleanField(_("active"))
     yearly = models.BigIntegerField(_("twelve months' worth, after"))
     yearly_change = models.BigIntegerField(_("change of twelve months' worth"))
+    # When the plan's next change came: this one's terms held from `at` until then (null:
+    # they hold still), so the plans' state at a moment is a range, not a newest-per-plan.
+    until = models.DateTimeField(_("until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("plan change")

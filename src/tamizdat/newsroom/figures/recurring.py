@@ -13,10 +13,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 
 from tamizdat.prompts import goal
-from tamizdat.support.models import PlanChange, RecurringPlan
+from tamizdat.support.models import PlanChange
 
 from ..periods import Period, shift
 from .common import Converter, ratio, whole
@@ -138,16 +138,10 @@ class Active:
 
 
 def active_at(moment: datetime.datetime) -> Active:
-    """Each plan's newest change before `moment` says whether it was active then."""
-    newest = (
-        PlanChange.objects.filter(plan=OuterRef("pk"), at__lt=moment)
-        .order_by("-at", "-pk")
-        .values("pk")[:1]
-    )
-    states = PlanChange.objects.filter(
-        pk__in=RecurringPlan.objects.annotate(state=Subquery(newest)).values("state"),
-        active=True,
-    )
+    """The plans whose terms held at `moment` (each plan's newest change before it) and were
+    active."""
+    held = Q(at__lt=moment) & (Q(until__isnull=True) | Q(until__gte=moment))
+    states = PlanChange.objects.filter(held, active=True)
     rows = (
         states.values("interval")
         .annotate(plans=Count("pk"), supporters=Count("supporter", distinct=True))

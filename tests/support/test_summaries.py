@@ -4,9 +4,11 @@ rebuild from the payments computes, on the newsroom's days."""
 from __future__ import annotations
 
 import datetime
+import io
 import zoneinfo
 
 import pytest
+from django.core.management import call_command
 
 from tamizdat.support import ledger, privacy, summaries
 from tamizdat.support.models import DayTotal, GivingSpan, Payment, RecurringPlan
@@ -97,3 +99,14 @@ def test_day_totals_follow_a_change_of_the_newsrooms_time_zone(settings):
     assert list(DayTotal.objects.values_list("zone", "day", "amount")) == [
         ("America/New_York", datetime.date(2026, 2, 28), 4000)
     ]
+
+
+def test_rebuild_summaries_recomputes_what_was_written_around_the_ledger():
+    payment = factories.gift(amount=4000)
+    DayTotal.objects.all().delete()
+    GivingSpan.objects.all().delete()
+    out = io.StringIO()
+    call_command("rebuild_summaries", stdout=out)
+    assert out.getvalue().strip() == "1 day totals, 1 supporters."
+    assert DayTotal.objects.get().amount == 4000
+    assert GivingSpan.objects.get().first_at == payment.paid_at

@@ -79,6 +79,9 @@ def build(period: Period, language: str, now: datetime.datetime | None = None) -
     # The last 18 months only: the series' months are a slice of the history's.
     recent = recurring.History(last18) if span != last18.length else history
     progress = goal.compute(now)
+    history.read_active(
+        moment for each in (period, period.previous()) for moment in (each.start, each.until(now))
+    )
     chosen = _figures(period, history, convert, now)
     previous = _figures(period.previous(), history, convert, now)
     cohort_months = Period(periods.shift(current, 1 - COHORT_MONTHS), COHORT_MONTHS)

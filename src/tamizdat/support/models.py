@@ -352,17 +352,9 @@ def yearly_value(amount: int, interval: str) -> int:
 
 
 class DayTotal(models.Model):
-    """Payments summed per day, currency, rail, kind and language: a summary the ledger keeps
-    in the same transaction as each payment and refund (`summaries.py`), so that the
-    dashboard sums a few rows per day instead of every payment.
-
-    A payment counts on the day it was paid, its refunds with it (as the figures count a
-    period's payments "less what was refunded of them", whenever refunded). The day is the
-    calendar day in the newsroom's time zone, recorded in `zone`: every period the dashboard
-    reports on is a run of whole months in that zone, hence of whole such days, so its sums
-    are exact; UTC hours would not be for a zone half or three quarters of an hour off UTC.
-    Rows kept for another zone (the setting changed) are rebuilt before they are read.
-    """
+    """Payments summed per day (in the newsroom's time zone, `zone`), currency, rail, kind and
+    language, refunds on the day of the payment they return: kept by the ledger with each
+    payment and refund (`summaries.py`, which says why days and not hours)."""
 
     wagtail_reference_index_ignore = True  # as for supporters
 
@@ -391,9 +383,7 @@ class DayTotal(models.Model):
 
 class GivingSpan(models.Model):
     """When a supporter first and last gave (payments not wholly refunded), and last gave
-    through an annual plan: what retention cohorts read, kept by the ledger in the same
-    transaction as each payment, refund and change of a plan's interval (`summaries.py`).
-    A supporter without such a payment has no row."""
+    through an annual plan, for the retention cohorts; kept by the ledger (`summaries.py`)."""
 
     wagtail_reference_index_ignore = True  # as for supporters
 

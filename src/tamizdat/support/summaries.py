@@ -5,6 +5,13 @@ The ledger updates them in the same transaction as the payment, refund or change
 they follow, so they never disagree with the rows they sum. `rebuild` computes them afresh
 from the payments (a data migration filled them so; `manage.py rebuild_summaries` does it
 again), and gives what the ledger's updates give.
+
+A payment counts on its day, and its refunds with it, as the figures count a period's
+payments "less what was refunded of them", whenever refunded. Days are calendar days in the
+newsroom's time zone, recorded beside each row: every period the dashboard reports on is a run
+of whole months in that zone, hence of whole such days, so its sums are exact; hours in UTC
+would not be for a zone half or three quarters of an hour off UTC. Rows kept for another zone
+(the setting changed) are rebuilt before they are read (`ensure_current_zone`).
 """
 
 from __future__ import annotations

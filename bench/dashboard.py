@@ -44,9 +44,25 @@ def setup(data_dir: str) -> None:
 
 
 def empty() -> None:
-    from tamizdat.support.models import Contribution, Payment, PlanChange, RecurringPlan, Supporter
+    from tamizdat.support.models import (
+        Contribution,
+        DayTotal,
+        GivingSpan,
+        Payment,
+        PlanChange,
+        RecurringPlan,
+        Supporter,
+    )
 
-    for model in (PlanChange, Payment, RecurringPlan, Contribution, Supporter):
+    for model in (
+        DayTotal,
+        GivingSpan,
+        PlanChange,
+        Payment,
+        RecurringPlan,
+        Contribution,
+        Supporter,
+    ):
         model.objects.all().delete()
 
 
@@ -58,8 +74,11 @@ def generate(contributions: int, plans: int, seed: int = 7) -> dict[str, int]:
 
     from tamizdat.prompts.demo import load as campaigns
     from tamizdat.prompts.models import ExchangeRate, FundingGoal
+    from tamizdat.support import summaries
+    from tamizdat.support.ledger_plans import link_changes
     from tamizdat.support.models import (
         Contribution,
+        DayTotal,
         Payment,
         PlanChange,
         RecurringPlan,
@@ -188,11 +207,15 @@ def generate(contributions: int, plans: int, seed: int = 7) -> dict[str, int]:
             )
         Payment.objects.bulk_create(payments, batch_size=5000)
         PlanChange.objects.bulk_create(changes, batch_size=5000)
+        # What the ledger keeps as it goes, for rows written around it.
+        link_changes()
+        summaries.rebuild()
     return {
         "contributions": Contribution.objects.count(),
         "plans": RecurringPlan.objects.count(),
         "payments": Payment.objects.count(),
         "plan_changes": PlanChange.objects.count(),
+        "day_totals": DayTotal.objects.count(),
     }
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from tamizdat.prompts import goal, results
+from tamizdat.support import summaries
 
 from . import periods
 from .figures import breakdowns, cohorts, gifts, goal_history, newsletters, recurring, safety
@@ -67,6 +68,7 @@ def _figures(
 
 def build(period: Period, language: str, now: datetime.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
+    summaries.ensure_current_zone()
     convert = Converter.for_goal()
     last18 = periods.history(now)
     earliest = min(period.previous().first, last18.first, key=lambda month: month.start)
@@ -77,6 +79,9 @@ def build(period: Period, language: str, now: datetime.datetime | None = None) -
     # The last 18 months only: the series' months are a slice of the history's.
     recent = recurring.History(last18) if span != last18.length else history
     progress = goal.compute(now)
+    history.read_active(
+        moment for each in (period, period.previous()) for moment in (each.start, each.until(now))
+    )
     chosen = _figures(period, history, convert, now)
     previous = _figures(period.previous(), history, convert, now)
     cohort_months = Period(periods.shift(current, 1 - COHORT_MONTHS), COHORT_MONTHS)
@@ -106,6 +111,7 @@ class MonthFigures:
 
 def by_month(period: Period, now: datetime.datetime) -> Iterator[MonthFigures]:
     """The figures of each month of `period` on its own, as the monthly export lists them."""
+    summaries.ensure_current_zone()
     convert = Converter.for_goal()
     history = recurring.History(period)
     goal_months = goal_history.months(history, convert, now, goal.compute(now))

@@ -36,29 +36,6 @@ def one_time_net(start: datetime.datetime, end: datetime.datetime) -> dict[str, 
     return {row["currency"]: row["total"] for row in rows if row["total"]}
 
 
-def one_time_net_by_period(
-    bounds: list[tuple[datetime.datetime, datetime.datetime]],
-) -> list[dict[str, int]]:
-    """`one_time_net` for each of several periods [start, end), from one query."""
-    if not bounds:
-        return []
-    once = Payment.objects.filter(
-        kind=Payment.Kind.ONCE,
-        paid_at__gte=min(start for start, _end in bounds),
-        paid_at__lt=max(end for _start, end in bounds),
-    )
-    net = F("amount") - F("refunded_amount")
-    sums = {
-        f"p{index}": Sum(net, filter=Q(paid_at__gte=start, paid_at__lt=end))
-        for index, (start, end) in enumerate(bounds)
-    }
-    rows = list(once.values("currency").annotate(**sums).order_by())
-    return [
-        {row["currency"]: row[f"p{index}"] for row in rows if row[f"p{index}"]}
-        for index in range(len(bounds))
-    ]
-
-
 @dataclass
 class Conversions:
     """Contributions a campaign's arm led to, and the money paid through them."""

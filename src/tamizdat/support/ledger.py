@@ -10,6 +10,8 @@ the admin history with its actor (`audit.Actor`). The rules, independent of any 
 - A plan's state follows the processor's newest fact: a fact older than the one applied last is
   ignored, and canceled is final.
 - A refund only ever raises the refunded amount.
+- The dashboard's summaries of payments (`summaries.py`) change in the same transaction as
+  the payments and refunds they sum.
 - Every change of what a plan brings in each month is kept as a `PlanChange`, at the
   processor's time of the fact: the history the dashboard's MRR figures read.
 
@@ -27,6 +29,7 @@ from django.utils import timezone
 
 from tamizdat.leases import RECEIPT_CLAIM
 
+from . import summaries
 from .audit import Actor
 from .audit import record as log
 from .ledger_plans import apply_plan_state, cancel_plan, next_revision, plan_for
@@ -221,6 +224,8 @@ def record_payment(
                     "provider_charge_ref": charge_ref,
                 },
             )
+            if created:
+                summaries.payment_recorded(payment)
             if created and receipt:
                 from .tasks import send_receipt
 
@@ -326,12 +331,16 @@ def record_refund(
     payment: Payment, refunded_total: int, at: datetime.datetime, actor: Actor
 ) -> bool:
     """The processor's cumulative refunded amount; a stale smaller figure changes nothing."""
-    before = payment.refunded_amount
     refunded_total = min(refunded_total, payment.amount)
-    updated = Payment.objects.filter(pk=payment.pk, refunded_amount__lt=refunded_total).update(
-        refunded_amount=refunded_total, refunded_at=at
-    )
-    payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
+    with transaction.atomic():
+        # Locked, so that the summaries add exactly what this refund adds.
+        before = Payment.objects.select_for_update().get(pk=payment.pk).refunded_amount
+        updated = Payment.objects.filter(pk=payment.pk, refunded_amount__lt=refunded_total).update(
+            refunded_amount=refunded_total, refunded_at=at
+        )
+        payment.refresh_from_db(fields=["refunded_amount", "refunded_at"])
+        if updated:
+            summaries.refund_recorded(payment, refunded_total - before)
     if updated:
         changes = {"refunded_amount": [before, refunded_total]}
         log(payment, "refund", actor, changes=changes, currency=payment.currency)

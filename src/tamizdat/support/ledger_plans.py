@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import OuterRef, Q, Subquery
+
+from . import summaries
 from .audit import Actor
 from .audit import record as log
 from .models import Contribution, PlanChange, RecurringPlan, yearly_value
@@ -83,6 +86,8 @@ def apply_plan_state(
     plan.state_as_of = as_of
     plan.save()
     _note_change(plan, before, as_of)
+    if "interval" in changes:  # whether its payments count as annual for the cohorts
+        summaries.refresh_span(plan.supporter_id)
     if changes:  # a renewal only moves the period: its payment is what the history shows
         action = "cancel" if "status" in changes and plan.status == PlanStatus.CANCELED else None
         log(plan, action or "plan_state", actor, changes=changes, currency=plan.currency)
@@ -119,6 +124,7 @@ def _note_change(
         kind = PlanChange.Kind.CONTRACTION
     else:
         kind = PlanChange.Kind.NONE
+    PlanChange.objects.filter(plan=plan, until__isnull=True).update(until=at)
     PlanChange.objects.create(
         plan=plan,
         supporter_id=plan.supporter_id,
@@ -147,3 +153,15 @@ def next_revision(plan: RecurringPlan) -> int:
     RecurringPlan.objects.filter(pk=plan.pk).update(revision=plan.revision + 1)
     plan.revision += 1
     return plan.revision
+
+
+def link_changes(model: type[PlanChange] = PlanChange) -> None:
+    """Each change's `until`, from the plan's next change, for changes written without it (by
+    a migration, whose `model` this is then)."""
+    following = (
+        model.objects.filter(plan=OuterRef("plan"))
+        .filter(Q(at__gt=OuterRef("at")) | Q(at=OuterRef("at"), pk__gt=OuterRef("pk")))
+        .order_by("at", "pk")
+        .values("at")[:1]
+    )
+    model.objects.update(until=Subquery(following))

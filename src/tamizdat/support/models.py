@@ -261,7 +261,7 @@ class Payment(models.Model):
     currency = money.CurrencyField(_("currency"))
     paid_at = models.DateTimeField(_("paid"), db_index=True)
     refunded_amount = models.PositiveIntegerField(_("refunded"), default=0)
-    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True, db_index=True)
     # Set once the mail server accepted the receipt; until then a sender holds a claim that
     # lapses (ledger.RECEIPT_CLAIM), so a sender that died never keeps the receipt from going.
     receipt_sent_at = models.DateTimeField(_("receipt sent"), null=True, blank=True)
@@ -332,6 +332,9 @@ class PlanChange(models.Model):
     active = models.BooleanField(_("active"))
     yearly = models.BigIntegerField(_("twelve months' worth, after"))
     yearly_change = models.BigIntegerField(_("change of twelve months' worth"))
+    # When the plan's next change came: this one's terms held from `at` until then (null:
+    # they hold still), so the plans' state at a moment is a range, not a newest-per-plan.
+    until = models.DateTimeField(_("until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("plan change")
@@ -346,3 +349,50 @@ class PlanChange(models.Model):
 def yearly_value(amount: int, interval: str) -> int:
     """Twelve months' worth of a plan's charge, in minor units."""
     return amount * 12 if interval == Frequency.MONTH else amount
+
+
+class DayTotal(models.Model):
+    """Payments summed per day (in the newsroom's time zone, `zone`), currency, rail, kind and
+    language, refunds on the day of the payment they return: kept by the ledger with each
+    payment and refund (`summaries.py`, which says why days and not hours)."""
+
+    wagtail_reference_index_ignore = True  # as for supporters
+
+    zone = models.CharField(max_length=64)
+    day = models.DateField()
+    currency = money.CurrencyField()
+    provider = models.CharField(max_length=20)
+    kind = models.CharField(max_length=8, choices=Payment.Kind.choices)
+    # The language the supporter gave in: a renewal's is its plan's first gift's.
+    language = models.CharField(max_length=8)
+    payments = models.PositiveIntegerField(default=0)
+    amount = models.BigIntegerField(default=0)
+    refunded = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["zone", "day", "currency", "provider", "kind", "language"],
+                name="unique_day_total",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency} {self.provider} {self.kind} {self.language}"
+
+
+class GivingSpan(models.Model):
+    """When a supporter first and last gave (payments not wholly refunded), and last gave
+    through an annual plan, for the retention cohorts; kept by the ledger (`summaries.py`)."""
+
+    wagtail_reference_index_ignore = True  # as for supporters
+
+    supporter = models.OneToOneField(
+        Supporter, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    first_at = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField()
+    last_annual_at = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.supporter_id} {self.first_at:%Y-%m-%d}–{self.last_at:%Y-%m-%d}"

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import F, QuerySet, Sum
-from django.db.models.functions import Coalesce
 
 from tamizdat.prompts import results
-from tamizdat.support.models import Payment
+from tamizdat.support import summaries
+from tamizdat.support.models import DayTotal
 
 from ..periods import Period
 from .common import Converter
@@ -24,19 +24,17 @@ class Share:
     native: int | None = None  # for currencies: net in the currency itself
 
 
-def _revenue(period: Period) -> QuerySet[Payment]:
-    """Every payment of the period (one-time, first and renewals), less its refunds."""
-    return Payment.objects.filter(paid_at__gte=period.start, paid_at__lt=period.end)
+def _revenue(period: Period) -> QuerySet[DayTotal]:
+    """Every payment of the period (one-time, first and renewals), summed per day."""
+    return summaries.days(period.first.first_day, period.last_day)
+
+
+NET = Sum(F("amount") - F("refunded"))
 
 
 def by_currency(period: Period, convert: Converter, now: datetime.datetime) -> list[Share]:
     day = period.rates_day(now)
-    rows = (
-        _revenue(period)
-        .values("currency")
-        .annotate(total=Sum(F("amount") - F("refunded_amount")))
-        .order_by()
-    )
+    rows = _revenue(period).values("currency").annotate(total=NET).order_by()
     shares = [
         Share(row["currency"], convert({row["currency"]: row["total"]}, day), row["total"])
         for row in rows
@@ -44,30 +42,23 @@ def by_currency(period: Period, convert: Converter, now: datetime.datetime) -> l
     return sorted(shares, key=lambda share: (-share.amount, share.key))
 
 
-def _by(period: Period, field: object, convert: Converter, now: datetime.datetime) -> list[Share]:
-    rows = (
-        _revenue(period)
-        .annotate(key=field)
-        .values("key", "currency")
-        .annotate(total=Sum(F("amount") - F("refunded_amount")))
-        .order_by()
-    )
+def _by(period: Period, field: str, convert: Converter, now: datetime.datetime) -> list[Share]:
+    rows = _revenue(period).values(field, "currency").annotate(total=NET).order_by()
     per_key: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:
-        per_key[row["key"] or ""][row["currency"]] = row["total"]
+        per_key[row[field]][row["currency"]] = row["total"]
     day = period.rates_day(now)
     shares = [Share(key, convert(totals, day)) for key, totals in per_key.items()]
     return sorted(shares, key=lambda share: (-share.amount, share.key))
 
 
 def by_rail(period: Period, convert: Converter, now: datetime.datetime) -> list[Share]:
-    return _by(period, F("provider"), convert, now)
+    return _by(period, "provider", convert, now)
 
 
 def by_language(period: Period, convert: Converter, now: datetime.datetime) -> list[Share]:
     """By the language the supporter gave in: a renewal counts in its plan's first gift's."""
-    language = Coalesce("contribution__language", "plan__contribution__language")
-    return _by(period, language, convert, now)
+    return _by(period, "language", convert, now)
 
 
 def funnel(period: Period, language: str) -> list[results.CampaignResult]:

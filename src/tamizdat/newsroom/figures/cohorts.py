@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, F, IntegerField, Max, Min, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Value, When
 
 from tamizdat.prompts import goal
-from tamizdat.support.models import Frequency, Payment
+from tamizdat.support.models import GivingSpan
 
 from ..periods import Period
 
@@ -37,9 +37,11 @@ class Cohort:
 
 
 def _month_number(field: str, months: Period) -> Case:
-    """Which month of `months` the moment in `field` fell in (0 for the first), worked out in
-    the database: SQLite would otherwise hand back every moment as text to parse."""
+    """Which month of `months` the moment in `field` fell in (0 for the first; None for no
+    moment), worked out in the database: SQLite would otherwise hand back every moment as
+    text to parse."""
     return Case(
+        When(**{f"{field}__isnull": True}, then=Value(None)),
         *(
             When(**{f"{field}__lt": month.end}, then=Value(index))
             for index, month in enumerate(months.months)
@@ -52,35 +54,28 @@ def _month_number(field: str, months: Period) -> Case:
 def cohorts(months: Period, now: datetime.datetime) -> list[Cohort]:
     """One cohort per month of `months`. A supporter still gives `n` months after their first
     gift if a payment of theirs (not wholly refunded) falls in that month or later, an annual
-    plan's payment counting for the eleven months after its own. One query, one row of three
-    month numbers per supporter whose first gift fell in the period."""
-    kept = Payment.objects.filter(amount__gt=F("refunded_amount"))
+    plan's payment counting for the eleven months after its own. One query of the supporters'
+    spans of giving (`GivingSpan`), counted per month of first, last and last annual gift."""
     rows = (
-        kept.values("supporter")
+        GivingSpan.objects.filter(first_at__gte=months.start, first_at__lt=months.end)
         .annotate(
-            first=Min("paid_at"),
-            last=Max("paid_at"),
-            last_annual=Max("paid_at", filter=Q(plan__interval=Frequency.YEAR)),
+            first_month=_month_number("first_at", months),
+            last_month=_month_number("last_at", months),
+            annual_month=_month_number("last_annual_at", months),
         )
-        .filter(first__gte=months.start, first__lt=months.end)
-        .annotate(
-            first_month=_month_number("first", months),
-            last_month=_month_number("last", months),
-            annual_month=_month_number("last_annual", months),
-        )
-        .values_list("first_month", "last_month", "annual_month", "last_annual")
+        .values("first_month", "last_month", "annual_month")
+        .annotate(supporters=Count("pk"))
+        .values_list("first_month", "last_month", "annual_month", "supporters")
         .order_by()
     )
     current = _index(now) - _index(months.start)
     sizes = [0] * months.length
     still = [[0] * (current - index + 1) for index in range(months.length)]
-    for cohort, last, annual, last_annual in rows:
-        covered = last
-        if last_annual is not None:
-            covered = max(covered, annual + ANNUAL_COVERS)
-        sizes[cohort] += 1
+    for cohort, last, annual, supporters in rows:
+        covered = last if annual is None else max(last, annual + ANNUAL_COVERS)
+        sizes[cohort] += supporters
         for after in range(min(covered - cohort, len(still[cohort]) - 1) + 1):
-            still[cohort][after] += 1
+            still[cohort][after] += supporters
     return [
         Cohort(month=month, size=sizes[index], still=still[index])
         for index, month in enumerate(months.months)

@@ -6,8 +6,12 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from tamizdat.prompts import goal, revenue
+from django.db.models import F, Q, Sum
+
+from tamizdat.prompts import goal
 from tamizdat.prompts.models import FundingGoal
+from tamizdat.support import summaries
+from tamizdat.support.models import Payment
 
 from .common import Converter
 from .recurring import History
@@ -36,7 +40,7 @@ def months(
     setting = FundingGoal.current()
     current = goal.month_of(now)
     months = history.period.months
-    gifts = revenue.one_time_net_by_period([(month.start, month.end) for month in months])
+    gifts = _one_time_net(months)
     found = []
     for month, one_time in zip(months, gifts, strict=True):
         if month.start == current.start and progress is not None:
@@ -46,3 +50,19 @@ def months(
             raised = convert(totals, goal.rates_day(month, now))
         found.append(GoalMonth(month=month, raised=raised, goal=setting.amount))
     return found
+
+
+def _one_time_net(months: list[goal.Month]) -> list[dict[str, int]]:
+    """One-time gifts paid in each month, less what was refunded of them, per currency: one
+    query of the day totals, a filtered sum per month."""
+    net = F("amount") - F("refunded")
+    sums = {
+        f"m{index}": Sum(net, filter=Q(day__gte=month.first_day, day__lte=month.last_day))
+        for index, month in enumerate(months)
+    }
+    days = summaries.days(months[0].first_day, months[-1].last_day)
+    rows = list(days.filter(kind=Payment.Kind.ONCE).values("currency").annotate(**sums).order_by())
+    return [
+        {row["currency"]: row[f"m{index}"] for row in rows if row[f"m{index}"]}
+        for index in range(len(months))
+    ]

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Q, Sum
 
 from tamizdat.prompts import goal
-from tamizdat.support.models import PlanChange, RecurringPlan
+from tamizdat.support.models import PlanChange
 
 from ..periods import Period, shift
 from .common import Converter, ratio, whole
@@ -70,10 +71,13 @@ class History:
                     self.changes[month.first_day][row["kind"]][row["currency"]] = row[f"m{index}"]
         self._active: dict[datetime.datetime, Active] = {}
 
+    def read_active(self, moments: Iterable[datetime.datetime]) -> None:
+        """Read `active_at` for the moments that will be asked for, from two queries."""
+        self._active |= active_at([m for m in dict.fromkeys(moments) if m not in self._active])
+
     def active_at(self, moment: datetime.datetime) -> Active:
         """`active_at`, once per moment (a period's start is the previous one's end)."""
-        if moment not in self._active:
-            self._active[moment] = active_at(moment)
+        self.read_active([moment])
         return self._active[moment]
 
     def movement(self, month: goal.Month) -> dict[str, Yearly]:
@@ -137,28 +141,38 @@ class Active:
         return sum(self.plans.values())
 
 
-def active_at(moment: datetime.datetime) -> Active:
-    """Each plan's newest change before `moment` says whether it was active then."""
-    newest = (
-        PlanChange.objects.filter(plan=OuterRef("pk"), at__lt=moment)
-        .order_by("-at", "-pk")
-        .values("pk")[:1]
-    )
-    states = PlanChange.objects.filter(
-        pk__in=RecurringPlan.objects.annotate(state=Subquery(newest)).values("state"),
-        active=True,
-    )
-    rows = (
-        states.values("interval")
-        .annotate(plans=Count("pk"), supporters=Count("supporter", distinct=True))
-        .order_by()
-    )
-    everyone = states.aggregate(supporters=Count("supporter", distinct=True))
-    return Active(
-        plans={row["interval"]: row["plans"] for row in rows},
-        supporters_by_interval={row["interval"]: row["supporters"] for row in rows},
-        supporters=everyone["supporters"] or 0,
-    )
+def active_at(moments: list[datetime.datetime]) -> dict[datetime.datetime, Active]:
+    """For each moment, the plans whose terms held then (each plan's newest change before
+    it) and were active: a filtered count per moment, in one query per interval and one
+    for all intervals (a supporter may hold plans of both)."""
+    if not moments:
+        return {}
+    held = {
+        f"m{index}": Q(at__lt=moment) & (Q(until__isnull=True) | Q(until__gte=moment))
+        for index, moment in enumerate(moments)
+    }
+    states = PlanChange.objects.filter(active=True, at__lt=max(moments))
+    counts = {f"plans_{key}": Count("pk", filter=condition) for key, condition in held.items()}
+    people = {
+        f"supporters_{key}": Count("supporter", distinct=True, filter=condition)
+        for key, condition in held.items()
+    }
+    rows = list(states.values("interval").annotate(**counts, **people).order_by())
+    everyone = states.aggregate(**people)
+    return {
+        moment: Active(
+            plans={
+                row["interval"]: row[f"plans_m{index}"] for row in rows if row[f"plans_m{index}"]
+            },
+            supporters_by_interval={
+                row["interval"]: row[f"supporters_m{index}"]
+                for row in rows
+                if row[f"supporters_m{index}"]
+            },
+            supporters=everyone[f"supporters_m{index}"] or 0,
+        )
+        for index, moment in enumerate(moments)
+    }
 
 
 def churned_plans(start: datetime.datetime, end: datetime.datetime) -> int:

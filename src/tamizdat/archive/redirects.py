@@ -30,6 +30,8 @@ class Redirects:
         if item.link:
             old.add(urlsplit(item.link).path or "/")
         for attachment in self.export.children.get(item.id, ()):
+            # WordPress answers an attachment's page at its id whatever the permalinks.
+            old.add(f"/?attachment_id={attachment.id}")
             if attachment.link:
                 old.add(urlsplit(attachment.link).path)
         paths = {Redirect.normalise_path(path) for path in old} - {"", "/"}

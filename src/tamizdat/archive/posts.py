@@ -100,11 +100,11 @@ class Posts:
             "first_published_at": item.published,
             "last_published_at": item.modified or item.published,
         }
+        section = lookups.section(item, locale)
         if record is None:
-            section = lookups.section(item, locale)
             article = self.new_article(item, locale, section, fields)
         else:
-            article = ArticlePage.objects.get(pk=int(record.object_id))
+            article = self.moved(ArticlePage.objects.get(pk=int(record.object_id)), section, item)
             for name, value in fields.items():
                 setattr(article, name, value)
         # Tags and bylines wait in memory until the article is saved, once.
@@ -132,6 +132,19 @@ class Posts:
             ImportedItem.objects.create(source=self.source, kind="post", key=str(item.id), **values)
         else:
             ImportedItem.objects.filter(pk=record.pk).update(**values)
+
+    def moved(self, article: ArticlePage, section: SectionPage, item: wxr.Item) -> ArticlePage:
+        """The article in the section of the post's category now, moved there if its
+        category changed. The old addresses' redirects name the page, so they follow it, and
+        Wagtail redirects the page's own former address."""
+        if article.path.startswith(section.path) and article.depth == section.depth + 1:
+            return article
+        taken = Page.objects.child_of(section).filter(slug=article.slug).exists()
+        if taken:
+            Page.objects.filter(pk=article.pk).update(slug=f"{article.slug[:190]}-{item.id}")
+            article.refresh_from_db(fields=["slug"])
+        article.move(section, pos="last-child")
+        return ArticlePage.objects.get(pk=article.pk)
 
     def new_article(
         self, item: wxr.Item, locale: Locale, section: SectionPage, fields: dict[str, Any]

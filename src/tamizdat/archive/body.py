@@ -138,8 +138,8 @@ class _Converter:
                 # The block editor's gallery: a figure of figures, each with its caption.
                 for figure in gallery:
                     self.node(figure)
-            elif quote := node.find("blockquote"):
-                self.node(quote)  # the block editor's pull quote
+            elif pulled := node.find("blockquote"):
+                self.node(pulled)  # the block editor's pull quote
             elif image is not None:
                 self.add_photo(image, caption.get_text(" ", strip=True) if caption else "")
             elif frame := node.find("iframe"):

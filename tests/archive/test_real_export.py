@@ -153,3 +153,31 @@ def test_authors_come_without_the_biography_wordpress_does_not_export(site):
     assert (marta.name, marta.bio) == ("Marta Kowalska", "")
     # The site's administrator wrote only the pages that were left out: no author of theirs.
     assert not Author.objects.filter(name="editor").exists()
+
+
+def test_the_admin_knows_where_each_photo_and_author_is_used(site):
+    from django.db import transaction
+    from wagtail.models import ReferenceIndex
+
+    run_import()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    ferry = ArticlePage.objects.get(slug="ferry-timetable")
+    users = {
+        reference.object_id for reference in ReferenceIndex.get_references_to(strike.lead_image)
+    }
+    assert users == {str(strike.pk), str(ferry.pk)}
+    marta = Author.objects.get(slug="marta-kowalska")
+    assert str(strike.pk) in {r.object_id for r in ReferenceIndex.get_references_to(marta)}
+
+    # The entries are those Wagtail itself writes for the article.
+    def entries():
+        return set(
+            ReferenceIndex.objects.filter(object_id=str(strike.pk)).values_list(
+                "content_type", "to_content_type", "to_object_id", "model_path", "content_path"
+            )
+        )
+
+    imported = entries()
+    with transaction.atomic():
+        ReferenceIndex.create_or_update_for_object(strike)
+    assert entries() == imported

@@ -281,3 +281,60 @@ def test_old_archive_pages_are_redirected_to_the_new_ones(client, site, uploads)
         assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, old
         assert response["Location"] == new, old
         assert client.get(new).status_code == HTTPStatus.OK, new
+
+
+def test_a_post_whose_category_changed_moves_to_its_new_section(client, site, uploads, tmp_path):
+    run_import(uploads=uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    before = strike.url
+    recategorised = tmp_path / "recategorised.xml"
+    recategorised.write_text(
+        EXPORT.read_text().replace(
+            '<category domain="category" nicename="port-news"><![CDATA[Port news]]></category>',
+            '<category domain="category" nicename="culture"><![CDATA[Culture]]></category>',
+            1,
+        )
+    )
+    assert "Articles: 0 new, 1 updated, 3 unchanged" in run_import(recategorised, uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert strike.get_parent().pk == site.sections["culture"].pk
+    assert strike.url == "/en/culture/harbour-strike/"
+    assert ArticlePage.objects.filter(slug="harbour-strike").count() == 1
+    # The old site's addresses and the article's first address here all lead to it.
+    for old in ("/2024/03/12/harbour-strike/", "/?p=11", before):
+        response = client.get(old)
+        assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, old
+        assert response["Location"] == strike.url, old
+    assert client.get(strike.url).status_code == HTTPStatus.OK
+    # Run again: it stays there.
+    assert "0 updated, 4 unchanged" in run_import(recategorised, uploads)
+
+
+def test_a_moved_post_whose_slug_its_new_section_has_takes_its_own(site, uploads, tmp_path):
+    text = EXPORT.read_text().replace(
+        "<wp:post_name><![CDATA[ferry]]></wp:post_name>",
+        "<wp:post_name><![CDATA[festival]]></wp:post_name>",
+    )
+    first = tmp_path / "first.xml"
+    first.write_text(text)
+    run_import(first, uploads)
+    moved = tmp_path / "moved.xml"
+    ferry = text.index("<wp:post_id>17</wp:post_id>")
+    moved.write_text(
+        text[:ferry]
+        + text[ferry:].replace(
+            '<category domain="category" nicename="port-news"><![CDATA[Port news]]></category>',
+            '<category domain="category" nicename="culture"><![CDATA[Culture]]></category>',
+            1,
+        )
+    )
+    assert "1 updated" in run_import(moved, uploads)
+    culture = site.sections["culture"]
+    assert sorted(
+        ArticlePage.objects.child_of(culture)
+        .filter(slug__startswith="festival")
+        .values_list("slug", "title")
+    ) == [
+        ("festival", "Festival returns to the old fish market"),
+        ("festival-17", "Ferry timetable changes"),
+    ]

@@ -134,7 +134,13 @@ class _Converter:
         elif name == "figure":
             image = node.find("img")
             caption = node.find("figcaption")
-            if image is not None:
+            if gallery := node.find_all("figure"):
+                # The block editor's gallery: a figure of figures, each with its caption.
+                for figure in gallery:
+                    self.node(figure)
+            elif pulled := node.find("blockquote"):
+                self.node(pulled)  # the block editor's pull quote
+            elif image is not None:
                 self.add_photo(image, caption.get_text(" ", strip=True) if caption else "")
             elif frame := node.find("iframe"):
                 self.node(frame)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from wagtail.models import Locale, Page
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 # A post this large is not an article but an accident (a pasted database dump, base64 images).
 MAX_CONTENT_BYTES = 2_000_000
 STANDFIRST_CHARACTERS = 300
+RELATIONS = [field.name for field in ArticlePage._meta.concrete_fields if field.is_relation]
 
 
 @dataclass
@@ -100,11 +101,11 @@ class Posts:
             "first_published_at": item.published,
             "last_published_at": item.modified or item.published,
         }
+        section = lookups.section(item, locale)
         if record is None:
-            section = lookups.section(item, locale)
             article = self.new_article(item, locale, section, fields)
         else:
-            article = ArticlePage.objects.get(pk=int(record.object_id))
+            article = self.moved(ArticlePage.objects.get(pk=int(record.object_id)), section, item)
             for name, value in fields.items():
                 setattr(article, name, value)
         # Tags and bylines wait in memory until the article is saved, once.
@@ -114,9 +115,11 @@ class Posts:
         elif item.creator:
             self.report.warnings.append(f"{label}: author {item.creator} is not in the export")
         # Its fields are checked; Wagtail's page checks are not: the slug was made unique
-        # above and the database's constraints hold the rest. No "created" entry in the
-        # page's history: the import's own record says where it came from.
-        article.clean_fields()
+        # above and the database's constraints hold the rest, the relations among them (each
+        # checked by a query of its own, where what they name was just read from the
+        # database). No "created" entry in the page's history: the import's own record says
+        # where it came from.
+        article.clean_fields(exclude=RELATIONS)
         article.save(clean=False, log_action=None)
         if record is None:
             Page.objects.filter(pk=section.pk).update(numchild=F("numchild") + 1)
@@ -133,16 +136,31 @@ class Posts:
         else:
             ImportedItem.objects.filter(pk=record.pk).update(**values)
 
+    def moved(self, article: ArticlePage, section: SectionPage, item: wxr.Item) -> ArticlePage:
+        """The article in the section of the post's category now, moved there if its
+        category changed. The old addresses' redirects name the page, so they follow it, and
+        Wagtail redirects the page's own former address."""
+        if article.path.startswith(section.path) and article.depth == section.depth + 1:
+            return article
+        taken = Page.objects.child_of(section).filter(slug=article.slug).exists()
+        if taken:
+            Page.objects.filter(pk=article.pk).update(slug=f"{article.slug[:190]}-{item.id}")
+            article.refresh_from_db(fields=["slug"])
+        article.move(section, pos="last-child")
+        return ArticlePage.objects.get(pk=article.pk)
+
     def new_article(
         self, item: wxr.Item, locale: Locale, section: SectionPage, fields: dict[str, Any]
     ) -> ArticlePage:
         slug = slugify(item.slug or item.title)[:200] or f"post-{item.id}"
+        # Whether the slug is taken there, and the place in the tree that treebeard's
+        # `add_child` works out (read as one column where it loads the whole last child), in
+        # one query.
         children = Page.objects.filter(path__startswith=section.path, depth=section.depth + 1)
-        if children.filter(slug=slug).exists():
+        found = children.aggregate(last=Max("path"), taken=Count("pk", filter=Q(slug=slug)))
+        if found["taken"]:
             slug = f"{slug[:190]}-{item.id}"
-        # The place in the tree that treebeard's `add_child` works out, read as one column
-        # where it loads the whole last child.
-        last = children.order_by("-path").values_list("path", flat=True).first()
+        last = found["last"]
         path = (
             Page(path=last)._inc_path()
             if last

@@ -30,12 +30,16 @@ class Redirects:
         if item.link:
             old.add(urlsplit(item.link).path or "/")
         for attachment in self.export.children.get(item.id, ()):
+            # WordPress answers an attachment's page at its id whatever the permalinks.
+            old.add(f"/?attachment_id={attachment.id}")
             if attachment.link:
                 old.add(urlsplit(attachment.link).path)
         paths = {Redirect.normalise_path(path) for path in old} - {"", "/"}
         existing = Redirect.objects.filter(site=None, old_path__in=paths)
-        existing.update(redirect_page=article, redirect_link="", is_permanent=True)
-        new = paths - set(existing.values_list("old_path", flat=True))
+        found = set(existing.values_list("old_path", flat=True))
+        if found:  # a post imported before, or an address the site had redirected
+            existing.update(redirect_page=article, redirect_link="", is_permanent=True)
+        new = paths - found
         Redirect.objects.bulk_create(
             Redirect(site=None, old_path=path, redirect_page=article, is_permanent=True)
             for path in sorted(new)

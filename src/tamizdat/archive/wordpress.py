@@ -24,11 +24,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models.signals import post_save
+from modelcluster.models import get_all_child_relations
 from modelsearch import signal_handlers as search_signals
 from modelsearch.backends import get_search_backends
-from wagtail.models import ReferenceIndex
+from wagtail.models import Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from tamizdat.news.models import ArticlePage, Author, Photo
@@ -83,15 +85,45 @@ def index_imported(source: str) -> None:
     have none yet, written in batches after the posts (one pass over the search index a
     batch, where a post at a time took one each). Also what an interrupted run left."""
     pending = ImportedItem.objects.filter(source=source, kind="post", indexed=False)
+    relations = [relation.get_accessor_name() for relation in get_all_child_relations(ArticlePage)]
     while batch := list(pending.values_list("pk", "object_id")[:INDEX_BATCH]):
         with transaction.atomic():
             ids = [int(object_id) for _, object_id in batch]
-            articles = list(ArticlePage.objects.filter(pk__in=ids))
+            articles = list(ArticlePage.objects.filter(pk__in=ids).prefetch_related(*relations))
             for backend in get_search_backends(with_auto_update=True):
                 backend.add_bulk(ArticlePage, articles)
-            for article in articles:
-                ReferenceIndex.create_or_update_for_object(article)
+            index_references(articles)
             ImportedItem.objects.filter(pk__in=[pk for pk, _ in batch]).update(indexed=True)
+
+
+def index_references(articles: list[ArticlePage]) -> None:
+    """The reference index entries of `articles`, replaced in two queries: Wagtail's
+    `create_or_update_for_object` compares an article's entries with its stored ones in
+    several queries an article, most of the indexing's time. The references are Wagtail's
+    own reading of each article (its bylines and tags prefetched)."""
+    article_type = ContentType.objects.get_for_model(ArticlePage)
+    page_type = ContentType.objects.get_for_model(Page)
+    ReferenceIndex.objects.filter(
+        base_content_type=page_type, object_id__in=[str(article.pk) for article in articles]
+    ).delete()
+    ReferenceIndex.objects.bulk_create(
+        [
+            ReferenceIndex(
+                content_type=article_type,
+                base_content_type=page_type,
+                object_id=str(article.pk),
+                to_content_type_id=to_type,
+                to_object_id=to_id,
+                model_path=model_path,
+                content_path=content_path,
+                content_path_hash=ReferenceIndex._get_content_path_hash(content_path),
+            )
+            for article in articles
+            for to_type, to_id, model_path, content_path in set(
+                ReferenceIndex._extract_references_from_object(article)
+            )
+        ]
+    )
 
 
 @contextmanager

@@ -1,0 +1,183 @@
+"""The import of what a real WordPress exported (`exported/`, made by WordPress 6.1's own export
+code): what an editor finds in the admin's tree and a reader on the pages afterwards."""
+
+import io
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tamizdat.news.models import ArticlePage, Author
+
+pytestmark = pytest.mark.django_db
+
+EXPORTED = Path(__file__).with_name("exported")
+
+
+def run_import():
+    out = io.StringIO()
+    call_command(
+        "import",
+        "wordpress",
+        str(EXPORTED / "harbour.wordpress.xml"),
+        "--uploads",
+        str(EXPORTED / "uploads"),
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    return out.getvalue()
+
+
+def test_the_published_posts_are_articles_in_their_sections(site):
+    report = run_import()
+    assert "Articles: 4 new, 0 updated, 0 unchanged" in report
+    sections = {
+        article.slug: article.get_parent().title
+        for article in ArticlePage.objects.filter(
+            slug__in=["harbour-strike", "talks-collapse", "festival", "ferry-timetable"]
+        )
+    }
+    # Culture is the site's own section; a subcategory is a section of its own.
+    assert sections == {
+        "harbour-strike": "Port news",
+        "talks-collapse": "Port news",
+        "festival": "Culture",
+        "ferry-timetable": "Ferries",
+    }
+    for line in (
+        "page 2 “Sample Page”: not a post (page)",
+        "page 3 “Privacy Policy”: not a post (page)",
+        "post 13 “Draft: council budget”: not published (draft)",
+        "page 14 “About us”: not a post (page)",
+    ):
+        assert line in report
+    assert "Failed" not in report and "Warnings" not in report
+    assert run_import().startswith("Articles: 0 new, 0 updated, 4 unchanged")
+
+
+def test_a_block_editor_story_reads_as_it_did(client, site):
+    run_import()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert strike.standfirst == "Cranes stood still as dockers held out for a second week."
+    assert strike.first_published_at.isoformat() == "2024-03-12T09:30:00+00:00"
+    assert strike.last_published_at.isoformat() == "2024-03-14T17:02:41+00:00"
+    assert [tag.name for tag in strike.tags.all()] == ["Strikes", "Unions"]
+    assert [byline.author.name for byline in strike.article_authors.all()] == ["Marta Kowalska"]
+    # The featured image with the caption typed in the media library and the credit the
+    # agency wrote into the file, which WordPress read on upload.
+    lead = strike.lead_image
+    assert (lead.caption, lead.credit) == ("Dockers at the north gate, 5 a.m.", "Anna Lee / AP")
+    assert lead.description == "Dockers with banners at a harbour gate"
+    assert [block.block_type for block in strike.body] == [
+        "paragraph",
+        "subheading",
+        "quote",
+        "photo",
+        "external_media",
+        "quote",  # the pull quote
+        "paragraph",  # the list
+        "paragraph",
+    ]
+    assert strike.body[3].value["image"] == lead  # the resized copy is the original's photo
+    assert strike.body[5].value["attribution"] == "The harbour master"
+
+    html = client.get(strike.url).content.decode()
+    for seen in (
+        "Harbour strike enters its second week",
+        "Dockers at the north gate, 5 a.m.",
+        "Anna Lee / AP",
+        "The north gate at dawn",
+        "We stay until the port listens.",
+        "Not one ship has left since Monday.",
+        "<li>No night shifts without rest days</li>",
+        "Marta Kowalska",
+        "Port news",
+        "Strikes",
+    ):
+        assert seen in html, seen
+    assert "youtube.com/embed" not in html  # the video loads only when the reader asks
+
+
+def test_a_classic_story_and_a_gallery_keep_their_photos_and_captions(client, site):
+    run_import()
+    festival = ArticlePage.objects.get(slug="festival")
+    assert [block.block_type for block in festival.body] == [
+        "paragraph",
+        "photo",
+        "paragraph",
+        "external_media",
+        "subheading",
+        "paragraph",
+    ]
+    photo = festival.body[1].value
+    assert (photo["caption"], photo["image"].credit) == ("Stalls in the old hall", "Ivan Petrov")
+    assert festival.body[3].value["url"] == "https://vimeo.com/76979871"
+
+    ferry = ArticlePage.objects.get(slug="ferry-timetable")
+    gallery = [block.value for block in ferry.body if block.block_type == "photo"]
+    assert [value["caption"] for value in gallery] == [
+        "The quay it leaves from",
+        "The market by the landing",
+    ]
+    assert gallery[1]["image"] == photo["image"]  # one photo, however many posts show it
+    html = client.get(ferry.url).content.decode()
+    assert 'alt="Market stalls under a vaulted roof"' in html  # the media library's text
+
+
+def test_every_old_address_leads_to_the_new_page(client, site):
+    run_import()
+    strike = ArticlePage.objects.get(slug="harbour-strike").url
+    ferries = ArticlePage.objects.get(slug="ferry-timetable").get_parent().url
+    for old, new in (
+        ("/2024/03/12/harbour-strike/", strike),
+        ("/?p=4", strike),
+        ("/2024/03/12/harbour-strike/dockers/", strike),  # the featured image's page
+        ("/?attachment_id=5", strike),
+        ("/2019/07/19/festival/", "/en/culture/festival/"),
+        ("/category/port-news/", "/en/port-news/"),
+        ("/category/port-news/ferries/", ferries),
+        ("/tag/unions/", "/en/tags/unions/"),
+        ("/author/ivan-p/", "/en/authors/ivan-petrov/"),
+        ("/2019/07/", "/en/"),
+    ):
+        response = client.get(old)
+        assert response.status_code == HTTPStatus.MOVED_PERMANENTLY, old
+        assert response["Location"] == new, old
+        assert client.get(new).status_code == HTTPStatus.OK, new
+
+
+def test_authors_come_without_the_biography_wordpress_does_not_export(site):
+    run_import()
+    marta = Author.objects.get(slug="marta-kowalska")
+    assert (marta.name, marta.bio) == ("Marta Kowalska", "")
+    # The site's administrator wrote only the pages that were left out: no author of theirs.
+    assert not Author.objects.filter(name="editor").exists()
+
+
+def test_the_admin_knows_where_each_photo_and_author_is_used(site):
+    from django.db import transaction
+    from wagtail.models import ReferenceIndex
+
+    run_import()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    ferry = ArticlePage.objects.get(slug="ferry-timetable")
+    users = {
+        reference.object_id for reference in ReferenceIndex.get_references_to(strike.lead_image)
+    }
+    assert users == {str(strike.pk), str(ferry.pk)}
+    marta = Author.objects.get(slug="marta-kowalska")
+    assert str(strike.pk) in {r.object_id for r in ReferenceIndex.get_references_to(marta)}
+
+    # The entries are those Wagtail itself writes for the article.
+    def entries():
+        return set(
+            ReferenceIndex.objects.filter(object_id=str(strike.pk)).values_list(
+                "content_type", "to_content_type", "to_object_id", "model_path", "content_path"
+            )
+        )
+
+    imported = entries()
+    with transaction.atomic():
+        ReferenceIndex.create_or_update_for_object(strike)
+    assert entries() == imported

@@ -21,8 +21,10 @@ class RejectingSink(Sink):
     def __init__(self) -> None:
         super().__init__()
         self.unknown: set[str] = set()
+        self.connections: set[tuple[str, int]] = set()  # the client's address of each
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        self.connections.add(session.peer)
         if address in self.unknown:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)

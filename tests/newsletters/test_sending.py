@@ -66,6 +66,15 @@ def test_the_hourly_rate_holds_the_rest_for_later(site, newsletter, smtp, queued
     assert Issue.objects.get().progress()["waiting"] == 1
 
 
+def test_an_issue_goes_over_one_connection_to_the_mail_server(site, newsletter, smtp, start):
+    # Also after a recipient the server rejects for good.
+    subscribe(newsletter, *[f"c{n}@example.org" for n in range(6)])
+    smtp.unknown = {"c2@example.org"}
+    start(issue_of(newsletter, site))
+    assert len(smtp.messages) == 5
+    assert len(smtp.connections) == 1
+
+
 def test_the_pace_per_second(site, newsletter, smtp, start, settings):
     settings.NEWSLETTER_RATE = {"second": 20}
     subscribe(newsletter, *[f"p{n}@example.org" for n in range(10)])

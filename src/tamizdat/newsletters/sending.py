@@ -214,6 +214,9 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
                 # Rows held by another sender (or one that died): look again when they lapse.
                 return Outcome(sent=sent, later=now + leases.RECEIPT_CLAIM)
             try:
+                # One conversation with the mail server for the whole slice: opening one per
+                # message cost more than the message itself.
+                connection.open()
                 for delivery in batch:
                     assert delivery.claimed_until is not None
                     if timezone.now() + CLAIM_MARGIN > delivery.claimed_until:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
+from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -21,12 +23,21 @@ class RejectingSink(Sink):
     def __init__(self) -> None:
         super().__init__()
         self.unknown: set[str] = set()
+        self.connections: set[tuple[str, int]] = set()  # the client's address of each
+        # Called with each message's envelope before it is taken, as what a reader does then.
+        self.on_message: Callable[[Any], None] | None = None
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        self.connections.add(session.peer)
         if address in self.unknown:
             return "550 5.1.1 No such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        if self.on_message is not None:
+            await asyncio.to_thread(self.on_message, envelope)
+        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture

@@ -174,3 +174,33 @@ def test_the_readers_newsletter_pages_are_valid_html(
     }
     problems = html_problems(client, pages, tmp_path)
     assert problems == [], "\n".join(problems)
+
+
+def test_an_issue_that_went_out_is_shown_but_not_changed_in_the_admin(
+    site, newsletter, smtp, start, editor
+):
+    subscribe(newsletter, "a@example.org")
+    issue = issue_of(newsletter, site)
+    edit = f"/admin/snippets/newsletters/issue/edit/{issue.pk}/"
+    changed = {
+        "newsletter": newsletter.pk,
+        "subject": "Changed",
+        "introduction": "Hello again.",
+        "article_choice": "chosen",
+        "articles": [a.pk for a in issue.articles.all()],
+        "appeal_text": "",
+    }
+    # A draft can still change.
+    assert editor.post(edit, changed).status_code == 302
+    assert Issue.objects.get(pk=issue.pk).subject == "Changed"
+    start(Issue.objects.get(pk=issue.pk))
+    web_version = f"/en/newsletters/morning/{issue.pk}/"
+    before = editor.get(web_version).content
+    shown = editor.get(edit).content.decode()
+    assert "This issue has gone out to readers" in shown
+    assert 'value="Changed"' in shown
+    refused = editor.post(edit, {**changed, "subject": "Rewritten after sending"})
+    assert refused.status_code == 200
+    assert "This issue has gone out to readers" in refused.content.decode()
+    assert Issue.objects.get(pk=issue.pk).subject == "Changed"
+    assert editor.get(web_version).content == before

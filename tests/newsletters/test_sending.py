@@ -4,12 +4,13 @@ may refuse for a while or reject an address for good."""
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.utils import timezone, translation
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from tamizdat.newsletters import sending
-from tamizdat.newsletters.models import Delivery, Issue, Subscriber
+from tamizdat.newsletters import links, sending
+from tamizdat.newsletters.models import Delivery, Issue, Subscriber, Subscription
 from tamizdat.newsletters.tasks import send_issue
 from tests.newsletters.conftest import body, issue_of, subscribe
 from tests.worker import let_time_pass, run_worker
@@ -66,6 +67,15 @@ def test_the_hourly_rate_holds_the_rest_for_later(site, newsletter, smtp, queued
     assert Issue.objects.get().progress()["waiting"] == 1
 
 
+def test_an_issue_goes_over_one_connection_to_the_mail_server(site, newsletter, smtp, start):
+    # Also after a recipient the server rejects for good.
+    subscribe(newsletter, *[f"c{n}@example.org" for n in range(6)])
+    smtp.unknown = {"c2@example.org"}
+    start(issue_of(newsletter, site))
+    assert len(smtp.messages) == 5
+    assert len(smtp.connections) == 1
+
+
 def test_the_pace_per_second(site, newsletter, smtp, start, settings):
     settings.NEWSLETTER_RATE = {"second": 20}
     subscribe(newsletter, *[f"p{n}@example.org" for n in range(10)])
@@ -117,3 +127,26 @@ def test_the_days_articles_are_filled_in_when_sending_begins(site, newsletter, s
     assert "Theatre reopens" in text and "Budget passed" in text
     assert old.title not in text
     assert issue.articles.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_who_unsubscribe_while_the_issue_goes_out_are_not_sent_it(
+    site, newsletter, smtp, start, monkeypatch
+):
+    # All three are claimed in one batch; while the first message is being handed over, the
+    # two others leave through their mails' one-click links.
+    readers = subscribe(newsletter, "ada@example.org", "boris@example.org", "clara@example.org")
+    monkeypatch.setattr(sending, "RECHECK_SECONDS", 0.0)
+
+    def first_arrived(envelope) -> None:
+        if len(smtp.messages) == 0:
+            for reader in readers:
+                if reader.email not in envelope.rcpt_tos:
+                    leaving = links.unsubscribe_url(reader, newsletter)
+                    Client().post(leaving, {"List-Unsubscribe": "One-Click"})
+
+    smtp.on_message = first_arrived
+    start(issue_of(newsletter, site))
+    assert len(smtp.messages) == 1
+    assert Issue.objects.get().progress() == {"sent": 1, "waiting": 0, "failed": 0}
+    assert Subscription.objects.filter(unsubscribed_at__isnull=False).count() == 2

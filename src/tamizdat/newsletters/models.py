@@ -131,6 +131,11 @@ def receiving(newsletter: Newsletter) -> models.QuerySet[Subscriber]:
     )
 
 
+LOCKED_MESSAGE = _(
+    "This issue has gone out to readers: its content can no longer be changed. "
+    "To correct it, write a new issue."
+)
+
 OptionalMoment = models.DateTimeField[datetime.datetime | None, datetime.datetime | None]
 
 
@@ -197,6 +202,11 @@ class Issue(ClusterableModel):
     @property
     def editable(self) -> bool:
         return self.state in (self.State.DRAFT, self.State.SCHEDULED)
+
+    def clean(self) -> None:
+        # What readers received, and the web version of it, stay as they were sent.
+        if not self.editable:
+            raise ValidationError(LOCKED_MESSAGE)
 
     def progress(self) -> dict[str, int]:
         counts = dict.fromkeys(Delivery.State.values, 0)

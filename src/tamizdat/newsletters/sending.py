@@ -51,6 +51,10 @@ SLICE_SECONDS = 20.0
 # about what a slow mail server takes to answer at worst.
 CLAIM_MARGIN = leases.RECEIPT_CLAIM / 2
 HOUR = datetime.timedelta(hours=1)
+# A claimed batch is looked at again when this long has passed since the last look, right
+# before a message goes: a reader who unsubscribes while the batch is being sent is not sent
+# it more than about this long afterwards (one query a second at most, not one a message).
+RECHECK_SECONDS = 1.0
 
 
 class NotSendable(ValidationError):
@@ -138,11 +142,20 @@ def _claim(issue: Issue, size: int, now: datetime.datetime) -> tuple[str, list[D
     claim = secrets.token_hex(8)
     # Only rows still free when the update runs: two senders never hold the same row.
     waiting.filter(pk__in=ids).update(claim=claim, claimed_until=now + leases.RECEIPT_CLAIM)
+    _drop_gone(issue, claim)
     claimed = Delivery.objects.filter(claim=claim)
-    # Those who left, were suppressed or forgotten since sending began are no longer owed.
-    still = receiving(issue.newsletter).filter(pk=OuterRef("subscriber_id"))
-    claimed.exclude(Exists(still)).delete()
     return claim, list(claimed.select_related("subscriber").order_by("pk"))
+
+
+def _drop_gone(issue: Issue, claim: str) -> set[int]:
+    """Those of a claimed batch who left, were suppressed or forgotten since sending began are
+    no longer owed it: their waiting deliveries go. Which deliveries went."""
+    still = receiving(issue.newsletter).filter(pk=OuterRef("subscriber_id"))
+    waiting = Delivery.objects.filter(claim=claim, state=Delivery.State.WAITING)
+    ids = set(waiting.exclude(Exists(still)).values_list("pk", flat=True))
+    if ids:
+        Delivery.objects.filter(pk__in=ids).delete()
+    return ids
 
 
 def _release(claim: str) -> None:
@@ -214,6 +227,10 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
                 # Rows held by another sender (or one that died): look again when they lapse.
                 return Outcome(sent=sent, later=now + leases.RECEIPT_CLAIM)
             try:
+                # One conversation with the mail server for the whole slice: opening one per
+                # message cost more than the message itself.
+                connection.open()
+                looked_at, gone = time.monotonic(), set[int]()
                 for delivery in batch:
                     assert delivery.claimed_until is not None
                     if timezone.now() + CLAIM_MARGIN > delivery.claimed_until:
@@ -222,6 +239,10 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
                     if pause > 0:
                         time.sleep(pause)
                     next_at = max(next_at + gap, time.monotonic())
+                    if time.monotonic() - looked_at >= RECHECK_SECONDS:
+                        looked_at, gone = time.monotonic(), gone | _drop_gone(issue, claim)
+                    if delivery.pk in gone:
+                        continue
                     if _deliver(rendered, issue, delivery, connection):
                         sent += 1
             except Exception as error:  # the server refuses or is gone: the batch waits

@@ -6,16 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views
-from .models import Issue, Newsletter, Subscriber
+from .models import LOCKED_MESSAGE, Issue, Newsletter, Subscriber
 
 
 class ProgressColumn(Column):
@@ -36,8 +38,19 @@ class NewsletterViewSet(SnippetViewSet):
     list_filter = ["language", "censorship_mode"]
 
 
+class IssueEditView(EditView):
+    """The edit view of an issue that has gone out shows it and says why it cannot change;
+    `Issue.clean` refuses a change."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.object.editable:
+            messages.warning(request, LOCKED_MESSAGE)
+        return super().get(request, *args, **kwargs)
+
+
 class IssueViewSet(SnippetViewSet):
     model = Issue
+    edit_view_class = IssueEditView
     icon = "doc-full"
     menu_label = _("Issues")
     list_display = [

@@ -174,6 +174,8 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
     def get_cached_paths(self) -> list[str]:
         return ["/", "/feed/"]
 
+    keeps_children = True
+
     def child_queryset(self) -> Any:
         return SectionPage.objects.all()
 

@@ -25,17 +25,30 @@ class ChildRouting:
     one query. A child of another type, which the admin's rules keep out, is still found by
     Wagtail's own routing."""
 
+    # A page with few children that change only with a publish (the home page's sections) keeps
+    # them all in this process, by slug, and routes to them without a query.
+    keeps_children = False
+
     def child_queryset(self) -> Any:
         raise NotImplementedError
 
+    def _children(self) -> Any:
+        page: Any = self
+        return self.child_queryset().filter(path__startswith=page.path, depth=page.depth + 1)
+
+    def _child(self, slug: str) -> Any:
+        if self.keeps_children:
+            page: Any = self
+            kept = shared(
+                f"children:{page.pk}", lambda: {child.slug: child for child in self._children()}
+            )
+            return kept.get(slug)
+        # A slice rather than first(): slugs are unique among siblings, and ordering costs.
+        return next(iter(self._children().filter(slug=slug)[:1]), None)
+
     def route(self, request: HttpRequest, path_components: list[str]) -> Any:
         if path_components:
-            page: Any = self
-            child = (
-                self.child_queryset()
-                .filter(path__startswith=page.path, depth=page.depth + 1, slug=path_components[0])
-                .first()
-            )
+            child = self._child(path_components[0])
             if child is not None:
                 # Treebeard's get_parent() answers from this without a query.
                 child._cached_parent_obj = self

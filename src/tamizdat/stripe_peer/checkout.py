@@ -1,17 +1,11 @@
-"""Checkout Sessions (absent from localstripe) and the peer's hosted checkout page.
-
-The page is plain HTML without JavaScript so that both a browser and `requests` can pay: it
-uses the element ids of Stripe's real page (`email`, `cardNumber`, `cardExpiry`, `cardCvc`,
-`billingName`, a submit button labelled "Pay") so browser tests read the same either way.
-"""
+"""Checkout Sessions, absent from localstripe: created, listed, expired and completed when the
+hosted page (`hosted_page`) is paid."""
 
 from __future__ import annotations
 
-import html
 import time
 from typing import Any
 
-from aiohttp import web
 from localstripe.errors import UserError
 from localstripe.resources import (
     Customer,
@@ -26,6 +20,7 @@ from localstripe.resources import (
     try_convert_to_int,
 )
 
+from .checkout_params import IGNORED_PARAMS, MODES, line_items_from, sub_params
 from .resources import (
     created_within,
     emit,
@@ -33,57 +28,12 @@ from .resources import (
     expand_paths,
     merge_metadata,
     new_id,
-    price_for_item,
     reject_unknown,
     retrieve,
 )
 from .webhooks import current_request
 
-MODES = ("payment", "subscription", "setup")
 DEFAULT_TTL = 24 * 3600
-
-# Real Checkout parameters the peer accepts but does not act on, so production code that sets
-# them still works; anything else is rejected the way Stripe rejects unknown parameters.
-IGNORED_PARAMS = {
-    "adaptive_pricing",
-    "after_expiration",
-    "allow_promotion_codes",
-    "automatic_tax",
-    "billing_address_collection",
-    "branding_settings",
-    "consent_collection",
-    "custom_fields",
-    "custom_text",
-    "customer_update",
-    "discounts",
-    "invoice_creation",
-    "name_collection",
-    "payment_method_collection",
-    "payment_method_configuration",
-    "payment_method_options",
-    "phone_number_collection",
-    "saved_payment_method_options",
-    "shipping_address_collection",
-    "shipping_options",
-    "submit_type",
-    "tax_id_collection",
-    "ui_mode",
-    "wallet_options",
-}
-
-ZERO_DECIMAL = {"bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd"}
-
-
-def _sub_params(value: Any, name: str, allowed: set[str]) -> dict[str, Any]:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise error(400, "Invalid object", name)
-    unknown = {k: v for k, v in value.items() if k not in allowed}
-    if unknown:
-        key = next(iter(unknown))
-        raise error(400, f"Received unknown parameter: {name}[{key}]", f"{name}[{key}]")
-    return value
 
 
 class CheckoutSession(StripeObject):
@@ -120,14 +70,14 @@ class CheckoutSession(StripeObject):
             )
         if customer is not None:
             retrieve(Customer, customer, "customer")
-        sub_data = _sub_params(
+        sub_data = sub_params(
             subscription_data,
             "subscription_data",
             {"metadata", "description", "trial_period_days", "trial_end", "proration_behavior"},
         )
         if sub_data.get("trial_period_days") or sub_data.get("trial_end"):
             raise error(400, "The Stripe peer does not simulate trials.", "subscription_data")
-        pi_data = _sub_params(
+        pi_data = sub_params(
             payment_intent_data,
             "payment_intent_data",
             {
@@ -140,14 +90,14 @@ class CheckoutSession(StripeObject):
                 "statement_descriptor_suffix",
             },
         )
-        si_data = _sub_params(setup_intent_data, "setup_intent_data", {"metadata", "description"})
+        si_data = sub_params(setup_intent_data, "setup_intent_data", {"metadata", "description"})
         expires_at = try_convert_to_int(expires_at)
         if expires_at is not None and (
             not isinstance(expires_at, int) or expires_at <= time.time()
         ):
             raise error(400, "expires_at must be in the future.", "expires_at")
 
-        items = self._line_items_from(mode, line_items)
+        items = line_items_from(mode, line_items)
         currencies = {price.currency for price, _ in items}
         if len(currencies) > 1:
             raise error(400, "All line items must use the same currency.", "line_items")
@@ -203,43 +153,6 @@ class CheckoutSession(StripeObject):
         self.total_details = {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0}
         self.ui_mode = "hosted"
         self.url: str | None = f"{origin}/checkout/{self.id}"
-
-    @staticmethod
-    def _line_items_from(mode: str, line_items: Any) -> list[tuple[Any, int]]:
-        if isinstance(line_items, dict):
-            line_items = list(line_items.values())
-        if mode == "setup":
-            if line_items:
-                raise error(400, "line_items cannot be used in setup mode.", "line_items")
-            return []
-        if not isinstance(line_items, list) or not line_items:
-            raise error(400, f"line_items is required in {mode} mode.", "line_items")
-        items = []
-        for index, item in enumerate(line_items):
-            if not isinstance(item, dict):
-                raise error(400, "Invalid object", f"line_items[{index}]")
-            quantity = try_convert_to_int(item.get("quantity", 1))
-            if not isinstance(quantity, int) or quantity < 1:
-                raise error(400, "Invalid integer", f"line_items[{index}][quantity]")
-            items.append((price_for_item(item, f"line_items[{index}]"), quantity))
-        recurring = [price for price, _ in items if price.type == "recurring"]
-        if mode == "payment" and recurring:
-            raise error(
-                400,
-                "You must be in subscription mode to specify a recurring price: "
-                f"{recurring[0].id}.",
-                "line_items",
-            )
-        if mode == "subscription" and len(recurring) != 1:
-            raise error(
-                400,
-                "In subscription mode the Stripe peer needs exactly one recurring price "
-                "(it simulates single-item subscriptions).",
-                "line_items",
-            )
-        return items
-
-    # -- API -------------------------------------------------------------------------------
 
     @classmethod
     def _api_retrieve(cls, id: Any) -> Any:
@@ -494,137 +407,3 @@ def list_line_items(id: str, limit: Any = None, starting_after: Any = None, **pa
     listing["has_more"] = len(data) > limit
     listing["data"] = data[:limit]
     return _Plain(listing)
-
-
-# -- hosted page ---------------------------------------------------------------------------
-
-
-def _money(amount: int, currency: str) -> str:
-    if currency in ZERO_DECIMAL:
-        return f"{amount} {currency.upper()}"
-    return f"{amount / 100:.2f} {currency.upper()}"
-
-
-def _parse_card(form: Any) -> tuple[dict[str, Any] | None, str | None]:
-    number = "".join(ch for ch in form.get("cardNumber", "") if ch.isdigit())
-    if len(number) != 16:
-        return None, "Your card number is incomplete."
-    expiry = "".join(ch for ch in form.get("cardExpiry", "") if ch.isdigit()) or "1234"
-    if len(expiry) not in (4, 6) or not 1 <= int(expiry[:2]) <= 12:
-        return None, "Your card's expiration date is incomplete."
-    month, year = int(expiry[:2]), int(expiry[2:])
-    year = year + 2000 if year < 100 else year
-    if (year, month) < time.gmtime()[:2]:
-        return None, "Your card's expiration year is in the past."
-    cvc = form.get("cardCvc", "").strip() or "123"
-    if not (cvc.isdigit() and len(cvc) == 3):
-        return None, "Your card's security code is incomplete."
-    return {"number": number, "exp_month": month, "exp_year": year, "cvc": cvc}, None
-
-
-def _render(session: Any, message: str | None = None, form: Any = None) -> str:
-    esc = html.escape
-    lang = session.locale if session.locale and session.locale != "auto" else "en"
-    head = (
-        f'<!doctype html>\n<html lang="{esc(lang)}">\n<head><meta charset="utf-8">'
-        "<title>Checkout (Stripe peer)</title></head>\n<body>\n"
-    )
-    if session.status != "open":
-        text = {
-            "complete": "This checkout session is complete.",
-            "expired": "This checkout session has expired.",
-        }[session.status]
-        link = session.success_url if session.status == "complete" else session.cancel_url
-        link = link and link.replace("{CHECKOUT_SESSION_ID}", session.id)
-        back = f'<p><a href="{esc(link)}">Return to the site</a></p>' if link else ""
-        return f'{head}<main><h1 id="session-status">{text}</h1>{back}</main></body></html>\n'
-
-    rows = []
-    for item in session._items:
-        price = store[f"price:{item['price']}"]
-        every = ""
-        if price.recurring:
-            count = price.recurring["interval_count"]
-            unit = price.recurring["interval"]
-            every = f" per {unit}" if count == 1 else f" every {count} {unit}s"
-        amount = _money(price.unit_amount * item["quantity"], price.currency)
-        rows.append(f"<li>{esc(item['description'])} × {item['quantity']}: {amount}{every}</li>")
-    total = ""
-    if session.amount_total is not None:
-        amount = _money(session.amount_total, session.currency)
-        total = f'<p>Total: <strong id="total">{amount}</strong></p>'
-
-    values = form or {}
-    email = values.get("email", _prefilled_email(session))
-    alert = f'<p id="error" role="alert">{esc(message)}</p>\n' if message else ""
-    cancel = (
-        f'<p><a id="cancel" href="{esc(session.cancel_url)}">Cancel</a></p>\n'
-        if session.cancel_url
-        else ""
-    )
-    button = "Save card" if session.mode == "setup" else "Pay"
-    return (
-        f"{head}<main>\n<h1>Checkout</h1>\n"
-        '<p id="test-mode">A test processor: no money moves. The card 4242 4242 4242 4242 '
-        "pays; 4000 0000 0000 0002 is declined.</p>\n"
-        f"<ul>{''.join(rows)}</ul>\n{total}{alert}"
-        f'<form method="post" action="/checkout/{esc(session.id)}">\n'
-        f'<label>Email <input type="email" id="email" name="email" autocomplete="email" '
-        f'value="{esc(email or "")}" required></label>\n'
-        f'<label>Card number <input id="cardNumber" name="cardNumber" inputmode="numeric" '
-        f'autocomplete="cc-number" value="{esc(values.get("cardNumber", ""))}" required></label>\n'
-        f'<label>Expiry <input id="cardExpiry" name="cardExpiry" autocomplete="cc-exp" '
-        f'value="{esc(values.get("cardExpiry", "12 / 34"))}"></label>\n'
-        f'<label>CVC <input id="cardCvc" name="cardCvc" autocomplete="cc-csc" '
-        f'value="{esc(values.get("cardCvc", "123"))}"></label>\n'
-        f'<label>Name on card <input id="billingName" name="billingName" autocomplete="cc-name" '
-        f'value="{esc(values.get("billingName", ""))}"></label>\n'
-        f'<button type="submit" id="submit" class="SubmitButton" '
-        f'data-testid="hosted-payment-submit-button">{button}</button>\n'
-        f"</form>\n{cancel}</main>\n</body>\n</html>\n"
-    )
-
-
-def _prefilled_email(session: Any) -> str:
-    customer = store.get(f"customer:{session.customer}") if session.customer else None
-    return (customer.email if customer is not None else session.customer_email) or ""
-
-
-def _page(body: str, status: int = 200) -> web.Response:
-    return web.Response(text=body, status=status, content_type="text/html")
-
-
-def _session_or_404(request: web.Request) -> Any:
-    key = f"checkout.session:{request.match_info['id']}"
-    session = store.get(key)
-    if session is None:
-        raise web.HTTPNotFound(text="No such checkout session.", content_type="text/plain")
-    session._expire_if_due()
-    return session
-
-
-async def show_page(request: web.Request) -> web.Response:
-    return _page(_render(_session_or_404(request)))
-
-
-async def submit_page(request: web.Request) -> web.Response:
-    session = _session_or_404(request)
-    if session.status != "open":
-        return _page(_render(session), 410 if session.status == "expired" else 200)
-    form = await request.post()
-    values = {key: str(value) for key, value in form.items()}
-    # A browser always sends the (prefilled) field; a scripted POST may leave it out.
-    email = values["email"].strip() if "email" in values else _prefilled_email(session)
-    if "@" not in email:
-        return _page(_render(session, "Your email is incomplete.", values), 400)
-    card, message = _parse_card(values)
-    if card is None:
-        return _page(_render(session, message, values), 400)
-    message = session._complete(email, values.get("billingName") or None, card)
-    if message is not None:
-        # A decline leaves the session open for another attempt, as on Stripe's page.
-        return _page(_render(session, message, values), 402)
-    if not session.success_url:
-        return _page(_render(session))
-    location = session.success_url.replace("{CHECKOUT_SESSION_ID}", session.id)
-    raise web.HTTPSeeOther(location)

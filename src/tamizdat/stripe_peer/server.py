@@ -26,9 +26,9 @@ from localstripe import webhooks as ls_webhooks
 from localstripe.errors import UserError
 from localstripe.resources import Event, store
 
-from . import checkout, resources
+from . import checkout, hosted_page, resources, subscriptions
 from .checkout import CheckoutSession
-from .resources import Price
+from .prices import Price
 from .webhooks import RELEASE_ORDERS, Dispatcher, current_request
 
 log = logging.getLogger("stripe_peer")
@@ -248,7 +248,7 @@ async def wait_idle(request: web.Request) -> web.Response:
 
 async def renew(request: web.Request) -> web.Response:
     data = await _json_body(request)
-    sub, invoice = resources.renew_subscription(
+    sub, invoice = subscriptions.renew_subscription(
         request.match_info["id"], fail=bool(data.get("fail", False))
     )
     return web.json_response(
@@ -314,16 +314,16 @@ def build_app(
     add("POST", "/_peer/wait_idle", wait_idle)
     add("POST", "/_peer/subscriptions/{id}/renew", renew)
     add("POST", "/_peer/objects/{id}/backdate", backdate)
-    add("GET", "/checkout/{id}", checkout.show_page)
-    add("POST", "/checkout/{id}", checkout.submit_page)
+    add("GET", "/checkout/{id}", hosted_page.show_page)
+    add("POST", "/checkout/{id}", hosted_page.submit_page)
 
     # Stripe API routes the peer adds or takes over; registered first, so they win.
     extra = ls_server.api_extra
     for method, url, func in (
         ("GET", "/v1/events", resources.list_events),
-        ("POST", "/v1/subscriptions", resources.create_subscription),
-        ("POST", "/v1/subscriptions/{id}", resources.update_subscription),
-        ("DELETE", "/v1/subscriptions/{id}", resources.cancel_subscription),
+        ("POST", "/v1/subscriptions", subscriptions.create_subscription),
+        ("POST", "/v1/subscriptions/{id}", subscriptions.update_subscription),
+        ("DELETE", "/v1/subscriptions/{id}", subscriptions.cancel_subscription),
         ("POST", "/v1/refunds", resources.create_refund),
         ("POST", "/v1/checkout/sessions/{id}/expire", checkout.expire_session),
         ("GET", "/v1/checkout/sessions/{id}/line_items", checkout.list_line_items),

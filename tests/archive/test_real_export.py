@@ -180,3 +180,43 @@ def test_the_admin_knows_where_each_photo_and_author_is_used(site):
     with transaction.atomic():
         ReferenceIndex.create_or_update_for_object(strike)
     assert entries() == imported
+
+
+def test_a_link_to_a_story_later_in_the_export_leads_to_its_article(client, site):
+    run_import()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    talks = ArticlePage.objects.get(slug="talks-collapse")
+    # A link to the page itself, which follows it wherever an editor moves it.
+    assert f'<a linktype="page" id="{talks.pk}">talks collapsed</a>' in strike.body[0].value.source
+    html = client.get(strike.url).content.decode()
+    assert f'<a href="{talks.url}">talks collapsed</a>' in html
+
+
+def test_a_link_to_a_story_of_a_later_run_is_rewritten_when_it_arrives(site, tmp_path):
+    text = (EXPORTED / "harbour.wordpress.xml").read_text()
+    talks = text.index("<link>https://harbour.example.org/2024/03/05/talks-collapse/</link>")
+    start, end = text.rindex("<item>", 0, talks), text.index("</item>", talks) + len("</item>")
+    first = tmp_path / "first.wordpress.xml"
+    first.write_text(text[:start] + text[end:])
+    out = io.StringIO()
+    arguments = ["import", "wordpress", str(first), "--uploads", str(EXPORTED / "uploads")]
+    call_command(*arguments, stdout=out, stderr=io.StringIO())
+    assert (
+        "post 4 “Harbour strike enters its second week”: links to "
+        "https://harbour.example.org/2024/03/05/talks-collapse/, which no imported post had"
+    ) in out.getvalue()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert (
+        '<a href="https://harbour.example.org/2024/03/05/talks-collapse/">talks collapsed</a>'
+        in strike.body[0].value.source
+    )
+
+    report = run_import()
+    assert "Articles: 1 new, 0 updated, 3 unchanged" in report
+    assert "Links to posts imported after them rewritten in 1 articles." in report
+    talks = ArticlePage.objects.get(slug="talks-collapse")
+    strike.refresh_from_db()
+    assert f'<a linktype="page" id="{talks.pk}">' in strike.body[0].value.source
+    again = run_import()
+    assert again.startswith("Articles: 0 new, 0 updated, 4 unchanged")
+    assert "rewritten" not in again and "Warnings" not in again

@@ -338,3 +338,63 @@ def test_a_moved_post_whose_slug_its_new_section_has_takes_its_own(site, uploads
         ("festival", "Festival returns to the old fish market"),
         ("festival-17", "Ferry timetable changes"),
     ]
+
+
+LINKS = (
+    '<p>See <a href="https://courier.example.org/?p=13">the festival</a> '
+    '(<a href="http://www.courier.example.org/2019/07/02/fish-festival/?utm_source=x">its first '
+    'address</a>), <a href="/category/culture/">culture</a>, '
+    '<a href="https://courier.example.org/wp-content/uploads/2019/07/market-300x200.jpg">the '
+    'hall</a>, <a href="https://courier.example.org/wp-content/uploads/2024/03/report.pdf">the '
+    'report</a>, <a href="https://courier.example.org/about/">us</a> and '
+    '<a href="https://courier.example.org/wp-content/uploads/2024/03/gone.pdf">a lost file</a>.'
+    "</p>\n\n"
+)
+OLD_SLUG = (
+    "<wp:postmeta><wp:meta_key>_wp_old_slug</wp:meta_key>"
+    "<wp:meta_value>fish-festival</wp:meta_value></wp:postmeta>"
+)
+
+
+def test_links_to_the_old_site_lead_to_what_replaced_it(client, site, uploads, tmp_path):
+    from wagtail.documents.models import Document
+
+    (uploads / "2024/03/report.pdf").write_bytes(b"%PDF-1.4\n% the annual report\n")
+    export = tmp_path / "links.xml"
+    export.write_text(
+        EXPORT.read_text()
+        .replace("<!-- wp:list -->", LINKS + "<!-- wp:list -->", 1)
+        .replace("<wp:post_id>13</wp:post_id>", "<wp:post_id>13</wp:post_id>" + OLD_SLUG)
+    )
+    report = run_import(export, uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    festival = ArticlePage.objects.get(slug="festival")
+    report_pdf = Document.objects.get()
+    links = strike.body[-2].value.source
+    # The post imported after this one: by its id, and at its former slug's address with a
+    # tracking parameter; a category's archive; files of the uploads folder.
+    assert links.count(f'<a linktype="page" id="{festival.pk}">') == 2
+    assert f'<a linktype="page" id="{site.sections["culture"].pk}">culture</a>' in links
+    market = festival.body[1].value["image"]
+    assert f'<a href="{market.file.url}">the hall</a>' in links
+    assert f'<a href="{report_pdf.url}">the report</a>' in links
+    assert '<a href="https://courier.example.org/about/">us</a>' in links
+    for line in (
+        "post 11 “Harbour strike enters its second week”: links to "
+        "https://courier.example.org/about/, which no imported post had",
+        "post 11 “Harbour strike enters its second week”: linked file not found: "
+        "https://courier.example.org/wp-content/uploads/2024/03/gone.pdf",
+    ):
+        assert line in report
+
+    html = client.get(strike.url).content.decode()
+    assert f'<a href="{festival.url}">the festival</a>' in html
+    assert client.get(report_pdf.url).status_code == HTTPStatus.OK
+    assert_redirected(client, [("/2019/07/02/fish-festival/", festival.url)])
+
+    # Run again: the links still unknown are looked at, and nothing changes.
+    before = list(strike.body.raw_data)
+    assert "0 new, 0 updated, 4 unchanged" in run_import(export, uploads)
+    strike.refresh_from_db()
+    assert list(strike.body.raw_data) == before
+    assert Document.objects.count() == 1

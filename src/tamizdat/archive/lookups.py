@@ -9,11 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from modelsearch import index
+from wagtail.documents import get_document_model
+from wagtail.documents.models import AbstractDocument
 from wagtail.models import Locale
 
 from tamizdat.news.models import Author, HomePage, Photo, SectionPage
@@ -24,6 +27,8 @@ from .models import ImportedItem
 from .redirects import Redirects
 
 UPLOADS = "/wp-content/uploads/"
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
+Document = get_document_model()
 # WordPress's resized copies of an image: photo-300x200.jpg is photo.jpg.
 RESIZED = re.compile(r"-\d+x\d+(?=\.\w+$)")
 
@@ -165,7 +170,13 @@ class Lookups:
         attachment = self.export.by_url.get(path) or self.export.by_url.get(RESIZED.sub("", path))
         if attachment is not None:
             return self.attachment_photo(attachment)
-        return self.media(path, title=Path(path).stem, caption="", alt="", credit="")
+        # An image the export has no attachment for: the file, else its original's.
+        for candidate in dict.fromkeys((path, RESIZED.sub("", path))):
+            if photo := self.media(
+                candidate, title=Path(candidate).stem, caption="", alt="", credit=""
+            ):
+                return photo
+        return None
 
     def attachment_photo(self, attachment: wxr.Item) -> Photo | None:
         # The Media Credit plugin's field, or what WordPress read from the file's IPTC data.
@@ -190,10 +201,8 @@ class Lookups:
         if record is not None:
             found = Photo.objects.filter(pk=int(record.object_id)).first()
             return self.remember("media", path, found)
-        if self.uploads is None or UPLOADS not in path:
-            return None
-        file = self.uploads / path.split(UPLOADS, 1)[1]
-        if not file.is_file():
+        file = self.uploaded(path)
+        if file is None:
             return None
         with file.open("rb") as stream:
             photo = Photo(
@@ -209,3 +218,45 @@ class Lookups:
             source=self.source, kind="media", key=path, object_id=str(photo.pk)
         )
         return self.remember("media", path, photo)
+
+    def uploaded(self, path: str) -> Path | None:
+        """The file of the uploads folder at `path` of the old site, if the copy has it."""
+        if self.uploads is None or UPLOADS not in path:
+            return None
+        file = self.uploads / path.split(UPLOADS, 1)[1]
+        return file if file.is_file() else None
+
+    # Links to the uploads folder.
+
+    def upload_link(self, url: str) -> str:
+        """The address here of the file a post links to in the old uploads folder: its photo's
+        original, or a document (a PDF, a spreadsheet) brought in once; "" if not found."""
+        path = urlsplit(url).path
+        if Path(path).suffix.lower() in IMAGE_SUFFIXES:
+            photo = self.photo(url)
+            return photo.file.url if photo else ""
+        document = self.document(path)
+        return document.url if document else ""
+
+    def document(self, path: str) -> AbstractDocument | None:
+        if ("document", path) in self.known:
+            return self.known["document", path]
+        record = ImportedItem.objects.filter(source=self.source, kind="document", key=path)
+        if found := record.first():
+            document = Document.objects.filter(pk=int(found.object_id)).first()
+            return self.remember("document", path, document)
+        file = self.uploaded(path)
+        if file is None:
+            return None
+        attachment = self.export.by_url.get(path)
+        with file.open("rb") as stream:
+            document = Document(
+                title=(attachment.title if attachment else "") or file.stem,
+                file=File(stream, name=file.name),
+            )
+            document.save()
+        index.insert_or_update_object(document)
+        ImportedItem.objects.create(
+            source=self.source, kind="document", key=path, object_id=str(document.pk)
+        )
+        return self.remember("document", path, document)

@@ -15,6 +15,9 @@ class ImportedItem(models.Model):
     # False from an article's save until its search and reference index entries are written,
     # in batches after the posts: a run stopped in between leaves them for the next run.
     indexed = models.BooleanField(default=True)
+    # A post's article links to old addresses no imported post had when it was saved: looked
+    # at again after each run's posts (`links.relink`).
+    links_waiting = models.BooleanField(default=False)
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from tamizdat.news.models import ArticleAuthor, ArticlePage, SectionPage
 
 from . import body, wxr
 from .export import Export
+from .links import Links
 from .lookups import Lookups, Skip
 from .models import ImportedItem
 from .redirects import Redirects
@@ -36,6 +37,7 @@ class Report:
     updated: int = 0
     unchanged: int = 0
     redirects: int = 0
+    relinked: int = 0  # articles whose links waited for a post imported later
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -44,13 +46,17 @@ class Report:
 
 class Posts:
     def __init__(
-        self, export: Export, lookups: Lookups, redirects: Redirects, report: Report
+        self, export: Export, lookups: Lookups, links: Links, redirects: Redirects, report: Report
     ) -> None:
         self.export = export
         self.source = export.source
         self.lookups = lookups
+        self.links = links
         self.redirects = redirects
         self.report = report
+        # The articles saved this run whose links to the old site are still unknown, to
+        # their post's label: reported once the run's posts are in.
+        self.waiting: dict[int, str] = {}
 
     def item(self, item: wxr.Item) -> None:
         label = f"{item.type} {item.id} “{item.title or item.slug}”"
@@ -73,14 +79,18 @@ class Posts:
             return
         try:
             with transaction.atomic():
-                self.save_post(item, record, label)
+                waiting = self.save_post(item, record, label)
+            if waiting:
+                self.waiting[waiting] = label
         except Skip as reason:
             self.report.skipped.append(f"{label}: {reason}")
         except Exception as error:  # one bad post must not stop the archive
             logger.exception("Import of %s failed", label)
             self.report.failed.append(f"{label}: {error}")
 
-    def save_post(self, item: wxr.Item, record: ImportedItem | None, label: str) -> None:
+    def save_post(self, item: wxr.Item, record: ImportedItem | None, label: str) -> int | None:
+        """Saves the post's article; its id if some of its links to the old site wait for
+        posts not imported yet."""
         lookups = self.lookups
         locale = lookups.locale(item)
         content = body.convert(item.content, lookups.photo)
@@ -93,10 +103,11 @@ class Posts:
             lead = lookups.attachment_photo(attachment) if attachment else None
             if lead is None:
                 self.report.warnings.append(f"{label}: featured image {thumbnail} not found")
+        blocks, unknown = self.links.blocks(content.blocks)
         fields = {
             "title": (item.title or item.slug)[:255],
             "standfirst": self.standfirst(item, content),
-            "body": content.blocks,
+            "body": blocks,
             "lead_image": lead,
             "first_published_at": item.published,
             "last_published_at": item.modified or item.published,
@@ -130,11 +141,17 @@ class Posts:
         self.redirects.tag_archives(item, article, lookups.home(article.locale))
         if item.published:
             self.redirects.date_archives(item.published, lookups.home(lookups.default))
-        values = {"object_id": str(article.pk), "digest": item.digest, "indexed": False}
+        values = {
+            "object_id": str(article.pk),
+            "digest": item.digest,
+            "indexed": False,
+            "links_waiting": bool(unknown),
+        }
         if record is None:
             ImportedItem.objects.create(source=self.source, kind="post", key=str(item.id), **values)
         else:
             ImportedItem.objects.filter(pk=record.pk).update(**values)
+        return article.pk if unknown else None
 
     def moved(self, article: ArticlePage, section: SectionPage, item: wxr.Item) -> ArticlePage:
         """The article in the section of the post's category now, moved there if its

@@ -1,6 +1,7 @@
 """The old addresses of a WordPress site as permanent redirects: a post's (its permalink,
-`/?p=ID`, its attachment pages) to its article, and those of the archive pages (a category's, a
-tag's, an author's, a day's, a month's or a year's) to the pages that replace them."""
+`/?p=ID`, its former slug's permalink, its attachment pages) to its article, and those of the
+archive pages (a category's, a tag's, an author's, a day's, a month's or a year's) to the pages
+that replace them."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ class Redirects:
         """The post's own addresses to its article; how many."""
         old = {f"/?p={item.id}"}
         if item.link:
-            old.add(urlsplit(item.link).path or "/")
+            path = urlsplit(item.link).path or "/"
+            old.add(path)
+            # WordPress answered a post's former slug, which it keeps when an editor changes
+            # it, at the permalink with that slug.
+            if (former := item.meta.get("_wp_old_slug", "")) and item.slug in path:
+                head, _, tail = path.rpartition(item.slug)
+                old.add(f"{head}{former}{tail}")
         for attachment in self.export.children.get(item.id, ()):
             # WordPress answers an attachment's page at its id whatever the permalinks.
             old.add(f"/?attachment_id={attachment.id}")

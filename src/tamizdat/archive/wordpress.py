@@ -38,7 +38,8 @@ from tamizdat.web.purge import purge_every_page
 
 from . import wxr
 from .export import survey
-from .lookups import Lookups
+from .links import Links, relink
+from .lookups import UPLOADS, Document, Lookups
 from .models import ImportedItem
 from .posts import Posts, Report
 from .redirects import Redirects
@@ -63,19 +64,29 @@ class WordPressImport:
         export = survey(self.path)
         self.report.malformed = export.malformed
         redirects = Redirects(export)
-        posts = Posts(export, Lookups(export, self.uploads, redirects), redirects, self.report)
+        lookups = Lookups(export, self.uploads, redirects)
+        links = Links(export.source, lookups.upload_link)
+        posts = Posts(export, lookups, links, redirects, self.report)
         done = 0
-        try:
-            with indexed_in_place():
+        with indexed_in_place():
+            try:
                 for entry in wxr.read(self.path):
                     if isinstance(entry, wxr.Item):
                         posts.item(entry)
                         done += 1
                         self.progress(done, export.items)
-        except wxr.MalformedExport:
-            pass  # reported by the survey; what came before was imported
+            except wxr.MalformedExport:
+                pass  # reported by the survey; what came before was imported
+            self.report.relinked, unknown = relink(export.source, links)
+        for article, label in posts.waiting.items():
+            for href in unknown.get(article, ()):
+                self.report.warnings.append(
+                    f"{label}: linked file not found: {href}"
+                    if UPLOADS in href
+                    else f"{label}: links to {href}, which no imported post had"
+                )
         index_imported(export.source)
-        if self.report.created or self.report.updated:
+        if self.report.created or self.report.updated or self.report.relinked:
             purge_every_page()
         return self.report
 
@@ -132,7 +143,7 @@ def indexed_in_place() -> Iterator[None]:
     the background tasks that each save would queue: a large archive would leave hours of
     them, and a search that misses the archive meanwhile. (The handlers are the process's:
     the import runs as a command of its own.)"""
-    models = (ArticlePage, Author, Photo)
+    models = (ArticlePage, Author, Photo, Document)
     for model in models:
         post_save.disconnect(search_signals.post_save_signal_handler, sender=model)
     try:

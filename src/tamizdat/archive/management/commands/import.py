@@ -57,6 +57,10 @@ class Command(BaseCommand):
             f"Articles: {report.created} new, {report.updated} updated, "
             f"{report.unchanged} unchanged; {report.redirects} old addresses redirected."
         )
+        if report.relinked:
+            self.stdout.write(
+                f"Links to posts imported after them rewritten in {report.relinked} articles."
+            )
         for title, lines in (
             ("Skipped", report.skipped),
             ("Failed", report.failed),

@@ -398,3 +398,50 @@ def test_links_to_the_old_site_lead_to_what_replaced_it(client, site, uploads, t
     strike.refresh_from_db()
     assert list(strike.body.raw_data) == before
     assert Document.objects.count() == 1
+
+
+def test_a_gallery_shortcode_shows_the_photos_it_names_and_reports_the_rest(
+    client, site, uploads, tmp_path
+):
+    text = EXPORT.read_text()
+    first = text.index("<item>")
+    attachment = text[first : text.index("</item>", first) + len("</item>")]
+    night = (
+        attachment.replace("<wp:post_id>10</wp:post_id>", "<wp:post_id>42</wp:post_id>")
+        .replace("dockers-on-the-quay", "night-market")
+        .replace("2024/03/dockers.jpg", "2019/07/night.jpg")
+    )
+    export = tmp_path / "gallery.xml"
+    export.write_text(
+        text.replace(attachment, attachment + night)
+        .replace('[gallery ids="41,42"]', "[gallery ids='10, 41,42' columns=\"2\"]")
+        # A gallery without ids: the images attached to the post (the dockers' photo).
+        .replace("<!-- wp:list -->", "[gallery size=medium]\n\n<!-- wp:list -->", 1)
+    )
+    report = run_import(export, uploads)
+    festival = ArticlePage.objects.get(slug="festival")
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    kinds = [block.block_type for block in festival.body]
+    assert kinds == [
+        "paragraph",
+        "photo",
+        "paragraph",
+        "external_media",
+        "photo",  # the gallery's one photo found
+        "subheading",
+        "paragraph",
+    ]
+    assert festival.body[4].value["image"] == strike.lead_image
+    assert [block.value["image"] for block in strike.body if block.block_type == "photo"] == [
+        strike.lead_image,
+        strike.lead_image,
+    ]
+    label = "post 13 “Festival returns to the old fish market”: image not found:"
+    for line in (
+        f"{label} gallery item 41, not in the export",
+        f"{label} gallery item 42 (https://courier.example.org/wp-content/uploads/2019/07/night.jpg)",
+    ):
+        assert line in report
+    html = client.get(festival.url).content.decode()
+    assert "Dockers at the north gate, 5 a.m." in html  # the photo's own caption
+    assert "[gallery" not in html

@@ -2,9 +2,9 @@
 outside media, with the HTML sanitised to what a paragraph may hold.
 
 WordPress stores classic posts without paragraph tags (blank lines separate paragraphs), block
-editor posts with their blocks in HTML comments, captions and embeds as shortcodes. All three
-are read. Nothing the page would load from another site survives: iframes and embeds become
-outside media, which load only when the reader asks.
+editor posts with their blocks in HTML comments, captions, embeds and galleries as shortcodes.
+All three are read. Nothing the page would load from another site survives: iframes and embeds
+become outside media, which load only when the reader asks.
 """
 
 from __future__ import annotations
@@ -20,9 +20,15 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 PARAGRAPH_TAGS = {"a", "b", "i", "br", "ul", "ol", "li"}
 RENAMED = {"strong": "b", "em": "i"}
-BLOCK_TAGS = re.compile(r"^\s*<(p|h[1-6]|ul|ol|blockquote|figure|div|iframe|img|table)\b", re.I)
+# What a [gallery] shortcode stands for until the converter meets it.
+GALLERY_TAG = "tamizdat-gallery"
+BLOCK_TAGS = re.compile(
+    rf"^\s*<(p|h[1-6]|ul|ol|blockquote|figure|div|iframe|img|table|{GALLERY_TAG})\b", re.I
+)
 CAPTION = re.compile(r"\[caption[^\]]*\](.*?)\[/caption\]", re.S | re.I)
 EMBED = re.compile(r"\[embed[^\]]*\](.*?)\[/embed\]", re.S | re.I)
+GALLERY = re.compile(r"\[gallery\b([^\]]*)\]", re.I)
+GALLERY_IDS = re.compile(r"\b(?:ids|include)\s*=\s*[\"']?([\d,\s]*)", re.I)
 SHORTCODE = re.compile(r"\[/?[a-z_][\w-]*(?:\s[^\]]*)?\]", re.I)
 COMMENT = re.compile(r"<!--.*?-->", re.S)
 URL_LINE = re.compile(r"^https?://\S+$")
@@ -37,6 +43,9 @@ class Body:
 
 # Finds the photo for an image address: a Photo, or None when the file is not there.
 PhotoLookup = Callable[[str], Any]
+# The photos of a [gallery] shortcode's attachment ids (none given: the post's own images),
+# each with what names it in a report and its Photo, or None when it is not found.
+GalleryLookup = Callable[[list[int]], list[tuple[str, Any]]]
 
 
 def _paragraphs(html: str) -> str:
@@ -52,8 +61,15 @@ def _prepare(html: str) -> str:
     html = COMMENT.sub("", html)
     html = CAPTION.sub(_caption_figure, html)
     html = EMBED.sub(lambda match: f"\n\n{match[1].strip()}\n\n", html)
+    html = GALLERY.sub(_gallery_tag, html)
     html = SHORTCODE.sub("", html)
     return _paragraphs(html)
+
+
+def _gallery_tag(match: re.Match[str]) -> str:
+    found = GALLERY_IDS.search(match[1])
+    ids = ",".join(part for part in re.split(r"[\s,]+", found[1]) if part) if found else ""
+    return f'\n\n<{GALLERY_TAG} ids="{ids}"></{GALLERY_TAG}>\n\n'
 
 
 def _caption_figure(match: re.Match[str]) -> str:
@@ -84,8 +100,9 @@ def _media(url: str) -> tuple[str, Any]:
 
 
 class _Converter:
-    def __init__(self, photo: PhotoLookup) -> None:
+    def __init__(self, photo: PhotoLookup, gallery: GalleryLookup) -> None:
         self.photo = photo
+        self.gallery = gallery
         self.body = Body()
 
     def add_photo(self, image: Tag, caption: str = "") -> None:
@@ -126,6 +143,15 @@ class _Converter:
             attribution = cite.extract().get_text(" ", strip=True) if cite else ""
             if quote := node.get_text(" ", strip=True):
                 self.body.blocks.append(("quote", {"text": quote, "attribution": attribution}))
+        elif name == GALLERY_TAG:
+            ids = [int(part) for part in str(node.get("ids", "")).split(",") if part]
+            for label, found in self.gallery(ids):
+                if found is None:
+                    self.body.missing.append(label)
+                else:
+                    # The photo's own caption and description, as WordPress shows them.
+                    value = {"image": found, "caption": "", "credit": "", "alt": ""}
+                    self.body.blocks.append(("photo", value))
         elif name == "iframe":
             if src := str(node.get("src", "")):
                 self.body.blocks.append(_media(src))
@@ -165,9 +191,9 @@ class _Converter:
                 self.add_photo(image)
 
 
-def convert(html: str, photo: PhotoLookup) -> Body:
+def convert(html: str, photo: PhotoLookup, gallery: GalleryLookup) -> Body:
     """The blocks of a post whose content is `html`."""
-    converter = _Converter(photo)
+    converter = _Converter(photo, gallery)
     for node in BeautifulSoup(_prepare(html), "html.parser").children:
         converter.node(node)
     return converter.body

@@ -178,6 +178,27 @@ class Lookups:
                 return photo
         return None
 
+    def gallery(self, post: int, ids: list[int]) -> list[tuple[str, Photo | None]]:
+        """The photos of a [gallery] shortcode of post `post`: those of the attachments
+        `ids`, or with none given the images attached to the post, in their order; each with
+        what names it in a report."""
+        if not ids:
+            attached = self.export.children.get(post, [])
+            ids = [
+                attachment.id
+                for attachment in attached
+                if Path(urlsplit(attachment.attachment_url).path).suffix.lower() in IMAGE_SUFFIXES
+            ]
+        found: list[tuple[str, Photo | None]] = []
+        for number in ids:
+            attachment = self.export.attachments.get(number)
+            if attachment is None:
+                found.append((f"gallery item {number}, not in the export", None))
+            else:
+                label = f"gallery item {number} ({attachment.attachment_url})"
+                found.append((label, self.attachment_photo(attachment)))
+        return found
+
     def attachment_photo(self, attachment: wxr.Item) -> Photo | None:
         # The Media Credit plugin's field, or what WordPress read from the file's IPTC data.
         metadata = attachment.meta.get("_wp_attachment_metadata", "")

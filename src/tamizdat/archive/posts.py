@@ -93,7 +93,9 @@ class Posts:
         posts not imported yet."""
         lookups = self.lookups
         locale = lookups.locale(item)
-        content = body.convert(item.content, lookups.photo)
+        content = body.convert(
+            item.content, lookups.photo, lambda ids: lookups.gallery(item.id, ids)
+        )
         for missing in content.missing:
             self.report.warnings.append(f"{label}: image not found: {missing}")
         lead = None

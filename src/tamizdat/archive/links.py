@@ -11,6 +11,7 @@ are in (`relink`), in this run and the next ones, until the post it leads to arr
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from html import escape, unescape
@@ -22,7 +23,7 @@ from wagtail.models import Page
 
 from tamizdat.news.models import ArticlePage
 
-from .lookups import UPLOADS
+from .files import UPLOADS, Unavailable
 from .models import ImportedItem
 
 # A link as `body.rich_text` leaves it: its address is its only attribute.
@@ -134,23 +135,30 @@ def relink(source: str, links: Links) -> tuple[int, dict[int, list[str]]]:
     unknown_links: dict[int, list[str]] = {}
     waiting = ImportedItem.objects.filter(source=source, kind="post", links_waiting=True)
     for pk, object_id in list(waiting.values_list("pk", "object_id")):
-        with transaction.atomic():
-            article = ArticlePage.objects.filter(pk=int(object_id)).first()
-            if article is None:  # deleted in the admin since
-                ImportedItem.objects.filter(pk=pk).update(links_waiting=False)
-                continue
-            raw = list(article.body.raw_data)
-            blocks = [(block["type"], block["value"]) for block in raw]
-            rewritten, unknown = links.blocks(blocks)
-            if unknown:
-                unknown_links[article.pk] = unknown
-            if rewritten == blocks:
-                continue
-            raw = [
-                {**block, "value": value} for block, (_, value) in zip(raw, rewritten, strict=True)
-            ]
-            body = ArticlePage._meta.get_field("body").to_python(raw)
-            ArticlePage.objects.filter(pk=article.pk).update(body=body)
-            ImportedItem.objects.filter(pk=pk).update(links_waiting=bool(unknown), indexed=False)
-            changed += 1
+        # A linked file the old site did not give this time: the next run tries again.
+        with contextlib.suppress(Unavailable):
+            changed += relink_article(pk, object_id, links, unknown_links)
     return changed, unknown_links
+
+
+def relink_article(
+    pk: int, object_id: str, links: Links, unknown_links: dict[int, list[str]]
+) -> int:
+    """1 if the article of record `pk` changed, else 0."""
+    with transaction.atomic():
+        article = ArticlePage.objects.filter(pk=int(object_id)).first()
+        if article is None:  # deleted in the admin since
+            ImportedItem.objects.filter(pk=pk).update(links_waiting=False)
+            return 0
+        raw = list(article.body.raw_data)
+        blocks = [(block["type"], block["value"]) for block in raw]
+        rewritten, unknown = links.blocks(blocks)
+        if unknown:
+            unknown_links[article.pk] = unknown
+        if rewritten == blocks:
+            return 0
+        raw = [{**block, "value": value} for block, (_, value) in zip(raw, rewritten, strict=True)]
+        body = ArticlePage._meta.get_field("body").to_python(raw)
+        ArticlePage.objects.filter(pk=article.pk).update(body=body)
+        ImportedItem.objects.filter(pk=pk).update(links_waiting=bool(unknown), indexed=False)
+        return 1

@@ -23,11 +23,10 @@ from tamizdat.news.models import Author, HomePage, Photo, SectionPage
 
 from . import wxr
 from .export import Export
+from .files import IMAGE_SUFFIXES, Uploads
 from .models import ImportedItem
 from .redirects import Redirects
 
-UPLOADS = "/wp-content/uploads/"
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp"}
 Document = get_document_model()
 # WordPress's resized copies of an image: photo-300x200.jpg is photo.jpg.
 RESIZED = re.compile(r"-\d+x\d+(?=\.\w+$)")
@@ -38,7 +37,7 @@ class Skip(Exception):
 
 
 class Lookups:
-    def __init__(self, export: Export, uploads: Path | None, redirects: Redirects) -> None:
+    def __init__(self, export: Export, uploads: Uploads, redirects: Redirects) -> None:
         self.export = export
         self.source = export.source
         self.uploads = uploads
@@ -195,8 +194,9 @@ class Lookups:
             if attachment is None:
                 found.append((f"gallery item {number}, not in the export", None))
             else:
-                label = f"gallery item {number} ({attachment.attachment_url})"
-                found.append((label, self.attachment_photo(attachment)))
+                photo = self.attachment_photo(attachment)
+                url = attachment.attachment_url
+                found.append((f"gallery item {number} ({url}){self.why(url)}", photo))
         return found
 
     def attachment_photo(self, attachment: wxr.Item) -> Photo | None:
@@ -222,10 +222,10 @@ class Lookups:
         if record is not None:
             found = Photo.objects.filter(pk=int(record.object_id)).first()
             return self.remember("media", path, found)
-        file = self.uploaded(path)
+        file = self.uploads.get(path)
         if file is None:
             return None
-        with file.open("rb") as stream:
+        with file.stream as stream:
             photo = Photo(
                 title=title[:255],
                 caption=caption[:500],
@@ -240,12 +240,10 @@ class Lookups:
         )
         return self.remember("media", path, photo)
 
-    def uploaded(self, path: str) -> Path | None:
-        """The file of the uploads folder at `path` of the old site, if the copy has it."""
-        if self.uploads is None or UPLOADS not in path:
-            return None
-        file = self.uploads / path.split(UPLOADS, 1)[1]
-        return file if file.is_file() else None
+    def why(self, url: str) -> str:
+        """Why the file at `url` was not found, in parentheses, where the import knows."""
+        problem = self.uploads.problem(urlsplit(url).path)
+        return f" ({problem})" if problem else ""
 
     # Links to the uploads folder.
 
@@ -266,13 +264,13 @@ class Lookups:
         if found := record.first():
             document = Document.objects.filter(pk=int(found.object_id)).first()
             return self.remember("document", path, document)
-        file = self.uploaded(path)
+        file = self.uploads.get(path)
         if file is None:
             return None
         attachment = self.export.by_url.get(path)
-        with file.open("rb") as stream:
+        with file.stream as stream:
             document = Document(
-                title=(attachment.title if attachment else "") or file.stem,
+                title=(attachment.title if attachment else "") or Path(file.name).stem,
                 file=File(stream, name=file.name),
             )
             document.save()

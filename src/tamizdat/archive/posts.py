@@ -18,6 +18,7 @@ from tamizdat.news.models import ArticleAuthor, ArticlePage, SectionPage
 
 from . import body, wxr
 from .export import Export
+from .files import Unavailable
 from .links import Links
 from .lookups import Lookups, Skip
 from .models import ImportedItem
@@ -84,6 +85,8 @@ class Posts:
                 self.waiting[waiting] = label
         except Skip as reason:
             self.report.skipped.append(f"{label}: {reason}")
+        except Unavailable as error:
+            self.report.failed.append(f"{label}: could not download {error}; run it again")
         except Exception as error:  # one bad post must not stop the archive
             logger.exception("Import of %s failed", label)
             self.report.failed.append(f"{label}: {error}")
@@ -97,14 +100,17 @@ class Posts:
             item.content, lookups.photo, lambda ids: lookups.gallery(item.id, ids)
         )
         for missing in content.missing:
-            self.report.warnings.append(f"{label}: image not found: {missing}")
+            self.report.warnings.append(
+                f"{label}: image not found: {missing}{lookups.why(missing)}"
+            )
         lead = None
         if thumbnail := item.meta.get("_thumbnail_id", ""):
             attachments = self.export.attachments
             attachment = attachments.get(int(thumbnail)) if thumbnail.isdigit() else None
             lead = lookups.attachment_photo(attachment) if attachment else None
             if lead is None:
-                self.report.warnings.append(f"{label}: featured image {thumbnail} not found")
+                why = lookups.why(attachment.attachment_url) if attachment else ""
+                self.report.warnings.append(f"{label}: featured image {thumbnail} not found{why}")
         blocks, unknown = self.links.blocks(content.blocks)
         fields = {
             "title": (item.title or item.slug)[:255],

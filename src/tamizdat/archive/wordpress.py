@@ -38,8 +38,9 @@ from tamizdat.web.purge import purge_every_page
 
 from . import wxr
 from .export import survey
+from .files import UPLOADS, Uploads
 from .links import Links, relink
-from .lookups import UPLOADS, Document, Lookups
+from .lookups import Document, Lookups
 from .models import ImportedItem
 from .posts import Posts, Report
 from .redirects import Redirects
@@ -52,11 +53,11 @@ class WordPressImport:
     def __init__(
         self,
         path: Path,
-        uploads: Path | None = None,
+        uploads: Uploads | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.path = path
-        self.uploads = uploads
+        self.uploads = uploads or Uploads(None)
         self.progress = progress or (lambda done, total: None)
         self.report = Report()
 
@@ -81,7 +82,7 @@ class WordPressImport:
         for article, label in posts.waiting.items():
             for href in unknown.get(article, ()):
                 self.report.warnings.append(
-                    f"{label}: linked file not found: {href}"
+                    f"{label}: linked file not found: {href}{lookups.why(href)}"
                     if UPLOADS in href
                     else f"{label}: links to {href}, which no imported post had"
                 )

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from tamizdat.archive.files import Uploads
 from tamizdat.archive.posts import Report
 from tamizdat.archive.wordpress import WordPressImport
 from tamizdat.maintenance import refresh_statistics
@@ -26,14 +28,54 @@ class Command(BaseCommand):
             type=Path,
             help="A copy of the site's wp-content/uploads folder, for the posts' images.",
         )
+        parser.add_argument(
+            "--download-from",
+            default="",
+            metavar="URL",
+            help="The old site's address (https://…), to download the media files the uploads "
+            "folder does not have from.",
+        )
+        parser.add_argument(
+            "--download-timeout",
+            type=float,
+            default=20.0,
+            metavar="SECONDS",
+            help="How long one file may take to download (default 20).",
+        )
+        parser.add_argument(
+            "--download-max-mb",
+            type=float,
+            default=50.0,
+            metavar="MB",
+            help="The largest file downloaded, in megabytes (default 50).",
+        )
 
-    def handle(self, *args: Any, file: Path, uploads: Path | None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        file: Path,
+        uploads: Path | None,
+        download_from: str,
+        download_timeout: float,
+        download_max_mb: float,
+        **options: Any,
+    ) -> None:
         if not file.is_file():
             raise CommandError(f"{file} is not a file.")
         if uploads is not None and not uploads.is_dir():
             raise CommandError(f"{uploads} is not a folder.")
+        if download_from and urlsplit(download_from).scheme not in ("http", "https"):
+            raise CommandError(f"{download_from} is not an http:// or https:// address.")
+        if download_timeout <= 0 or download_max_mb <= 0:
+            raise CommandError("The download's timeout and largest size must be above zero.")
+        files = Uploads(
+            uploads,
+            download_from,
+            timeout=download_timeout,
+            max_bytes=int(download_max_mb * 1024 * 1024),
+        )
         show = self.stderr.isatty() if hasattr(self.stderr, "isatty") else False
-        report = WordPressImport(file, uploads, self.progress if show else None).run()
+        report = WordPressImport(file, files, self.progress if show else None).run()
         # Thousands of new articles leave the planner's statistics far behind: refreshed now
         # rather than at the next hourly upkeep.
         refresh_statistics()

@@ -24,10 +24,13 @@ MARKET = "/wp-content/uploads/2019/07/market.jpg"
 
 class OldSite(SimpleHTTPRequestHandler):
     """The folder's files; a path in `server.pages` answers a web page instead, one in
-    `server.slow` only after a long wait."""
+    `server.slow` only after a long wait, one in `server.broken` a server error."""
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
+        if self.path in self.server.broken:
+            self.send_error(503)
+            return
         if self.path in self.server.slow:
             time.sleep(3)
         if self.path in self.server.pages:
@@ -54,7 +57,7 @@ def old_site(tmp_path):
     server.daemon_threads = True
     # A download given up on closes the connection while the file is being sent.
     server.handle_error = lambda request, address: None
-    server.requests, server.pages, server.slow = [], set(), set()
+    server.requests, server.pages, server.slow, server.broken = [], set(), set(), set()
     server.root = root
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -125,8 +128,14 @@ def test_what_is_not_a_file_or_too_large_is_reported_and_left_out(site, old_site
     assert ArticlePage.objects.get(slug="harbour-strike").lead_image is None
 
 
-def test_a_post_whose_image_timed_out_waits_whole_for_the_next_run(site, old_site):
-    old_site.slow.add(DOCKERS)
+@pytest.mark.parametrize(
+    ("trouble", "said"),
+    [("slow", "timed out after 0.5 s"), ("broken", "the old site answered 503")],
+)
+def test_a_post_whose_image_did_not_come_waits_whole_for_the_next_run(
+    site, old_site, trouble, said
+):
+    getattr(old_site, trouble).add(DOCKERS)
     out = io.StringIO()
     with pytest.raises(SystemExit):
         call_command(
@@ -144,16 +153,47 @@ def test_a_post_whose_image_timed_out_waits_whole_for_the_next_run(site, old_sit
     assert "Failed (1):" in report
     assert (
         "post 11 “Harbour strike enters its second week”: could not download "
-        f"{old_site.url}{DOCKERS}: timed out after 0.5 s; run it again"
+        f"{old_site.url}{DOCKERS}: {said}; run it again"
     ) in report
     # No half article: the post is not there, nor recorded as imported.
     assert not ArticlePage.objects.filter(slug="harbour-strike").exists()
     assert not ImportedItem.objects.filter(kind="post", key="11").exists()
     assert ArticlePage.objects.filter(slug="festival").exists()
 
-    old_site.slow.clear()
+    getattr(old_site, trouble).clear()
     report = run_import(old_site)
     assert "Articles: 1 new, 0 updated, 3 unchanged" in report
     assert ArticlePage.objects.get(slug="harbour-strike").lead_image.caption == (
         "Dockers at the north gate, 5 a.m."
     )
+
+
+def test_a_linked_document_is_downloaded_and_a_web_page_in_its_place_is_not(
+    client, site, old_site, tmp_path
+):
+    from wagtail.documents.models import Document
+
+    report_pdf = old_site.root / "wp-content/uploads/2024/03/report.pdf"
+    report_pdf.write_bytes(b"%PDF-1.4\n% the annual report\n")
+    old_site.pages.add("/wp-content/uploads/2024/03/members.pdf")
+    export = tmp_path / "documents.xml"
+    export.write_text(
+        EXPORT.read_text().replace(
+            "<!-- wp:list -->",
+            '<p><a href="https://courier.example.org/wp-content/uploads/2024/03/report.pdf">The '
+            'report</a>, <a href="/wp-content/uploads/2024/03/members.pdf">the list</a>.</p>\n\n'
+            "<!-- wp:list -->",
+            1,
+        )
+    )
+    out = io.StringIO()
+    arguments = ["import", "wordpress", str(export), "--download-from", old_site.url]
+    call_command(*arguments, stdout=out, stderr=io.StringIO())
+    document = Document.objects.get()
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert f'<a href="{document.url}">The report</a>' in strike.body[-2].value.source
+    assert client.get(document.url).status_code == 200
+    assert (
+        "post 11 “Harbour strike enters its second week”: linked file not found: "
+        "/wp-content/uploads/2024/03/members.pdf (a web page, not a file)"
+    ) in out.getvalue()

@@ -66,8 +66,8 @@ class Uploads:
             file = self.folder / relative
             if file.is_file():
                 return Found(file.name, file.open("rb"))
-        if not self.download_from:
-            return None
+        if not self.download_from or path in self.problems:
+            return None  # not asked again in this run: the answer was given
         return self.download(path)
 
     def download(self, path: str) -> Found | None:

@@ -123,13 +123,17 @@ def _writing(currency: str, language: str) -> _Writing:
     standard = locale.currency_formats["standard"]
     symbol = locale.currency_symbols.get(currency, currency)
 
+    def symbol_in(parts: tuple[str, str]) -> tuple[str, str]:
+        positive, negative = parts
+        return positive.replace("¤", symbol), negative.replace("¤", symbol)
+
     def with_symbol(pattern: NumberPattern, decimals: int) -> NumberPattern:
         # What `NumberPattern.apply` does with a currency: its symbol for "¤" (no standard
         # pattern of Babel's locales has the "¤¤" of a code or name) and its own decimals.
         return NumberPattern(
             pattern.pattern,
-            tuple(part.replace("¤", symbol) for part in pattern.prefix),
-            tuple(part.replace("¤", symbol) for part in pattern.suffix),
+            symbol_in(pattern.prefix),
+            symbol_in(pattern.suffix),
             pattern.grouping,
             pattern.int_prec,
             (decimals, decimals),

@@ -151,7 +151,11 @@ def active_at(moments: list[datetime.datetime]) -> dict[datetime.datetime, Activ
         f"m{index}": Q(at__lt=moment) & (Q(until__isnull=True) | Q(until__gte=moment))
         for index, moment in enumerate(moments)
     }
-    states = PlanChange.objects.filter(active=True, at__lt=max(moments))
+    # Only the terms that held at one moment at least: terms superseded before the first
+    # moment (the history of every upgrade and cancellation) are left out before counting.
+    states = PlanChange.objects.filter(active=True, at__lt=max(moments)).filter(
+        Q(until__isnull=True) | Q(until__gte=min(moments))
+    )
     counts = {f"plans_{key}": Count("pk", filter=condition) for key, condition in held.items()}
     people = {
         f"supporters_{key}": Count("supporter", distinct=True, filter=condition)

@@ -1,5 +1,7 @@
 """Money is integer minor units plus a currency; readers see it written their way."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -42,9 +44,34 @@ def test_format_per_locale_and_zero_decimal_currency():
     assert money.format_plain(3000, "JPY") == "3000"
 
 
-def test_covering_fees_rounds_up():
-    from decimal import Decimal
+def babel_text(value, currency, language):
+    """Babel's `format_currency`, without the decimals of a whole amount."""
+    import re
 
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    if value != value.to_integral_value():
+        return format_currency(value, currency, locale=language)
+    pattern = Locale.parse(language).currency_formats["standard"].pattern
+    whole = re.sub(r"\.0+", "", pattern)
+    return format_currency(value, currency, whole, locale=language, currency_digits=False)
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "de", "fr", "ar", "hi", "ja", "pt_BR", "de_CH"])
+def test_amounts_read_exactly_as_babel_writes_them(language):
+    """Every currency Babel knows, whole or not, large and negative."""
+    for currency in sorted(money.KNOWN_CURRENCIES):
+        for minor in (0, 1, 250, 2500, 123_456_789, -2550, -2500):
+            expected = babel_text(money.to_major(minor, currency), currency, language)
+            assert money.format_money(minor, currency, language) == expected, (minor, currency)
+        # The meter's whole amount is cut off, never rounded up.
+        just_under = 1235 * 10 ** money.exponent(currency) - 1
+        expected = babel_text(Decimal(1234), currency, language)
+        assert money.format_whole(just_under, currency, language) == expected, currency
+
+
+def test_covering_fees_rounds_up():
     assert money.percentage_of(2500, Decimal("3")) == 75
     assert money.percentage_of(1001, Decimal("3")) == 31
 

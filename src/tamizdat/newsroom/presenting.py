@@ -3,10 +3,12 @@ member's language, each chart with the table of its numbers, so templates only l
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from django.utils.safestring import SafeString
@@ -60,12 +62,14 @@ class Page:
 
 
 class Writer:
-    """Money, numbers, shares and months in one language."""
+    """Money, numbers, shares and months in one language. A page names the same 18 months in
+    its charts and their tables: each month is written once."""
 
     def __init__(self, currency: str, language: str) -> None:
         self.currency = currency
         self.language = language
-        self.locale = to_locale(language)
+        self.locale = Locale.parse(to_locale(language))
+        self._months: dict[tuple[datetime.date, str], str] = {}
 
     def money(self, amount: int | None) -> str:
         if amount is None:
@@ -80,12 +84,18 @@ class Writer:
             return "–"
         return format_percent(value, "#,##0.0%", locale=self.locale)
 
+    def _month(self, month: goal.Month, pattern: str) -> str:
+        key = (month.first_day, pattern)
+        if key not in self._months:
+            self._months[key] = format_date(month.first_day, pattern, locale=self.locale)
+        return self._months[key]
+
     def month(self, month: goal.Month) -> str:
-        return format_date(month.first_day, "LLL yyyy", locale=self.locale)
+        return self._month(month, "LLL yyyy")
 
     def short_month(self, month: goal.Month) -> str:
         """For a chart's axis, where 18 months must fit: "Mar 26"."""
-        return format_date(month.first_day, "LLL yy", locale=self.locale)
+        return self._month(month, "LLL yy")
 
     def major(self, amount: int) -> float:
         """For a chart's geometry only."""

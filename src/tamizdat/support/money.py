@@ -6,12 +6,14 @@ an amount, so "2500 JPY" reads "¥2,500" in English and "2 500 ¥" in Russian.
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from babel import Locale
-from babel.numbers import format_currency, get_currency_precision, parse_pattern
+from babel.numbers import NumberPattern, get_currency_precision, parse_pattern
 from babel.numbers import list_currencies as babel_currencies
 from django import forms
 from django.core.exceptions import ValidationError
@@ -102,15 +104,58 @@ def parse_amount(text: str, currency: str) -> int:
     return to_minor(parse_number(text), currency)
 
 
+@dataclass(frozen=True)
+class _Writing:
+    """How readers of one language write amounts of one currency: the locale's standard
+    currency pattern with the currency's symbol written into it, with the currency's decimals
+    and without any. Babel's `format_currency` gives the same text, but looks the pattern, the
+    symbol and the currency's plural names up again for every amount, and a dashboard writes
+    hundreds of amounts."""
+
+    locale: Locale
+    with_decimals: NumberPattern
+    whole: NumberPattern
+
+
+@functools.cache
+def _writing(currency: str, language: str) -> _Writing:
+    locale = Locale.parse(language)
+    standard = locale.currency_formats["standard"]
+    symbol = locale.currency_symbols.get(currency, currency)
+
+    def symbol_in(parts: tuple[str, str]) -> tuple[str, str]:
+        positive, negative = parts
+        return positive.replace("¤", symbol), negative.replace("¤", symbol)
+
+    def with_symbol(pattern: NumberPattern, decimals: int) -> NumberPattern:
+        # What `NumberPattern.apply` does with a currency: its symbol for "¤" (no standard
+        # pattern of Babel's locales has the "¤¤" of a code or name) and its own decimals.
+        return NumberPattern(
+            pattern.pattern,
+            symbol_in(pattern.prefix),
+            symbol_in(pattern.suffix),
+            pattern.grouping,
+            pattern.int_prec,
+            (decimals, decimals),
+            pattern.exp_prec,
+            pattern.exp_plus,
+            pattern.number_pattern,
+        )
+
+    return _Writing(
+        locale=locale,
+        with_decimals=with_symbol(standard, exponent(currency)),
+        whole=with_symbol(parse_pattern(re.sub(r"\.0+", "", standard.pattern)), 0),
+    )
+
+
 def format_money(amount: int, currency: str, language: str = "en") -> str:
     """An amount the way readers of `language` write it; whole amounts without ".00"."""
     value = to_major(amount, currency)
-    locale = Locale.parse(language)
+    writing = _writing(currency, language)
     if value == value.to_integral_value():
-        pattern = locale.currency_formats["standard"].pattern
-        whole = re.sub(r"\.0+", "", pattern)
-        return format_currency(value, currency, format=whole, locale=locale, currency_digits=False)
-    return format_currency(value, currency, locale=locale)
+        return writing.whole.apply(value, writing.locale)
+    return writing.with_decimals.apply(value, writing.locale)
 
 
 def format_plain(amount: int, currency: str) -> str:
@@ -135,8 +180,6 @@ def round_minor(value: Decimal) -> int:
 def format_whole(minor: int, currency: str, language: str) -> str:
     """The amount without its minor unit, cut off and never rounded up, as readers of
     `language` write it: "$6,420", "6 420 $"; for a meter that must not overstate."""
-    locale = Locale.parse(language)
-    pattern = parse_pattern(locale.currency_formats["standard"].pattern)
-    pattern.frac_prec = (0, 0)
+    writing = _writing(currency, language)
     value = to_major(minor, currency).to_integral_value(rounding=ROUND_DOWN)
-    return pattern.apply(value, locale, currency=currency, currency_digits=False)
+    return writing.whole.apply(value, writing.locale)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Count
 
 from tamizdat.prompts import goal
 from tamizdat.support.models import GivingSpan
 
 from ..periods import Period
+from .common import month_number
 
 # An annual payment keeps its supporter giving for the months the year covers.
 ANNUAL_COVERS = 11
@@ -36,21 +37,6 @@ class Cohort:
         return self.still[after] / self.size
 
 
-def _month_number(field: str, months: Period) -> Case:
-    """Which month of `months` the moment in `field` fell in (0 for the first; None for no
-    moment), worked out in the database: SQLite would otherwise hand back every moment as
-    text to parse."""
-    return Case(
-        When(**{f"{field}__isnull": True}, then=Value(None)),
-        *(
-            When(**{f"{field}__lt": month.end}, then=Value(index))
-            for index, month in enumerate(months.months)
-        ),
-        default=Value(months.length),
-        output_field=IntegerField(),
-    )
-
-
 def cohorts(months: Period, now: datetime.datetime) -> list[Cohort]:
     """One cohort per month of `months`. A supporter still gives `n` months after their first
     gift if a payment of theirs (not wholly refunded) falls in that month or later, an annual
@@ -59,9 +45,9 @@ def cohorts(months: Period, now: datetime.datetime) -> list[Cohort]:
     rows = (
         GivingSpan.objects.filter(first_at__gte=months.start, first_at__lt=months.end)
         .annotate(
-            first_month=_month_number("first_at", months),
-            last_month=_month_number("last_at", months),
-            annual_month=_month_number("last_annual_at", months),
+            first_month=month_number("first_at", months),
+            last_month=month_number("last_at", months),
+            annual_month=month_number("last_annual_at", months),
         )
         .values("first_month", "last_month", "annual_month")
         .annotate(supporters=Count("pk"))

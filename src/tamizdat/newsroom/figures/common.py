@@ -1,4 +1,5 @@
-"""What the figures share: converting per-currency sums as the funding goal does."""
+"""What the figures share: converting per-currency sums as the funding goal does, and telling
+in the database which month a moment fell in."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Case, IntegerField, Value, When
+
 from tamizdat.prompts import goal
 from tamizdat.prompts.models import FundingGoal
+
+from ..periods import Period
 
 
 @dataclass
@@ -47,3 +52,18 @@ def ratio(part: int | Decimal, whole: int | Decimal) -> Decimal | None:
 def whole(value: Decimal) -> int:
     """A computed amount in whole minor units, halves up (as the goal rounds)."""
     return int(value.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def month_number(field: str, months: Period) -> Case:
+    """Which month of `months` the moment in `field` fell in (0 for the first; None for no
+    moment), worked out in the database: SQLite would otherwise hand back every moment as
+    text to parse."""
+    return Case(
+        When(**{f"{field}__isnull": True}, then=Value(None)),
+        *(
+            When(**{f"{field}__lt": month.end}, then=Value(index))
+            for index, month in enumerate(months.months)
+        ),
+        default=Value(months.length),
+        output_field=IntegerField(),
+    )

@@ -20,7 +20,7 @@ from tamizdat.prompts import goal
 from tamizdat.support.models import PlanChange
 
 from ..periods import Period, shift
-from .common import Converter, ratio, whole
+from .common import Converter, month_number, ratio, whole
 
 Kind = PlanChange.Kind
 MOVEMENT_KINDS = (Kind.NEW, Kind.REACTIVATION, Kind.EXPANSION, Kind.CONTRACTION, Kind.CHURN)
@@ -44,31 +44,27 @@ def yearly_before(moment: datetime.datetime) -> Yearly:
 
 class History:
     """The plans' movement in each month of a period, from two queries: what they were worth
-    before it, and every change in it summed per month, currency and kind."""
+    before it, and every change in it summed per month (numbered in the database), currency
+    and kind."""
 
     def __init__(self, period: Period) -> None:
         self.period = period
         self.opening = yearly_before(period.start)
         months = period.months
-        # A filtered sum per month rather than grouping by a truncated date, which SQLite
-        # would compute row by row in Python.
-        sums = {
-            f"m{index}": Sum("yearly_change", filter=Q(at__gte=month.start, at__lt=month.end))
-            for index, month in enumerate(months)
-        }
         rows = (
             PlanChange.objects.filter(at__gte=period.start, at__lt=period.end)
-            .values("currency", "kind")
-            .annotate(**sums)
+            .annotate(month=month_number("at", period))
+            .values("month", "currency", "kind")
+            .annotate(total=Sum("yearly_change"))
             .order_by()
         )
         self.changes: dict[datetime.date, dict[str, Yearly]] = defaultdict(
             lambda: defaultdict(dict)
         )
         for row in rows:
-            for index, month in enumerate(months):
-                if row[f"m{index}"]:
-                    self.changes[month.first_day][row["kind"]][row["currency"]] = row[f"m{index}"]
+            if row["total"]:
+                first_day = months[row["month"]].first_day
+                self.changes[first_day][row["kind"]][row["currency"]] = row["total"]
         self._active: dict[datetime.datetime, Active] = {}
 
     def read_active(self, moments: Iterable[datetime.datetime]) -> None:
@@ -151,7 +147,11 @@ def active_at(moments: list[datetime.datetime]) -> dict[datetime.datetime, Activ
         f"m{index}": Q(at__lt=moment) & (Q(until__isnull=True) | Q(until__gte=moment))
         for index, moment in enumerate(moments)
     }
-    states = PlanChange.objects.filter(active=True, at__lt=max(moments))
+    # Only the terms that held at one moment at least: terms superseded before the first
+    # moment (the history of every upgrade and cancellation) are left out before counting.
+    states = PlanChange.objects.filter(active=True, at__lt=max(moments)).filter(
+        Q(until__isnull=True) | Q(until__gte=min(moments))
+    )
     counts = {f"plans_{key}": Count("pk", filter=condition) for key, condition in held.items()}
     people = {
         f"supporters_{key}": Count("supporter", distinct=True, filter=condition)

@@ -3,6 +3,8 @@
 Starts the demo newsroom with the production server (`tamizdat serve`, gunicorn) on loopback,
 loads it with wrk under a bounded concurrency and time (once while an editor publishes the page
 every second), serves the same HTML from nginx as a yardstick, and prints one JSON document.
+The article and the home page are also rendered uncached for one reader at a time, each with
+the number of queries one render makes.
 Needs Debian's wrk and nginx (`make bench` installs them).
 Usage: python bench/pages.py [--seconds 10] [--connections 16]
 """
@@ -78,6 +80,33 @@ while time.monotonic() < deadline:
     time.sleep({every})
 print(published)
 """
+
+
+# Run in `tamizdat shell`: the queries of one uncached render of each page, once what each process
+# keeps between requests is in place (the request before it).
+QUERIES = """
+import json
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+client = Client(HTTP_COOKIE=settings.SESSION_COOKIE_NAME + "=bench", HTTP_HOST={host!r})
+counts = {{}}
+for name, path in {paths!r}.items():
+    assert client.get(path).status_code == 200
+    queries = []
+    with connection.execute_wrapper(lambda execute, *query: queries.append(1) or execute(*query)):
+        assert client.get(path).status_code == 200
+    counts[name] = len(queries)
+print(json.dumps(counts))
+"""
+
+
+def render_queries(tamizdat: list[str], env: dict[str, str], paths: dict[str, str]) -> dict:
+    code = QUERIES.format(host="127.0.0.1", paths=paths)
+    output = subprocess.run(
+        [*tamizdat, "shell", "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def during_publishing(
@@ -201,6 +230,8 @@ def main() -> None:
         uncached = wrk(url, arguments.seconds, arguments.connections, bypass)
         # One reader at a time: the render time itself, without waiting behind other requests.
         uncached_alone = wrk(url, arguments.seconds, 1, bypass)
+        home_alone = wrk(f"{base}/en/", arguments.seconds, 1, bypass)
+        queries = render_queries(tamizdat, env, {"article": article, "home": "/en/"})
         front = nginx(workdir, html, static_port, proxy_port, f"127.0.0.1:{port}")
         static_url = f"https://127.0.0.1:{static_port}/article.html"
         wait_for(static_url)
@@ -219,7 +250,8 @@ def main() -> None:
             "cached_by_tamizdat": cached,
             "cached_by_tamizdat_while_publishing": publishing,
             "uncached": uncached,
-            "uncached_one_connection": uncached_alone,
+            "uncached_one_connection": {**uncached_alone, "queries": queries["article"]},
+            "uncached_home_one_connection": {**home_alone, "queries": queries["home"]},
             "cached_by_nginx_front": {**proxied, "x_proxy_cache": cache_status},
             "nginx_same_html_as_file": static,
             "nginx_file_rps_vs_tamizdat_cache": ratio(static, cached),

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from tamizdat.news.models import HomePage
+
 pytestmark = pytest.mark.django_db
 
 PAGES = ("/en/", "/en/politics/", "/en/politics/parliament-dissolved/", "/en/tags/elections/")
@@ -45,3 +47,46 @@ def test_a_publish_shows_on_the_next_rendered_page(client, site):
     html = client.get("/en/").content.decode()
     assert 'href="/en/economy/"' in html  # the navigation and the front page's lists
     assert "Harbour reopens" in html
+
+
+def _rendered(client, path: str) -> str:
+    client.cookies[settings.SESSION_COOKIE_NAME] = ""
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+ARTICLE = "/en/politics/parliament-dissolved/"
+
+
+def test_the_frame_kept_rendered_follows_a_publish(client, site):
+    html = _rendered(client, ARTICLE)
+    assert "Our site is blocked at home." in html
+    assert '<a href="/en/politics/" aria-current="page">Politics</a>' in html
+    # Another section's page, from the same kept header: its own section is the marked one.
+    culture = _rendered(client, "/en/culture/theatre-reopens/")
+    assert '<a href="/en/culture/" aria-current="page">Culture</a>' in culture
+    assert '<a href="/en/politics/">Politics</a>' in culture
+
+    site.section("economy", "Economy", "Экономика")
+    home = HomePage.objects.get(pk=site.home.pk)
+    home.notice = "<p>Read us through a mirror.</p>"
+    home.tagline = "Independent since 2022"
+    home.save_revision().publish()
+    html = _rendered(client, ARTICLE)
+    assert "Read us through a mirror." in html and "Our site is blocked" not in html
+    assert '<p class="site-tagline">Independent since 2022</p>' in html
+    assert '<a href="/en/economy/">Economy</a>' in html
+    # The Russian frame is kept apart from the English one.
+    russian = _rendered(client, "/ru/politics/parliament-dissolved/")
+    assert "Наш сайт заблокирован." in russian and "Read us through a mirror." not in russian
+
+
+def test_each_page_keeps_its_own_language_links(client, site):
+    translated = _rendered(client, ARTICLE)
+    assert 'href="/ru/politics/parliament-dissolved/" lang="ru"' in translated
+    # No Russian copy: the link goes to the Russian front page, not to the last page's copy.
+    untranslated = _rendered(client, "/en/politics/budget-passed/")
+    assert 'href="/ru/" lang="ru"' in untranslated
+    assert "/ru/politics/parliament-dissolved/" not in untranslated
+    assert 'href="/ru/politics/parliament-dissolved/" lang="ru"' in _rendered(client, ARTICLE)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tamizdat.prompts import campaigns
 from tamizdat.web.purge import purge_every_page
+from tests import factories as ledger_rows
 from tests.prompts import factories
 
 pytestmark = pytest.mark.django_db
@@ -307,3 +308,42 @@ def test_a_demo_processor_is_said_to_move_no_money_beside_the_card_choice(client
     assert f'<p class="hint" id="support-method-stripe-notice">{notice}</p>' in page
     russian = client.get("/ru/support/").content.decode()
     assert "Карта: демонстрационный платёжный сервис, деньги не списываются." in russian
+
+
+def test_rendered_campaigns_follow_every_change_without_the_page_cache(
+    client, site, settings, time_machine
+):
+    """The banner and the appeal are kept rendered between pages; a page rendered anew (here
+    for a signed-in editor, whom the page cache never serves) still shows every change."""
+    settings.STRIPE_SECRET_KEY = "sk_test_123"
+    settings.STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+    time_machine.move_to(datetime.datetime(2026, 3, 14, 16, 5, tzinfo=datetime.UTC), tick=False)
+    client.cookies[settings.SESSION_COOKIE_NAME] = ""
+    factories.goal(amount=1_000_000)
+    campaign = factories.campaign(headline="Enjoying ad-free content?")
+    for _ in range(2):  # rendered, then from what was kept
+        response = client.get(ARTICLE)
+        assert "X-Cache" not in response
+        html = response.content.decode()
+        assert campaign_ids(html, "banner") == campaign_ids(html, "appeal") == [str(campaign.pk)]
+        assert "$0 of $10,000 raised this month" in html
+        # The appeal's form may still go on to the processor, and brings its assets once.
+        policy = response["Content-Security-Policy"]
+        assert "form-action 'self' https://checkout.stripe.com" in policy
+        assert len(re.findall(r"<script[^>]+support/contribution\.js", html)) == 1
+
+    campaign.headline = "Reading us every day?"
+    campaign.save_revision().publish()
+    assert "Reading us every day?" in html_of(client)
+    factories.goal(amount=1_200_000)
+    assert "$0 of $12,000 raised this month" in html_of(client)
+    # A later figure, once the one shown is no longer fresh.
+    ledger_rows.gift("giver@example.org", amount=250_000, currency="USD", at=timezone.now())
+    time_machine.shift(datetime.timedelta(minutes=6))
+    assert "$2,500 of $12,000 raised this month" in html_of(client)
+    # A campaign whose end passes leaves the page with no publish in between.
+    campaign.ends_at = timezone.now() + datetime.timedelta(minutes=1)
+    campaign.save_revision().publish()
+    assert campaign_ids(html_of(client), "banner") == [str(campaign.pk)]
+    time_machine.shift(datetime.timedelta(minutes=2))
+    assert "prompt-slot" not in html_of(client)

@@ -1,7 +1,9 @@
 """What every reading page's frame needs: the home page of its language and its sections.
 
 They are the same for every page until something is published, so each process looks them up
-once per page-cache generation (`shared`) rather than once per request.
+once per page-cache generation (`shared`) rather than once per request; and the parts of the
+frame rendered from them (the header, the navigation, the notice, the footer, the campaigns)
+are kept rendered the same way (`fragment`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from functools import cached_property
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.utils import make_template_fragment_key
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from wagtail.models import Locale
@@ -48,6 +52,19 @@ def shared(name: str, compute: Callable[[], T]) -> T:
     return memo.values[name]
 
 
+def fragment(name: str, vary_on: tuple[Any, ...], render: Callable[[], T]) -> T:
+    """`render()`, kept in this process's fragment cache as long as a cached page: until the
+    next publish, for readers of the active language. `vary_on` holds whatever else it
+    depends on; all of it must be the same for every anonymous reader."""
+    store = caches["fragments"]
+    key = make_template_fragment_key(name, [page_cache.generation(), get_language(), *vary_on])
+    value = store.get(key)
+    if value is None:
+        value = render()
+        store.set(key, value, settings.PAGE_CACHE_SERVER_SECONDS)
+    return value
+
+
 def _live_homes() -> dict[str, Any]:
     from .models import HomePage
 
@@ -74,9 +91,19 @@ class SiteFrame:
     # Fragments cached by templates live as long as cached pages, and die with a publish.
     cache_seconds = settings.PAGE_CACHE_SERVER_SECONDS
 
+    def __init__(self, request: HttpRequest | None = None) -> None:
+        self.request = request
+
     @cached_property
     def generation(self) -> str:
         return page_cache.generation()
+
+    @cached_property
+    def fragment_key(self) -> str:
+        """What a fragment of the frame that is the same on every page of a language varies
+        by: the publish, the language and the site (its host name), as for a cached page."""
+        host = self.request.get_host() if self.request is not None else ""
+        return f"{self.generation}:{get_language()}:{host}"
 
     @cached_property
     def homes(self) -> dict[str, Any]:
@@ -105,4 +132,4 @@ class SiteFrame:
 
 
 def site_context(request: HttpRequest) -> dict[str, Any]:
-    return {"frame": SiteFrame()}
+    return {"frame": SiteFrame(request)}

@@ -14,7 +14,7 @@ from wagtail.models import Page
 from tamizdat.web.page_cache import note_paginated, page_number
 
 from .archive import ArchivePage, archive_page
-from .models import ArticlePage, SectionPage
+from .models import LEAD_RENDITIONS, ArticlePage, SectionPage
 
 ARTICLES_PER_PAGE = 12
 LATEST_COUNT = 6
@@ -56,7 +56,10 @@ def front_page(home: Any) -> dict[str, Any]:
 
 def newest_first(articles: Any) -> Any:
     return (
-        articles.order_by("-first_published_at").select_related("lead_image").defer_streamfields()
+        articles.order_by("-first_published_at")
+        .select_related("lead_image")
+        .prefetch_related(LEAD_RENDITIONS)
+        .defer_streamfields()
     )
 
 

@@ -19,7 +19,7 @@ RELATED_COUNT = 4
 
 def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
     from .listings import with_sections
-    from .models import ArticlePage, ArticleTag
+    from .models import LEAD_RENDITIONS, ArticlePage, ArticleTag
 
     section_path = article.path[: -article.steplen]
     tag_ids = [tag.pk for tag in article.tag_list if tag.pk is not None]
@@ -53,6 +53,7 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
     pages = (
         ArticlePage.objects.filter(pk__in=best)
         .select_related("lead_image")
+        .prefetch_related(LEAD_RENDITIONS)
         .defer_streamfields()
         .in_bulk()
     )

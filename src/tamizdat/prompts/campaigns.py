@@ -241,9 +241,8 @@ def prompt_of(campaign: Campaign, placement: str, values: dict[str, str]) -> Pro
     )
 
 
-def prompts_for(placement: str, page: Page | None, language: str) -> list[Prompt]:
-    """The campaigns a page carries for a placement, ready for its template."""
-    found = candidates(placement, page, language)
+def prompts_of(placement: str, found: list[Campaign], language: str) -> list[Prompt]:
+    """The campaigns found for a placement (see `candidates`), ready for its template."""
     if not found:
         return []
     values = facts(language)

@@ -11,6 +11,11 @@ from tamizdat.support.views import allow_checkout
 FORM_FLAG = "_prompts_contribution_form"
 
 
+def is_form_embedded(request: HttpRequest | None) -> bool:
+    """Whether this response already carries a contribution form."""
+    return getattr(request, FORM_FLAG, False)
+
+
 def mark_form_embedded(request: HttpRequest) -> bool:
     """Note that this response carries a contribution form; whether one was already noted."""
     already = getattr(request, FORM_FLAG, False)

@@ -17,6 +17,7 @@ from wagtail.models import Page
 from tamizdat.web.addresses import absolute_url
 from tamizdat.web.page_cache import page_number
 
+from ..context import fragment
 from ..translations import routed_in
 
 register = template.Library()
@@ -26,8 +27,22 @@ register = template.Library()
 def language_links(context: dict[str, Any], page: Page | None = None) -> list[dict[str, Any]]:
     """One link per language: what the reader sees here (the page, its tag, author or search
     sub-page, a support page) in that language where it exists there, with the reader's query;
-    else that language's home page. The reader's own language is marked as current."""
+    else that language's home page. The reader's own language is marked as current. Kept
+    until the next publish for the address (a preview is an editor's draft: never kept)."""
     request = context.get("request")
+    if request is None or getattr(request, "is_preview", False):
+        return _language_links(context, request, page)
+    pk = page.pk if isinstance(page, Page) else None
+    return fragment(
+        "language-links",
+        (request.get_host(), request.get_full_path(), pk),
+        lambda: _language_links(context, request, page),
+    )
+
+
+def _language_links(
+    context: dict[str, Any], request: HttpRequest | None, page: Page | None
+) -> list[dict[str, Any]]:
     if isinstance(page, Page) and page.pk:
         translations = _page_in_languages(request, page)
     else:
@@ -112,18 +127,22 @@ def news_article_json_ld(context: dict[str, Any], article: Any) -> SafeString:
         "publisher": {"@type": "NewsMediaOrganization", "name": context["frame"].name},
         "isAccessibleForFree": True,
     }
-    if article.lead_image:
-        rendition = article.lead_image.get_rendition("fill-1200x630")
-        data["image"] = [absolute_url(rendition.url)]
+    if article.share_image:
+        data["image"] = [absolute_url(article.share_image.url)]
     # Escaping "<" keeps the JSON from closing the data block early, whatever the text says.
     text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
     return mark_safe(text.replace("<", "\\u003c"))
 
 
-@register.filter
-def contains(section: Page, page: Page | None) -> bool:
-    """Whether a page is this section or inside it, to mark the section in the navigation."""
-    return isinstance(page, Page) and page.path.startswith(section.path)
+@register.simple_tag(takes_context=True)
+def current_section(context: dict[str, Any], page: Page | None) -> int | None:
+    """The section of the navigation that a page is or is inside, to mark it there."""
+    if not isinstance(page, Page):
+        return None
+    for section in context["frame"].sections:
+        if page.path.startswith(section.path):
+            return int(section.pk)
+    return None
 
 
 @register.simple_tag(takes_context=True)

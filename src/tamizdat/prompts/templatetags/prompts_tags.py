@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django import template
@@ -22,11 +23,11 @@ from django.urls import ResolverMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tamizdat.news.context import newsroom_name
+from tamizdat.news.context import fragment, newsroom_name
 from tamizdat.web.page_cache import generation
 
 from .. import campaigns, goal
-from ..middleware import mark_form_embedded
+from ..middleware import is_form_embedded, mark_form_embedded
 
 register = template.Library()
 
@@ -70,36 +71,83 @@ def prompts_assets(context: template.Context) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("prompts/banner.html", takes_context=True)
-def support_banner(context: template.Context) -> dict[str, Any]:
+def _rendered(
+    context: template.Context,
+    placement: str,
+    found: list[Any],
+    progress: dict[str, Any],
+    data: Callable[[], dict[str, Any]],
+) -> SafeString:
+    """A placement's campaigns as its template renders them, kept until the next publish for
+    the same campaigns (and the same figure of the goal). Whether the page already carries a
+    contribution form changes what its first form brings (see `appeal_form`), and a form
+    rendered from the cache still counts as one on the page."""
+    request = context.get("request")
+    form_before = is_form_embedded(request)
+
+    def render() -> tuple[str, bool]:
+        html = render_to_string(f"prompts/{placement}.html", {**data(), **progress})
+        return html, is_form_embedded(request)
+
+    as_of = progress["progress"].as_of if progress.get("progress") else None
+    campaigns_found = tuple(campaign.pk for campaign in found)
+    html, embeds_form = fragment(placement, (campaigns_found, as_of, form_before), render)
+    if embeds_form and request is not None:
+        mark_form_embedded(request)
+    return mark_safe(html)  # rendered by the campaigns' own templates
+
+
+@register.simple_tag(takes_context=True)
+def support_banner(context: template.Context) -> SafeString:
     """The top banner; on the support page itself, only this month's progress."""
     language = get_language()
     if _support_view(context) in SUPPORT_FORM_VIEWS:
-        return {"goal_only": True, **progress_context(language)}
+        return mark_safe(
+            render_to_string(
+                "prompts/banner.html", {"goal_only": True, **progress_context(language)}
+            )
+        )
     if _hidden(context):
-        return {"prompts": []}
-    prompts = campaigns.prompts_for(campaigns.BANNER, context.get("page"), language)
-    if not prompts:
-        return {"prompts": []}
-    shows_goal = any(prompt.campaign.show_goal for prompt in prompts)
+        return SafeString()
+    found = campaigns.candidates(campaigns.BANNER, context.get("page"), language)
+    if not found:
+        return SafeString()
+    shows_goal = any(campaign.show_goal for campaign in found)
+    return _rendered(
+        context,
+        campaigns.BANNER,
+        found,
+        progress_context(language) if shows_goal else {"progress": None},
+        lambda: _banner(context, found, language),
+    )
+
+
+def _banner(context: template.Context, found: list[Any], language: str) -> dict[str, Any]:
+    prompts = campaigns.prompts_of(campaigns.BANNER, found, language)
     return {
         "prompts": prompts,
         "plain": prompts[0].arms[0],
         "support_url": campaigns.support_url(language),
         "site_name": _site_name(context),
         "request": context.get("request"),
-        **(progress_context(language) if shows_goal else {"progress": None}),
     }
 
 
-@register.inclusion_tag("prompts/appeal.html", takes_context=True)
-def support_appeal(context: template.Context, page: Any) -> dict[str, Any]:
+@register.simple_tag(takes_context=True)
+def support_appeal(context: template.Context, page: Any) -> SafeString:
     if _hidden(context):
-        return {"prompts": []}
+        return SafeString()
     language = get_language()
-    prompts = campaigns.prompts_for(campaigns.APPEAL, page, language)
-    if not prompts:
-        return {"prompts": []}
+    found = campaigns.candidates(campaigns.APPEAL, page, language)
+    if not found:
+        return SafeString()
+    return _rendered(
+        context, campaigns.APPEAL, found, {}, lambda: _appeal(context, found, language)
+    )
+
+
+def _appeal(context: template.Context, found: list[Any], language: str) -> dict[str, Any]:
+    prompts = campaigns.prompts_of(campaigns.APPEAL, found, language)
     return {
         "prompts": prompts,
         "thank_you": prompts[0].thank_you,

@@ -48,8 +48,13 @@ lint: $(BIN)/.installed-test
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The suite runs on one worker process per core (pytest-xdist), each with a database and a data
+# directory of its own. Tests are handed out in the order they are collected, so on each worker
+# the tests that commit still run after the rolled-back ones (see tests/conftest.py).
+TEST_WORKERS ?= $(shell nproc)
+
 test-sqlite: $(BIN)/.installed-test
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist load
 
 # The property-based tests with many more generated inputs than `make test` tries (still seeded,
 # so a failure found here comes back on every run); takes several minutes.
@@ -62,7 +67,8 @@ fuzz: $(BIN)/.installed-test
 # test peers (marked engine_neutral) do not depend on the database, so they run on SQLite only
 # (the cluster scenario, tests/test_cluster.py, starts a PostgreSQL of its own).
 test-postgres: $(BIN)/.installed-test
-	scripts/with-postgres $(BIN)/pytest --ignore=tests/browser -m "not scenario and not engine_neutral"
+	scripts/with-postgres $(BIN)/pytest --numprocesses $(TEST_WORKERS) --dist load \
+	  --ignore=tests/browser -m "not scenario and not engine_neutral"
 
 format: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix .

@@ -3,7 +3,10 @@
 import os
 import tempfile
 
-os.environ.setdefault("TAMIZDAT_DATA_DIR", tempfile.mkdtemp(prefix="tamizdat-test-"))
+# Each worker of a parallel run (pytest-xdist) gets a data directory of its own: the workers
+# inherit the environment of the process that starts them, which has loaded these settings too.
+if "PYTEST_XDIST_WORKER" in os.environ or "TAMIZDAT_DATA_DIR" not in os.environ:
+    os.environ["TAMIZDAT_DATA_DIR"] = tempfile.mkdtemp(prefix="tamizdat-test-")
 os.environ.setdefault("TAMIZDAT_BASE_URL", "http://testserver")
 
 from tamizdat.settings import *  # noqa: F403

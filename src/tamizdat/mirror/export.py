@@ -41,7 +41,7 @@ from .folders import (
 from .manifest import MANIFEST, Manifest
 from .pages import CopySettings, PageMaker, Rendered, language_of
 from .renderer import Renderer
-from .search import SEARCH_BUNDLE, build_search
+from .search import Story, build_search
 
 NOT_FOUND_FILE = "404.html"
 NOT_FOUND_URL = "/{language}/tamizdat-copy-not-found/"
@@ -112,12 +112,9 @@ class Export:
                     root,
                     copy_function=os.link,
                     dirs_exist_ok=True,
-                    # The search index is made again (from the old one for a language with no
-                    # story changed: `search`); the manifest is written anew.
+                    # The manifest is written anew.
                     ignore=lambda folder, names: (
-                        {SEARCH_BUNDLE, MANIFEST} & set(names)
-                        if Path(folder) == self.target
-                        else set()
+                        {MANIFEST} & set(names) if Path(folder) == self.target else set()
                     ),
                 )
                 manifest.pages = dict(previous.pages)
@@ -132,7 +129,6 @@ class Export:
             report.removed = self._prune(root, manifest, seeds(self.copy, live))
             self._fix_missing(renderer, manifest)
             report.rendered = renderer.count
-            stale = self._stale_search(renderer, None if report.full else previous, live)
         # The page a static host shows for any address the copy does not hold.
         not_found = PageMaker(self.copy).make(
             NOT_FOUND_URL.format(language=self.copy.languages[0]),
@@ -143,22 +139,21 @@ class Export:
         )
         copy_assets(root, manifest.assets() | set(not_found.assets), previous_assets)
         write_extras(root, self.copy, made)
-        kept = None if report.full else self.target / SEARCH_BUNDLE
-        build_search(root, self.copy.languages, kept, stale)
+        kept = {} if report.full or previous is None else previous.search
+        manifest.search = build_search(
+            root, self.copy.languages, self._stories(manifest, live), kept, self.jobs
+        )
         manifest.write(root)
         return report
 
-    def _stale_search(
-        self, renderer: Renderer, previous: Manifest | None, live: dict[str, list[Any]]
-    ) -> set[str]:
-        """The languages whose search index must be made again: those of the stories this
-        export rendered or removed (every language, for a full export)."""
-        if previous is None:
-            return set(self.copy.languages)
-        stories = {entry[0] for entry in live.values() if entry[2]}
-        gone = {entry[0] for entry in previous.live.values() if entry[2]} - stories
-        touched = (renderer.urls & stories) | gone
-        return {language_of(url, self.copy) for url in touched}
+    def _stories(self, manifest: Manifest, live: dict[str, list[Any]]) -> list[Story]:
+        """The pages the search index reads, with when each was first published."""
+        dates = changes.publication_dates(live)
+        return [
+            Story(entry["file"], language_of(url, self.copy), dates[url], entry["indexed"])
+            for url, entry in manifest.pages.items()
+            if entry.get("indexed") and url in dates
+        ]
 
     def _crawl(self, renderer: Renderer, manifest: Manifest, urls: set[str]) -> None:
         """Render `urls`, then whatever they reference that the copy does not hold yet."""

@@ -28,6 +28,8 @@ from .rewrite import Attributes, Insertions, rewrite_html
 COPY_INFO = "/copy-info.js"
 COPY_ASSETS = ("mirror/copy.js", "mirror/copy.css")
 SKIPPED_CLASSES = frozenset({"goal-meter", "prompt-goal"})
+# The element of a story that the search index reads (`data-pagefind-body`).
+INDEXED_CLASS = "article"
 PUBLIC_FILE_MODE = 0o644
 PUBLIC_FOLDER_MODE = 0o755
 
@@ -106,6 +108,8 @@ class Rendered:
     pages: list[str] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)
     read_more: list[str] = field(default_factory=list)
+    # A digest of what the search index reads of the page; "" for a page it does not read.
+    indexed: str = ""
 
 
 def language_of(url: str, copy: CopySettings) -> str:
@@ -210,12 +214,14 @@ class PageMaker:
             for kind, classified in (paths.classify(link, page_path) for link in result.read_more)
             if kind is paths.Kind.PAGE
         ]
+        indexed = result.extracted.encode()
         return Rendered(
             url=url,
             file=file,
             pages=sorted(references["pages"]),
             assets=sorted(references["assets"]),
             read_more=read_more,
+            indexed=hashlib.blake2b(indexed, digest_size=16).hexdigest() if indexed else "",
         )
 
     def resolve(
@@ -285,6 +291,7 @@ class PageMaker:
             else "",
             omit_classes=SKIPPED_CLASSES,
             attributes=self.attributes,
+            extract_class=INDEXED_CLASS,
         )
 
     def attributes(self, tag: str, attrs: Attributes) -> Attributes:
@@ -297,7 +304,7 @@ class PageMaker:
                 (k, f"{paths.live_base(v)}{v}" if k == "data-challenge" and v else v)
                 for k, v in attrs
             ]
-        if tag == "article" and ("class", "article") in attrs:
+        if tag == "article" and ("class", INDEXED_CLASS) in attrs:
             # Pagefind indexes the stories, not the frame around them.
             return [*attrs, ("data-pagefind-body", None)]
         return attrs

@@ -37,7 +37,6 @@ from .folders import (
     locked,
     remove_empty_parents,
     remove_leftovers,
-    tree_size,
 )
 from .manifest import MANIFEST, Manifest
 from .pages import CopySettings, PageMaker, Rendered, language_of
@@ -61,7 +60,7 @@ class Report:
 class Export:
     def __init__(self, target: Path, jobs: int, full: bool) -> None:
         # The folder's own name, not what it links to (`folders.Versions`).
-        self.target = target.parent.resolve() / target.name
+        self.target = Path(os.path.abspath(target))
         self.jobs = max(1, jobs)
         self.force_full = full
         self.copy = CopySettings.current()
@@ -77,7 +76,7 @@ class Export:
             try:
                 new = versions.prepare(incremental=previous is not None)
                 report, changed = self._build(new, previous)
-                versions.publish(new, None if report.full else changed)
+                report.files, report.bytes = versions.publish(new, None if report.full else changed)
             except BaseException as error:
                 if new is not None:
                     versions.discard(new)
@@ -85,7 +84,6 @@ class Export:
                     raise io_error(error, self.target) from error
                 raise
             report.seconds = round(time.monotonic() - started, 3)
-            report.files, report.bytes = tree_size(self.target)
             return report
 
     def _previous(self) -> Manifest | None:
@@ -101,6 +99,7 @@ class Export:
         what the export did and, for an incremental one, the files it changed."""
         made = timezone.now()
         live = live_pages()
+        self.dates = changes.publication_dates(live)
         authors, tags = author_states(), tag_states()
 
         def new_manifest() -> Manifest:
@@ -138,7 +137,7 @@ class Export:
         write_extras(root, self.copy, made)
         kept = {} if report.full or previous is None else previous.search
         manifest.search = build_search(
-            root, self.copy.languages, self._stories(manifest, live), kept, self.jobs
+            root, self.copy.languages, self._stories(manifest), kept, self.jobs
         )
         manifest.write(root)
         if report.full or previous is None:
@@ -154,9 +153,9 @@ class Export:
                 remove_empty_parents((root / name).parent, root)
         return report, changed
 
-    def _stories(self, manifest: Manifest, live: dict[str, list[Any]]) -> list[Story]:
+    def _stories(self, manifest: Manifest) -> list[Story]:
         """The pages the search index reads, with when each was first published."""
-        dates = changes.publication_dates(live)
+        dates = self.dates
         return [
             Story(entry["file"], language_of(url, self.copy), dates[url], entry["indexed"])
             for url, entry in manifest.pages.items()
@@ -240,7 +239,7 @@ class Export:
         self._crawl(renderer, manifest, dirty - old_urls)
         # Then the archive pages the change shifted, now that each listing's first page says
         # which archive page is its newest.
-        dates = changes.publication_dates(live)
+        dates = self.dates
         earliest = min((dates[url] for url in new_urls if url in dates), default=None)
         shifted: set[str] = set()
         for listing in listings & set(manifest.pages):

@@ -111,12 +111,14 @@ class Versions:
         new.chmod(PUBLIC_FOLDER_MODE)
         return new
 
-    def publish(self, new: Path, changed: set[str] | None) -> None:
+    def publish(self, new: Path, changed: set[str] | None) -> tuple[int, int]:
         """Make `new` the copy at `DIR`. `changed`: the files it differs by from the current
-        version (None for a version made whole, from which the current one is too far)."""
+        version (None for a version made whole, from which the current one is too far).
+        Returns how many published files the copy holds, and their bytes."""
         current = self.current()
         after = int(current.name) if current is not None and changed is not None else None
-        self._write_record(new, after, changed or set())
+        counted = self._count(new, current, changed)
+        self._write_record(new, after, changed or set(), counted)
         link = self.home / f".link-{new.name}"
         link.unlink(missing_ok=True)
         link.symlink_to(f"{self.home.name}/{new.name}")
@@ -133,10 +135,31 @@ class Versions:
                 self._forget(current)
             spare = self.home / str(int(new.name) + 1)
             shutil.copytree(new, spare, copy_function=os.link, symlinks=True)
-            self._write_record(new, int(spare.name), set())
+            self._write_record(new, int(spare.name), set(), counted)
+        return counted
 
-    def _write_record(self, version: Path, after: int | None, changed: set[str]) -> None:
-        record = {"after": after, "changed": sorted(changed)}
+    def _count(self, new: Path, current: Path | None, changed: set[str] | None) -> tuple[int, int]:
+        """The files and bytes of `new`: from the current version's figures and the files that
+        changed, rather than by looking at every file (a second at 10,000 stories)."""
+        record = self._record(current) if current is not None else None
+        if changed is None or record is None or "files" not in record:
+            return tree_size(new)
+        files, size = record["files"], record["bytes"]
+        for name in changed:
+            old_files, old_size = _size(current / name)  # type: ignore[operator]
+            new_files, new_size = _size(new / name)
+            files, size = files + new_files - old_files, size + new_size - old_size
+        return files, size
+
+    def _write_record(
+        self, version: Path, after: int | None, changed: set[str], counted: tuple[int, int]
+    ) -> None:
+        record = {
+            "after": after,
+            "changed": sorted(changed),
+            "files": counted[0],
+            "bytes": counted[1],
+        }
         write_file(self.home, f"{version.name}.json", json.dumps(record).encode())
 
     def discard(self, new: Path) -> None:
@@ -210,6 +233,15 @@ def tree_size(root: Path) -> tuple[int, int]:
                 files += 1
                 size += os.stat(os.path.join(folder, name)).st_size
     return files, size
+
+
+def _size(path: Path) -> tuple[int, int]:
+    """`tree_size` of one file or folder of a copy; (0, 0) when there is none."""
+    if path.is_dir():
+        return tree_size(path)
+    if path.name.startswith(".") or not path.is_file():
+        return 0, 0
+    return 1, path.stat().st_size
 
 
 def tree_files(root: Path) -> Iterator[Path]:

@@ -144,6 +144,13 @@ class _Site:
         return self.handler.get_response(request)
 
 
+@functools.lru_cache(maxsize=1)
+def _site(copy: CopySettings) -> _Site:
+    """One per process and settings: loading the middleware (WhiteNoise reads the list of
+    static files) took half a second, once per batch of pages."""
+    return _Site()
+
+
 def is_shareable(response: Any) -> bool:
     return response.status_code == 200 and "public" in response.get("Cache-Control", "")
 
@@ -172,7 +179,7 @@ class PageMaker:
         self.copy = copy
         # Addresses the site answered with no shareable page: links to them go to the site.
         self.missing = missing
-        self.site = _Site()
+        self.site = _site(copy)
 
     def make(
         self,

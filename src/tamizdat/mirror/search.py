@@ -11,16 +11,17 @@ when what its stories show changed: after a publish, the newest part of its lang
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from subprocess import PIPE
 
 from .errors import ExportError
 from .pages import write_file
@@ -86,28 +87,42 @@ def indexed_element(html: str) -> str:
     return html[start.start() :]
 
 
-async def _index(root: Path, members: list[Story], output: Path) -> None:
-    from pagefind.index import PagefindIndex
-
-    # Leaving the block writes the bundle into `output`.
-    config = {"keep_index_url": True, "output_path": str(output)}
-    async with PagefindIndex(config=config) as index:  # type: ignore[arg-type]
-        for story in members:
-            # The element alone: Pagefind takes a title and an image from anywhere in a page
-            # (a "Read more" card's), which would change the index with no change to the story.
-            element = indexed_element((root / story.file).read_text())
-            content = f'<html lang="{story.language}"><body>{element}</body></html>'
-            await index.add_html_file(content=content, url=f"/{story.file}")
+def _stage(root: Path, members: list[Story], site: Path) -> None:
+    """The part's stories as Pagefind will read them: each story's indexed element alone.
+    Pagefind takes a title and an image from anywhere in a page (a "Read more" card's), which
+    would change the index with no change to the story."""
+    for story in members:
+        element = indexed_element((root / story.file).read_text())
+        staged = site / story.file
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        staged.write_text(f'<html lang="{story.language}"><body>{element}</body></html>')
 
 
-async def _index_all(root: Path, parts: dict[str, list[Story]], work: Path, jobs: int) -> None:
-    slots = asyncio.Semaphore(jobs)
-
-    async def one(name: str, members: list[Story]) -> None:
-        async with slots:
-            await _index(root, members, work / name)
-
-    await asyncio.gather(*(one(name, members) for name, members in parts.items()))
+def _index_all(root: Path, parts: dict[str, list[Story]], work: Path, jobs: int) -> None:
+    """Index each part with Pagefind's command, `jobs` at a time. (Its Python API waits a
+    tenth of a second for each page it is given.)"""
+    pending = list(parts.items())
+    running: list[tuple[str, subprocess.Popen[str]]] = []
+    try:
+        while pending or running:
+            while pending and len(running) < jobs:
+                name, members = pending.pop(0)
+                site = work / f"{name}.site"
+                _stage(root, members, site)
+                command = [sys.executable, "-m", "pagefind", "--site", str(site)]
+                command += ["--keep-index-url", "--output-path", str(work / name), "--silent"]
+                running.append(
+                    (name, subprocess.Popen(command, stdout=PIPE, stderr=PIPE, text=True))
+                )
+            name, run = running.pop(0)
+            stdout, stderr = run.communicate()
+            if run.returncode != 0:
+                raise ExportError(f"the search index failed: {stderr.strip() or stdout.strip()}")
+            shutil.rmtree(work / f"{name}.site")
+    finally:
+        for _, run in running:
+            run.kill()
+            run.wait()
 
 
 def build_search(
@@ -133,14 +148,7 @@ def build_search(
     work = bundle / ".work"
     shutil.rmtree(work, ignore_errors=True)
     try:
-        # In a thread of its own, as the caller may run an event loop already (Playwright's).
-        with ThreadPoolExecutor(max_workers=1) as thread:
-            thread.submit(asyncio.run, _index_all(root, stale, work, jobs)).result()
-    except OSError:
-        raise
-    except Exception as error:
-        raise ExportError(f"the search index failed: {type(error).__name__}: {error}") from error
-    else:
+        _index_all(root, stale, work, jobs)
         for name in stale:
             for unused in UNUSED_FILES:
                 (work / name / unused).unlink(missing_ok=True)

@@ -311,7 +311,8 @@ ONION_ADDRESS = os.environ.get("TAMIZDAT_ONION_ADDRESS", "")
 
 # Mirrors (mirror/): the static copy of the site, the buckets it is pushed to, and where a
 # copy's contribution form posts (the main site, a proxying mirror or the onion; none: no form).
-MIRROR_DIR = Path(os.environ.get("TAMIZDAT_MIRROR_DIR", DATA_DIR / "mirror")).resolve()
+# Not resolved: the copy's folder is a link to its current version (mirror/folders.py).
+MIRROR_DIR = Path(os.path.abspath(os.environ.get("TAMIZDAT_MIRROR_DIR", DATA_DIR / "mirror")))
 MIRROR_GIVING_URL = os.environ.get("TAMIZDAT_MIRROR_GIVING_URL", "").rstrip("/")
 MIRROR_ZIP_URL = os.environ.get("TAMIZDAT_MIRROR_ZIP_URL", "")
 MIRROR_DEBOUNCE_SECONDS = env_int("TAMIZDAT_MIRROR_DEBOUNCE_SECONDS", 60)

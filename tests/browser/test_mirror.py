@@ -3,6 +3,7 @@ with the campaigns' buttons, search, and a gift that reaches the live site and t
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import unquote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tamizdat.mirror import export
+from tamizdat.mirror import export, search
 from tamizdat.support.models import Payment
 from tests.browser.conftest import console_errors
 from tests.browser.test_support import pay_on_hosted_page
@@ -114,6 +115,24 @@ def test_search_works_on_a_copy_served_over_http(watched: Page, copy: Path):
         found.click()
         expect(watched).to_have_url(f"{root}copy/ru/politics/parliament-dissolved/index.html")
         expect(watched.get_by_role("heading", level=1)).to_have_text("Парламент распущен")
+        assert watched.problems == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+def test_search_finds_stories_from_every_part_of_the_index(
+    watched: Page, site, tmp_path, monkeypatch
+):
+    # One story a part: every story but the first comes from an index merged into it.
+    monkeypatch.setattr(search, "PART_SIZE", 1)
+    export.export(tmp_path / "copy")
+    parts = json.loads((tmp_path / "copy/pagefind/parts.json").read_text())
+    assert len(parts["en"]) == 4
+    with static_server(tmp_path) as root:
+        watched.goto(f"{root}copy/en/search/index.html?q=standfirst")
+        expect(watched.get_by_text("Articles found: 4")).to_be_visible()
+        expect(watched.locator("[data-mirror-search-results] li a")).to_have_count(4)
+        watched.get_by_role("link", name="Parliament dissolved").click()
+        expect(watched).to_have_url(f"{root}copy/en/politics/parliament-dissolved/index.html")
         assert watched.problems == []  # type: ignore[attr-defined]
 
 

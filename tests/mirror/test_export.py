@@ -212,8 +212,15 @@ def test_what_a_stopped_export_left_beside_the_copy_goes_with_the_next_one(site,
         if thread is not threading.current_thread() and not thread.daemon:
             thread.join()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy")) == [
-        ".copy.lock"
+        ".copy.lock",
+        ".copy.versions",
     ]
+    # The copy is a link to its current version; the version before it is kept for the next
+    # export to bring up to date, and nothing else.
+    assert (tmp_path / "copy").is_symlink()
+    versions = sorted(p.name for p in (tmp_path / ".copy.versions").iterdir())
+    assert len([name for name in versions if name.isdigit()]) == 2, versions
+    assert [name for name in versions if name.startswith(".")] == []
 
 
 def test_media_kept_in_a_bucket_are_copied_into_the_copy(media_in_a_bucket, newsroom, tmp_path):

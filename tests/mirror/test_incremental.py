@@ -28,8 +28,10 @@ def tree(folder: Path) -> dict[str, bytes]:
 def assert_same_as_full(copy: Path, tmp_path: Path, name: str) -> export.Report:
     with time_machine.travel(MADE, tick=False):
         incremental = export.export(copy)
-        export.export(tmp_path / name, full=True)
+        whole = export.export(tmp_path / name, full=True)
     assert not incremental.full
+    # Counted from the files that changed, as a full export counts them all.
+    assert (incremental.files, incremental.bytes) == (whole.files, whole.bytes)
     made, full = tree(copy), tree(tmp_path / name)
     assert sorted(made) == sorted(full)
     assert [name for name in full if made[name] != full[name]] == []
@@ -139,3 +141,32 @@ def test_a_renamed_tag_is_renamed_everywhere_by_the_next_copy(site, tmp_path):
     assert not (copy / "en/tags/elections").exists()
     # Only what shows the tag: not, say, the story that does not carry it.
     assert renamed.rendered < 30
+
+
+def test_a_failed_export_leaves_the_copy_whole_and_the_next_one_catches_up(
+    site, tmp_path, monkeypatch
+):
+    import errno
+
+    from tamizdat.mirror import pages
+    from tamizdat.mirror.errors import ExportError
+
+    copy = tmp_path / "copy"
+    with time_machine.travel(MADE, tick=False):
+        export.export(copy)
+        export.export(copy)  # from now on, each export writes into the version before
+    before = tree(copy)
+    site.article("culture", "Festival opens", hours_ago=0.5)
+    write_file = pages.write_file
+
+    def full_disk(root, name, data):
+        if name.endswith("festival-opens/index.html"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write_file(root, name, data)
+
+    monkeypatch.setattr(pages, "write_file", full_disk)
+    with pytest.raises(ExportError, match="no space left"):
+        export.export(copy, jobs=1)
+    assert tree(copy) == before
+    monkeypatch.undo()
+    assert_same_as_full(copy, tmp_path, "full")

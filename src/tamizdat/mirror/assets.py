@@ -79,9 +79,9 @@ def _with_stylesheet_references(urls: set[str], file_of: Callable[[str], Path | 
     return found
 
 
-def copy_assets(root: Path, wanted: set[str], previous: set[str]) -> None:
+def copy_assets(root: Path, wanted: set[str], previous: set[str]) -> set[str]:
     """Copy into `root` the files in `wanted` that the previous copy did not hold, and remove
-    those it held that no page uses any more."""
+    those it held that no page uses any more; returns the files of the copy added or removed."""
     # Stylesheets are static files: what they name is read from this server's disk, and
     # what the previous copy's stylesheets named from the copy itself.
     wanted = _with_stylesheet_references(wanted, _static_file)
@@ -93,3 +93,4 @@ def copy_assets(root: Path, wanted: set[str], previous: set[str]) -> None:
             logger.warning("The copy's pages use %s, which is not on this server", url)
     for url in previous - wanted:
         _in_copy(root, url).unlink(missing_ok=True)
+    return {unquote(url).lstrip("/") for url in wanted ^ previous}

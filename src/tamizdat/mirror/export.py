@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,20 +29,19 @@ from django.utils import timezone
 from . import changes, paths
 from .assets import copy_assets
 from .changes import FIXED_FILES, author_states, live_pages, seeds, tag_states
-from .extras import write_extras
+from .extras import EXTRA_FILES, write_extras
 from .folders import (
+    Versions,
     check_target,
     io_error,
     locked,
+    remove_empty_parents,
     remove_leftovers,
-    swap,
-    tree_size,
-    workspace,
 )
 from .manifest import MANIFEST, Manifest
 from .pages import CopySettings, PageMaker, Rendered, language_of
 from .renderer import Renderer
-from .search import SEARCH_BUNDLE, build_search
+from .search import PARTS_FILE, SEARCH_BUNDLE, Story, build_search
 
 NOT_FOUND_FILE = "404.html"
 NOT_FOUND_URL = "/{language}/tamizdat-copy-not-found/"
@@ -59,7 +59,8 @@ class Report:
 
 class Export:
     def __init__(self, target: Path, jobs: int, full: bool) -> None:
-        self.target = target.resolve() if target.exists() else target.absolute()
+        # The folder's own name, not what it links to (`folders.Versions`).
+        self.target = Path(os.path.abspath(target))
         self.jobs = max(1, jobs)
         self.force_full = full
         self.copy = CopySettings.current()
@@ -69,17 +70,20 @@ class Export:
         with locked(self.target):
             started = time.monotonic()
             remove_leftovers(self.target)
-            new = workspace(self.target)
+            versions = Versions(self.target)
+            previous = self._previous()
+            new = None
             try:
-                report = self._build(new)
-                swap(new, self.target)
-            except OSError as error:
-                raise io_error(error, self.target) from error
-            finally:
-                if new.exists():
-                    shutil.rmtree(new, ignore_errors=True)
+                new = versions.prepare(incremental=previous is not None)
+                report, changed = self._build(new, previous)
+                report.files, report.bytes = versions.publish(new, None if report.full else changed)
+            except BaseException as error:
+                if new is not None:
+                    versions.discard(new)
+                if isinstance(error, OSError):
+                    raise io_error(error, self.target) from error
+                raise
             report.seconds = round(time.monotonic() - started, 3)
-            report.files, report.bytes = tree_size(self.target)
             return report
 
     def _previous(self) -> Manifest | None:
@@ -90,11 +94,13 @@ class Export:
             return None
         return manifest
 
-    def _build(self, root: Path) -> Report:
+    def _build(self, root: Path, previous: Manifest | None) -> tuple[Report, set[str]]:
+        """Write the copy into `root`, which holds the previous copy when there is one; returns
+        what the export did and, for an incremental one, the files it changed."""
         made = timezone.now()
         live = live_pages()
+        self.dates = changes.publication_dates(live)
         authors, tags = author_states(), tag_states()
-        previous = self._previous()
 
         def new_manifest() -> Manifest:
             return Manifest(self.copy.fingerprint, live=live, authors=authors, tags=tags)
@@ -107,19 +113,6 @@ class Export:
                 previous_assets: set[str] = set()
             else:
                 previous_assets = previous.assets()
-                shutil.copytree(
-                    self.target,
-                    root,
-                    copy_function=os.link,
-                    dirs_exist_ok=True,
-                    # The search index is made again (from the old one for a language with no
-                    # story changed: `search`); the manifest is written anew.
-                    ignore=lambda folder, names: (
-                        {SEARCH_BUNDLE, MANIFEST} & set(names)
-                        if Path(folder) == self.target
-                        else set()
-                    ),
-                )
                 manifest.pages = dict(previous.pages)
                 done = self._incremental(renderer, manifest, previous, live)
                 if done is None:  # the change reaches every page: made again whole
@@ -132,7 +125,6 @@ class Export:
             report.removed = self._prune(root, manifest, seeds(self.copy, live))
             self._fix_missing(renderer, manifest)
             report.rendered = renderer.count
-            stale = self._stale_search(renderer, None if report.full else previous, live)
         # The page a static host shows for any address the copy does not hold.
         not_found = PageMaker(self.copy).make(
             NOT_FOUND_URL.format(language=self.copy.languages[0]),
@@ -141,24 +133,34 @@ class Export:
             status=404,
             from_root=True,
         )
-        copy_assets(root, manifest.assets() | set(not_found.assets), previous_assets)
+        assets = copy_assets(root, manifest.assets() | set(not_found.assets), previous_assets)
         write_extras(root, self.copy, made)
-        kept = None if report.full else self.target / SEARCH_BUNDLE
-        build_search(root, self.copy.languages, kept, stale)
+        kept = {} if report.full or previous is None else previous.search
+        manifest.search = build_search(
+            root, self.copy.languages, self._stories(manifest), kept, self.jobs
+        )
         manifest.write(root)
-        return report
+        if report.full or previous is None:
+            for folder, _, _ in os.walk(root, topdown=False):
+                if Path(folder) != root and not os.listdir(folder):
+                    os.rmdir(folder)
+            return report, set()
+        changed = _changed_pages(previous, manifest, renderer.urls) | assets
+        changed |= {f"{SEARCH_BUNDLE}/{part}" for part in _differing(kept, manifest.search)}
+        changed |= {f"{SEARCH_BUNDLE}/{PARTS_FILE}", NOT_FOUND_FILE, MANIFEST, *EXTRA_FILES}
+        for name in changed:
+            if not (root / name).exists():
+                remove_empty_parents((root / name).parent, root)
+        return report, changed
 
-    def _stale_search(
-        self, renderer: Renderer, previous: Manifest | None, live: dict[str, list[Any]]
-    ) -> set[str]:
-        """The languages whose search index must be made again: those of the stories this
-        export rendered or removed (every language, for a full export)."""
-        if previous is None:
-            return set(self.copy.languages)
-        stories = {entry[0] for entry in live.values() if entry[2]}
-        gone = {entry[0] for entry in previous.live.values() if entry[2]} - stories
-        touched = (renderer.urls & stories) | gone
-        return {language_of(url, self.copy) for url in touched}
+    def _stories(self, manifest: Manifest) -> list[Story]:
+        """The pages the search index reads, with when each was first published."""
+        dates = self.dates
+        return [
+            Story(entry["file"], language_of(url, self.copy), dates[url], entry["indexed"])
+            for url, entry in manifest.pages.items()
+            if entry.get("indexed") and url in dates
+        ]
 
     def _crawl(self, renderer: Renderer, manifest: Manifest, urls: set[str]) -> None:
         """Render `urls`, then whatever they reference that the copy does not hold yet."""
@@ -237,7 +239,7 @@ class Export:
         self._crawl(renderer, manifest, dirty - old_urls)
         # Then the archive pages the change shifted, now that each listing's first page says
         # which archive page is its newest.
-        dates = changes.publication_dates(live)
+        dates = self.dates
         earliest = min((dates[url] for url in new_urls if url in dates), default=None)
         shifted: set[str] = set()
         for listing in listings & set(manifest.pages):
@@ -315,9 +317,6 @@ class Export:
             if file:
                 (root / file).unlink(missing_ok=True)
                 removed += 1
-        for folder, _, _ in os.walk(root, topdown=False):
-            if Path(folder) != root and not os.listdir(folder):
-                os.rmdir(folder)
         return removed
 
     def _fix_missing(self, renderer: Renderer, manifest: Manifest) -> None:
@@ -332,6 +331,16 @@ class Export:
         }
         for rendered in renderer.render(referring, missing):
             manifest.add(rendered)
+
+
+def _changed_pages(previous: Manifest, manifest: Manifest, rendered: set[str]) -> set[str]:
+    """The files of pages that an incremental export wrote or removed."""
+
+    def files(source: Manifest, urls: Iterable[str]) -> set[str]:
+        return {file for url in urls if (file := source.pages.get(url, {}).get("file"))}
+
+    before, after = files(previous, previous.pages), files(manifest, manifest.pages)
+    return (before ^ after) | files(previous, rendered) | files(manifest, rendered)
 
 
 def _differing(old: dict[str, Any], new: dict[str, Any]) -> set[str]:

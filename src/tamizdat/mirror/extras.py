@@ -18,6 +18,9 @@ from . import mirrorlist
 from .folders import io_error, tree_files
 from .pages import COPY_INFO, CopySettings, write_file
 
+# Written by every export.
+EXTRA_FILES = ("index.html", COPY_INFO.lstrip("/"))
+
 
 def write_extras(root: Path, copy: CopySettings, made: datetime) -> None:
     """The top `index.html` (a way into each language) and `copy-info.js`, which tells the

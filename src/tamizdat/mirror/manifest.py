@@ -5,16 +5,16 @@ it to render only what changed."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .pages import Rendered, write_file
 
 MANIFEST = ".tamizdat-copy.json"
-# 2: authors kept; files readable by any web server; 3: tags kept (a copy made before is made
-# again whole).
-MANIFEST_VERSION = 3
+# 2: authors kept; files readable by any web server; 3: tags kept; 4: the search index in parts
+# (a copy made before is made again whole).
+MANIFEST_VERSION = 4
 
 
 @dataclass
@@ -28,6 +28,8 @@ class Manifest:
     authors: dict[str, list[str]] = field(default_factory=dict)
     # Tag id -> [digest of its name and slug, slug], for the same reason.
     tags: dict[str, list[str]] = field(default_factory=dict)
+    # Part of the search index -> digest of what its stories show (`search`).
+    search: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def read(cls, folder: Path) -> Manifest | None:
@@ -43,10 +45,12 @@ class Manifest:
             live=data["live"],
             authors=data["authors"],
             tags=data["tags"],
+            search=data["search"],
         )
 
     def write(self, folder: Path) -> None:
-        data = {"version": MANIFEST_VERSION, **asdict(self)}
+        # Not `asdict`, which copies every list of every page first (seconds for a large site).
+        data = {"version": MANIFEST_VERSION, **vars(self)}
         write_file(folder, MANIFEST, json.dumps(data, sort_keys=True).encode())
 
     def add(self, rendered: Rendered) -> None:
@@ -59,6 +63,8 @@ class Manifest:
                 "assets": rendered.assets,
                 "read_more": rendered.read_more,
             }
+            if rendered.indexed:
+                self.pages[rendered.url]["indexed"] = rendered.indexed
 
     def assets(self) -> set[str]:
         return {asset for entry in self.pages.values() for asset in entry.get("assets", ())}

@@ -28,6 +28,8 @@ from .rewrite import Attributes, Insertions, rewrite_html
 COPY_INFO = "/copy-info.js"
 COPY_ASSETS = ("mirror/copy.js", "mirror/copy.css")
 SKIPPED_CLASSES = frozenset({"goal-meter", "prompt-goal"})
+# The element of a story that the search index reads (`data-pagefind-body`).
+INDEXED_CLASS = "article"
 PUBLIC_FILE_MODE = 0o644
 PUBLIC_FOLDER_MODE = 0o755
 
@@ -106,6 +108,8 @@ class Rendered:
     pages: list[str] = field(default_factory=list)
     assets: list[str] = field(default_factory=list)
     read_more: list[str] = field(default_factory=list)
+    # A digest of what the search index reads of the page; "" for a page it does not read.
+    indexed: str = ""
 
 
 def language_of(url: str, copy: CopySettings) -> str:
@@ -140,6 +144,13 @@ class _Site:
         return self.handler.get_response(request)
 
 
+@functools.lru_cache(maxsize=1)
+def _site(copy: CopySettings) -> _Site:
+    """One per process and settings: loading the middleware (WhiteNoise reads the list of
+    static files) took half a second, once per batch of pages."""
+    return _Site()
+
+
 def is_shareable(response: Any) -> bool:
     return response.status_code == 200 and "public" in response.get("Cache-Control", "")
 
@@ -168,7 +179,7 @@ class PageMaker:
         self.copy = copy
         # Addresses the site answered with no shareable page: links to them go to the site.
         self.missing = missing
-        self.site = _Site()
+        self.site = _site(copy)
 
     def make(
         self,
@@ -210,12 +221,14 @@ class PageMaker:
             for kind, classified in (paths.classify(link, page_path) for link in result.read_more)
             if kind is paths.Kind.PAGE
         ]
+        indexed = result.extracted.encode()
         return Rendered(
             url=url,
             file=file,
             pages=sorted(references["pages"]),
             assets=sorted(references["assets"]),
             read_more=read_more,
+            indexed=hashlib.blake2b(indexed, digest_size=16).hexdigest() if indexed else "",
         )
 
     def resolve(
@@ -285,6 +298,7 @@ class PageMaker:
             else "",
             omit_classes=SKIPPED_CLASSES,
             attributes=self.attributes,
+            extract_class=INDEXED_CLASS,
         )
 
     def attributes(self, tag: str, attrs: Attributes) -> Attributes:
@@ -297,7 +311,7 @@ class PageMaker:
                 (k, f"{paths.live_base(v)}{v}" if k == "data-challenge" and v else v)
                 for k, v in attrs
             ]
-        if tag == "article" and ("class", "article") in attrs:
+        if tag == "article" and ("class", INDEXED_CLASS) in attrs:
             # Pagefind indexes the stories, not the frame around them.
             return [*attrs, ("data-pagefind-body", None)]
         return attrs

@@ -58,6 +58,9 @@ class Insertions:
     omit_classes: frozenset[str] = frozenset()
     # Changes to a tag's attributes: called with (tag, attributes), returns new attributes.
     attributes: Callable[[str, Attributes], Attributes] | None = None
+    # The first element with this class (one of the marked tags), as written, is returned
+    # apart: the part of the page the search index reads.
+    extract_class: str = ""
 
 
 @dataclass
@@ -65,6 +68,8 @@ class Result:
     html: str
     # The links of the "Read more" block, in order, as the site wrote them.
     read_more: list[str] = field(default_factory=list)
+    # The element of `Insertions.extract_class`, as written into `html`; "" when none.
+    extracted: str = ""
 
 
 def _attributes(text: str) -> Attributes:
@@ -100,6 +105,11 @@ class _Rewriter:
         self.open_forms: list[str] = []
         self.in_read_more = False
         self.omit = insertions.omit_classes
+        # Where the extracted element starts in `out`, its tag, and how deep in it we are.
+        self.extract_start: int | None = None
+        self.extract_tag = ""
+        self.extract_depth = 0
+        self.extracted = ""
 
     def run(self) -> str:
         html, position = self.html, 0
@@ -148,6 +158,15 @@ class _Rewriter:
             self.in_read_more = True
         if tag == "main":
             self.out.append(self.insertions.before_main)
+        if self.extract_start is not None and tag == self.extract_tag and not closed:
+            self.extract_depth += 1
+        elif (
+            not self.extracted
+            and self.extract_start is None
+            and self.insertions.extract_class in classes
+            and tag not in VOID_TAGS
+        ):
+            self.extract_start, self.extract_tag, self.extract_depth = len(self.out), tag, 1
         new = self._rewrite(tag, attrs)
         self.out.append(raw if new == attrs else _tag(tag, new, closed))
         if tag == "head":
@@ -170,6 +189,11 @@ class _Rewriter:
         if tag == "head":
             self.out.append(self.insertions.head_end)
         self.out.append(raw)
+        if self.extract_start is not None and tag == self.extract_tag:
+            self.extract_depth -= 1
+            if not self.extract_depth:
+                self.extracted = "".join(self.out[self.extract_start :])
+                self.extract_start = None
         if tag == "form" and self.open_forms:
             self.out.append(self.open_forms.pop())
         elif tag == "section":
@@ -204,4 +228,4 @@ def rewrite_html(html: str, resolve: Callable[[str], str], insertions: Insertion
     """The page with every reference passed through `resolve` and the insertions made, and the
     links of its "Read more" block."""
     rewriter = _Rewriter(html, resolve, insertions)
-    return Result(html=rewriter.run(), read_more=rewriter.read_more)
+    return Result(html=rewriter.run(), read_more=rewriter.read_more, extracted=rewriter.extracted)

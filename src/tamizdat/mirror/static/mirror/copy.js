@@ -5,7 +5,7 @@
  *   (written by every export, so it also works from file://), then, when the copy is served
  *   over HTTP, refreshes the list from the same origin's mirrors.json: a page kept in a cache
  *   or an old copy still points to the addresses that work today.
- * - The search page searches the copy's Pagefind index (one per language). Opened from
+ * - The search page searches the copy's Pagefind index (in parts, merged in the browser). From
  *   file://, where the index cannot load, the page keeps its note pointing to the archives.
  *
  * Nothing is sent anywhere; every failure is silent.
@@ -78,16 +78,43 @@
     }
     var note = document.querySelector("[data-mirror-search-offline]");
     var input = form.querySelector("input[name=q]");
-    var bundle = new URL(root + "pagefind/pagefind.js", document.baseURI).href;
+    var bundle = new URL(root + "pagefind/", document.baseURI);
+    var language = document.documentElement.lang || "";
     var loading = null;
 
+    // The index comes in parts (pagefind/parts.json lists each language's): the first is
+    // loaded with Pagefind's script, the others merged into it. Results name the copy's files
+    // from its top folder.
     function engine() {
       if (!loading) {
-        loading = import(bundle).then(function (pagefind) {
-          return pagefind.init().then(function () {
-            return pagefind;
+        loading = fetch(new URL("parts.json", bundle).href, { credentials: "omit" })
+          .then(function (response) {
+            return response.ok ? response.json() : Promise.reject(new Error(response.status));
+          })
+          .then(function (parts) {
+            var names = parts[language] || [];
+            if (!names.length) {
+              return null;
+            }
+            var options = { baseUrl: new URL(root || "./", document.baseURI).pathname };
+            return import(new URL(names[0] + "/pagefind.js", bundle).href).then(function (pagefind) {
+              return pagefind
+                .options(options)
+                .then(function () {
+                  return pagefind.init();
+                })
+                .then(function () {
+                  return Promise.all(
+                    names.slice(1).map(function (name) {
+                      return pagefind.mergeIndex(new URL(name + "/", bundle).pathname, options);
+                    })
+                  );
+                })
+                .then(function () {
+                  return pagefind;
+                });
+            });
           });
-        });
       }
       return loading;
     }
@@ -120,7 +147,7 @@
     function run(query) {
       engine()
         .then(function (pagefind) {
-          return pagefind.search(query);
+          return pagefind ? pagefind.search(query) : { results: [] };
         })
         .then(function (search) {
           return Promise.all(

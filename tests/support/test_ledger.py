@@ -14,6 +14,7 @@ from wagtail.models import ModelLogEntry
 
 from tamizdat.support import ledger
 from tamizdat.support.ledger import Actor, Contribution, PlanStatus
+from tamizdat.support.models import PlanChange, RecurringPlan
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,26 @@ def test_a_stale_fact_about_a_plan_is_ignored():
     )
     plan.refresh_from_db()
     assert (plan.amount, plan.state_as_of) == (900, later)
+
+
+def test_a_change_applied_by_the_webhook_meanwhile_is_counted_once():
+    plan = monthly_plan()
+    held_by_the_page = RecurringPlan.objects.get(pk=plan.pk)
+    # The processor's webhook reports the supporter's new amount before the page that asked
+    # for it records it from its own, older copy of the plan.
+    webhook_copy = RecurringPlan.objects.get(pk=plan.pk)
+    reported = START + datetime.timedelta(minutes=1)
+    assert ledger.apply_plan_state(webhook_copy, as_of=reported, actor=STRIPE, amount=1000)
+    asked = START + datetime.timedelta(minutes=2)
+    assert ledger.apply_plan_state(
+        held_by_the_page, as_of=asked, actor=Actor.supporter(), amount=1000
+    )
+    changes = PlanChange.objects.filter(plan=plan).order_by("at")
+    assert [(c.kind, c.yearly_change) for c in changes] == [
+        (PlanChange.Kind.NEW, 6000),
+        (PlanChange.Kind.EXPANSION, 6000),
+    ]
+    assert held_by_the_page.amount == 1000
 
 
 def test_canceled_is_final():

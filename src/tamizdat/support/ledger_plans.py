@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 
 from . import summaries
@@ -65,7 +66,26 @@ def apply_plan_state(
     period_end: datetime.datetime | None = None,
 ) -> bool:
     """Apply what the processor said at `as_of`, unless something newer was applied already.
-    True if the ledger took it (a canceled plan, or an older fact, changes nothing)."""
+    True if the ledger took it (a canceled plan, or an older fact, changes nothing).
+
+    The plan is read again under its row's lock first: a supporter's change of plan is also
+    reported by the processor's webhook, which another process may apply between the moment
+    the caller read the plan and this call; a change measured from the older copy would be
+    counted twice in the plan's history (and in MRR)."""
+    with transaction.atomic():
+        plan.refresh_from_db(from_queryset=RecurringPlan.objects.select_for_update())
+        return _apply_plan_state(plan, as_of, actor, status, amount, interval, period_end)
+
+
+def _apply_plan_state(
+    plan: RecurringPlan,
+    as_of: datetime.datetime,
+    actor: Actor,
+    status: str | None,
+    amount: int | None,
+    interval: str | None,
+    period_end: datetime.datetime | None,
+) -> bool:
     if plan.status == PlanStatus.CANCELED:
         return False
     if plan.state_as_of and as_of < plan.state_as_of:

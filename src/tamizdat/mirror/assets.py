@@ -39,7 +39,10 @@ def _static_file(url: str) -> Path | None:
 
 def _copy(url: str, target: Path) -> bool:
     """Copy the site's file at `url` to `target`: a static file from this server's disk, a
-    media file from the media storage (this server's disk or a bucket)."""
+    media file from the media storage (this server's disk or a bucket). A file already there
+    may be shared by a hard link with the copy being served: it is unlinked first, so that
+    writing never changes the served copy in place."""
+    target.unlink(missing_ok=True)
     if url.startswith(settings.STATIC_URL):
         source = _static_file(url)
         if source is None:

@@ -39,7 +39,7 @@ from .folders import (
     remove_leftovers,
 )
 from .manifest import MANIFEST, Manifest
-from .pages import CopySettings, PageMaker, Rendered, language_of
+from .pages import PUBLIC_FOLDER_MODE, CopySettings, PageMaker, Rendered, language_of
 from .renderer import Renderer
 from .search import PARTS_FILE, SEARCH_BUNDLE, Story, build_search
 
@@ -118,6 +118,7 @@ class Export:
                 if done is None:  # the change reaches every page: made again whole
                     shutil.rmtree(root)
                     root.mkdir()
+                    root.chmod(PUBLIC_FOLDER_MODE)  # whatever the umask: any web server reads it
                     manifest = new_manifest()
                     previous_assets = set()
                     self._full(renderer, manifest, live)

@@ -158,6 +158,9 @@ def push(folder: Path, targets: list[Target]) -> list[Outcome]:
         raise ExportError("no buckets to push to: set TAMIZDAT_MIRROR_TARGETS")
     if not (folder / MANIFEST).is_file():
         raise ExportError(f"{folder} holds no Tamizdat copy; run `tamizdat mirror export` first")
+    # The version of the copy served now, followed once: an export that swaps in a newer one
+    # while this push runs writes into another version, so no bucket gets a mix of the two.
+    folder = folder.resolve()
     outcomes = []
     for target in targets:
         try:

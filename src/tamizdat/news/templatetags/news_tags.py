@@ -28,14 +28,16 @@ def language_links(context: dict[str, Any], page: Page | None = None) -> list[di
     """One link per language: what the reader sees here (the page, its tag, author or search
     sub-page, a support page) in that language where it exists there, with the reader's query;
     else that language's home page. The reader's own language is marked as current. Kept
-    until the next publish for the address (a preview is an editor's draft: never kept)."""
+    until the next publish for an address without a query (a preview is an editor's draft:
+    never kept; a query, which the links repeat, would fill the cache with one entry per
+    search or tracking parameter)."""
     request = context.get("request")
-    if request is None or getattr(request, "is_preview", False):
+    if request is None or getattr(request, "is_preview", False) or request.GET:
         return _language_links(context, request, page)
     pk = page.pk if isinstance(page, Page) else None
     return fragment(
         "language-links",
-        (request.get_host(), request.get_full_path(), pk),
+        (request.get_host(), request.path, pk),
         lambda: _language_links(context, request, page),
     )
 

@@ -24,12 +24,16 @@ MARKET = "/wp-content/uploads/2019/07/market.jpg"
 
 class OldSite(SimpleHTTPRequestHandler):
     """The folder's files; a path in `server.pages` answers a web page instead, one in
-    `server.slow` only after a long wait, one in `server.broken` a server error."""
+    `server.slow` only after a long wait, one in `server.broken` a server error, one in
+    `server.busy` "too many requests"."""
 
     def do_GET(self) -> None:
         self.server.requests.append(self.path)
         if self.path in self.server.broken:
             self.send_error(503)
+            return
+        if self.path in self.server.busy:
+            self.send_error(429)
             return
         if self.path in self.server.slow:
             time.sleep(3)
@@ -57,7 +61,8 @@ def old_site(tmp_path):
     server.daemon_threads = True
     # A download given up on closes the connection while the file is being sent.
     server.handle_error = lambda request, address: None
-    server.requests, server.pages, server.slow, server.broken = [], set(), set(), set()
+    server.requests, server.pages = [], set()
+    server.slow, server.broken, server.busy = set(), set(), set()
     server.root = root
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -130,7 +135,11 @@ def test_what_is_not_a_file_or_too_large_is_reported_and_left_out(site, old_site
 
 @pytest.mark.parametrize(
     ("trouble", "said"),
-    [("slow", "timed out after 0.5 s"), ("broken", "the old site answered 503")],
+    [
+        ("slow", "timed out after 0.5 s"),
+        ("broken", "the old site answered 503"),
+        ("busy", "the old site answered 429"),
+    ],
 )
 def test_a_post_whose_image_did_not_come_waits_whole_for_the_next_run(
     site, old_site, trouble, said

@@ -50,6 +50,9 @@ class Uploads:
         self.max_bytes = max_bytes
         # Why each file not found is missing, for the report.
         self.problems: dict[str, str] = {}
+        # Files the old site could not give for now: each post that needs one fails at once
+        # for the next run, instead of waiting out the timeout again.
+        self.unavailable: dict[str, str] = {}
         self.session = requests.Session()
 
     def problem(self, path: str) -> str:
@@ -68,7 +71,13 @@ class Uploads:
                 return Found(file.name, file.open("rb"))
         if not self.download_from or path in self.problems:
             return None  # not asked again in this run: the answer was given
-        return self.download(path)
+        if path in self.unavailable:
+            raise Unavailable(self.unavailable[path])
+        try:
+            return self.download(path)
+        except Unavailable as error:
+            self.unavailable[path] = str(error)
+            raise
 
     def download(self, path: str) -> Found | None:
         url = f"{self.download_from}{path}"
@@ -76,7 +85,9 @@ class Uploads:
         deadline = time.monotonic() + self.timeout
         try:
             with self.session.get(url, stream=True, timeout=self.timeout) as response:
-                if response.status_code >= 500:
+                # Asked to wait (429) or to ask again (408), as for a server error: the post
+                # is tried whole on the next run rather than imported without the file.
+                if response.status_code >= 500 or response.status_code in (408, 429):
                     raise Unavailable(f"{url}: the old site answered {response.status_code}")
                 if response.status_code != 200:
                     return self.missing(path, f"the old site answered {response.status_code}")

@@ -33,9 +33,9 @@ class Redirects:
             old.add(path)
             # WordPress answered a post's former slug, which it keeps when an editor changes
             # it, at the permalink with that slug.
-            if (former := item.meta.get("_wp_old_slug", "")) and item.slug in path:
+            if item.slug in path:
                 head, _, tail = path.rpartition(item.slug)
-                old.add(f"{head}{former}{tail}")
+                old.update(f"{head}{former}{tail}" for former in item.former_slugs)
         for attachment in self.export.children.get(item.id, ()):
             # WordPress answers an attachment's page at its id whatever the permalinks.
             old.add(f"/?attachment_id={attachment.id}")

@@ -70,6 +70,8 @@ class Item:
     language: str = ""
     translation_group: str = ""
     meta: dict[str, str] = field(default_factory=dict)
+    # Every slug the post had before (WordPress keeps one meta row per former slug).
+    former_slugs: list[str] = field(default_factory=list)
     digest: str = ""
 
 
@@ -150,6 +152,11 @@ def _item(element: ElementTree.Element) -> Item:
         elif domain == "post_translations":
             item.translation_group = slug
     item.meta = _meta(element, f"{WP}postmeta")
+    item.former_slugs = [
+        _text(meta, f"{WP}meta_value")
+        for meta in element.findall(f"{WP}postmeta")
+        if _text(meta, f"{WP}meta_key") == "_wp_old_slug" and _text(meta, f"{WP}meta_value")
+    ]
     # WPML's "Export and Import" add-on writes the language and the group as post fields.
     item.language = item.language or item.meta.get("_wpml_import_language_code", "")
     item.translation_group = item.translation_group or item.meta.get(

@@ -8,11 +8,15 @@ from http import HTTPStatus
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 from wagtail.contrib.redirects.models import Redirect
 
 from tamizdat.archive.models import ImportedItem
+from tamizdat.mirror.targets import Target
+from tamizdat.mirror.tasks import FULL_KEY, make_copies
 from tamizdat.news.models import ArticlePage, Author, SectionPage
 from tests.archive.redirects import assert_redirected
 
@@ -188,6 +192,22 @@ def test_a_second_run_doubles_nothing_and_updates_what_changed(site, uploads, tm
     assert ArticlePage.objects.count() == counts[0]
 
 
+def test_a_run_that_changed_articles_asks_for_whole_static_copies(site, uploads, settings, queued):
+    settings.MIRROR_TARGETS = [
+        Target(
+            name="bucket",
+            endpoint="http://127.0.0.1:9",
+            bucket="news",
+            access_key="t",
+            secret_key="t",
+        )
+    ]
+    run_import(uploads=uploads)
+    # Updated articles keep their revision, by which a copy finds what changed.
+    assert DBTaskResult.objects.filter(task_path=make_copies.module_path).count() == 1
+    assert cache.get(FULL_KEY)
+
+
 def test_an_export_cut_short_imports_what_came_before_and_says_where(site, uploads, tmp_path):
     text = EXPORT.read_text()
     cut = tmp_path / "cut.xml"
@@ -353,6 +373,8 @@ LINKS = (
 OLD_SLUG = (
     "<wp:postmeta><wp:meta_key>_wp_old_slug</wp:meta_key>"
     "<wp:meta_value>fish-festival</wp:meta_value></wp:postmeta>"
+    "<wp:postmeta><wp:meta_key>_wp_old_slug</wp:meta_key>"
+    "<wp:meta_value>fish-fest</wp:meta_value></wp:postmeta>"
 )
 
 
@@ -390,7 +412,11 @@ def test_links_to_the_old_site_lead_to_what_replaced_it(client, site, uploads, t
     html = client.get(strike.url).content.decode()
     assert f'<a href="{festival.url}">the festival</a>' in html
     assert client.get(report_pdf.url).status_code == HTTPStatus.OK
-    assert_redirected(client, [("/2019/07/02/fish-festival/", festival.url)])
+    # Each of the post's former slugs.
+    assert_redirected(
+        client,
+        [("/2019/07/02/fish-festival/", festival.url), ("/2019/07/02/fish-fest/", festival.url)],
+    )
 
     # Run again: the links still unknown are looked at, and nothing changes.
     before = list(strike.body.raw_data)

@@ -33,6 +33,7 @@ from modelsearch.backends import get_search_backends
 from wagtail.models import Page, ReferenceIndex
 from wagtail.signal_handlers import disable_reference_index_auto_update
 
+from tamizdat.mirror.tasks import request_copy
 from tamizdat.news.models import ArticlePage, Author, Photo
 from tamizdat.web.purge import purge_every_page
 
@@ -88,7 +89,11 @@ class WordPressImport:
                 )
         index_imported(export.source)
         if self.report.created or self.report.updated or self.report.relinked:
+            # Articles are written here without Wagtail's publishing (and its signals), and
+            # updated ones keep their revision: the cached pages go, and the static copies are
+            # made again whole, since a copy finds changed pages by their revision.
             purge_every_page()
+            request_copy(full=True)
         return self.report
 
 

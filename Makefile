@@ -62,7 +62,7 @@ fuzz: $(BIN)/.installed-test
 	TAMIZDAT_FUZZ_PROFILE=long $(BIN)/pytest --timeout=3600 tests/test_fuzz.py
 
 # Runs the suite again against a throwaway PostgreSQL cluster on a loopback port. The browser
-# tests and the scenarios of servers, buckets, static copies and faults drive code whose
+# tests and the scenarios of servers, buckets, static copies, floods and faults drive code whose
 # database work the other tests cover, and the tests of markup, files, configuration and the
 # test peers (marked engine_neutral) do not depend on the database, so they run on SQLite only
 # (the cluster scenario, tests/test_cluster.py, starts a PostgreSQL of its own).

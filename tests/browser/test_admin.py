@@ -57,6 +57,10 @@ def test_editor_writes_previews_and_publishes_an_article_with_every_block(
     add_block(admin, "Paragraph")
     admin.locator("[data-contentpath=body] [role=textbox]").click()
     admin.keyboard.type("The session lasted eleven hours.")
+    # Once the form is valid, Wagtail saves the draft in the background and the new page's
+    # form becomes its edit form. Blocks are added after that: under load, a block added
+    # while it happened was seen missing.
+    admin.wait_for_url(re.compile(r"/admin/pages/\d+/edit/"))
     add_block(admin, "Subheading")
     admin.fill("#body-1-value", "What comes next")
     add_block(admin, "Photo")

@@ -72,12 +72,13 @@ def old_site(tmp_path):
     server.server_close()
 
 
-def run_import(old_site, *options):
-    out = io.StringIO()
+def run_import(old_site, *options, export=EXPORT, out=None):
+    """The import's report (also written into `out`, for a run that ends in an error)."""
+    out = out or io.StringIO()
     call_command(
         "import",
         "wordpress",
-        str(EXPORT),
+        str(export),
         "--download-from",
         old_site.url,
         *options,
@@ -147,17 +148,7 @@ def test_a_post_whose_image_did_not_come_waits_whole_for_the_next_run(
     getattr(old_site, trouble).add(DOCKERS)
     out = io.StringIO()
     with pytest.raises(SystemExit):
-        call_command(
-            "import",
-            "wordpress",
-            str(EXPORT),
-            "--download-from",
-            old_site.url,
-            "--download-timeout",
-            "0.5",
-            stdout=out,
-            stderr=io.StringIO(),
-        )
+        run_import(old_site, "--download-timeout", "0.5", out=out)
     report = out.getvalue()
     assert "Failed (1):" in report
     assert (
@@ -195,9 +186,7 @@ def test_a_linked_document_is_downloaded_and_a_web_page_in_its_place_is_not(
             1,
         )
     )
-    out = io.StringIO()
-    arguments = ["import", "wordpress", str(export), "--download-from", old_site.url]
-    call_command(*arguments, stdout=out, stderr=io.StringIO())
+    report = run_import(old_site, export=export)
     document = Document.objects.get()
     strike = ArticlePage.objects.get(slug="harbour-strike")
     assert f'<a href="{document.url}">The report</a>' in strike.body[-2].value.source
@@ -205,4 +194,4 @@ def test_a_linked_document_is_downloaded_and_a_web_page_in_its_place_is_not(
     assert (
         "post 11 “Harbour strike enters its second week”: linked file not found: "
         "/wp-content/uploads/2024/03/members.pdf (a web page, not a file)"
-    ) in out.getvalue()
+    ) in report

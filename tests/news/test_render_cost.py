@@ -11,7 +11,14 @@ from tamizdat.news.models import HomePage
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("/en/", "/en/politics/", "/en/politics/parliament-dissolved/", "/en/tags/elections/")
+PAGES = (
+    "/en/",
+    "/en/politics/",
+    "/en/politics/parliament-dissolved/",
+    "/en/tags/elections/",
+    "/en/feed/",
+    "/en/politics/feed/",
+)
 
 
 def _queries(client, path: str) -> int:

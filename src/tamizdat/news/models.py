@@ -388,19 +388,10 @@ class ArticlePage(PublicPageMixin, Page):
 
     @cached_property
     def authors(self) -> list[Author]:
-        """The bylines in the page's own language: a translated page names each author's
-        translation where one exists, whichever copy the byline points at."""
-        bylines = [byline.author for byline in self.article_authors.select_related("author")]
-        if all(author.locale_id == self.locale_id for author in bylines):
-            return bylines
-        translations = {
-            author.translation_key: author
-            for author in Author.objects.filter(
-                locale_id=self.locale_id,
-                translation_key__in=[author.translation_key for author in bylines],
-            )
-        }
-        return [translations.get(author.translation_key, author) for author in bylines]
+        """The bylines in the page's own language (`translations.bylines`)."""
+        from .translations import bylines
+
+        return bylines(self)
 
     @property
     def lead_image_description(self) -> str:

@@ -81,3 +81,28 @@ def routed_in(request: HttpRequest | None, page: Page, translation: Page) -> str
         if not tagged.exists():
             return None
     return translation.reverse_subpage(match.url_name, args=match.args, kwargs=kwargs)
+
+
+def bylines(article: Any) -> list[Any]:
+    """The article's authors in its own language: a translated page names each author's
+    translation where one exists, whichever copy the byline points at. A list of articles that
+    prefetched its bylines (a feed) is answered from them, not with a query per article."""
+    from .models import Author
+
+    prefetched = "article_authors" in getattr(article, "_prefetched_objects_cache", {})
+    rows = (
+        article.article_authors.all()
+        if prefetched
+        else article.article_authors.select_related("author")
+    )
+    authors = [byline.author for byline in rows]
+    if all(author.locale_id == article.locale_id for author in authors):
+        return authors
+    translations = {
+        author.translation_key: author
+        for author in Author.objects.filter(
+            locale_id=article.locale_id,
+            translation_key__in=[author.translation_key for author in authors],
+        )
+    }
+    return [translations.get(author.translation_key, author) for author in authors]

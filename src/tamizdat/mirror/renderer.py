@@ -37,11 +37,12 @@ class Renderer:
         self.urls: set[str] = set()  # every address rendered, for what depends on them
 
     def __enter__(self) -> Renderer:
-        if self.jobs > 1:
-            # Forked processes must not share this process's database connections.
-            connections.close_all()
-            self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
         return self
+
+    def _start_pool(self) -> None:
+        # Forked processes must not share this process's database connections.
+        connections.close_all()
+        self.pool = multiprocessing.get_context("fork").Pool(self.jobs)
 
     def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
@@ -56,6 +57,10 @@ class Renderer:
             (str(self.root), self.copy, missing, ordered[start : start + BATCH])
             for start in range(0, len(ordered), BATCH)
         ]
+        # A few pages (what one publish touches) are rendered here: forked processes would
+        # each pay again for what this one already keeps (templates, the site's frame).
+        if self.pool is None and self.jobs > 1 and len(batches) > 1:
+            self._start_pool()
         if self.pool is None:
             for batch in batches:
                 yield from _render_batch(batch)

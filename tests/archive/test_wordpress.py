@@ -3,6 +3,7 @@ Polylang translation, attachments, a draft, a page, a menu item) becomes article
 tags, authors, photos and redirects from every old address; a second run doubles nothing."""
 
 import io
+import re
 import shutil
 from http import HTTPStatus
 from pathlib import Path
@@ -471,3 +472,55 @@ def test_a_gallery_shortcode_shows_the_photos_it_names_and_reports_the_rest(
     html = client.get(festival.url).content.decode()
     assert "Dockers at the north gate, 5 a.m." in html  # the photo's own caption
     assert "[gallery" not in html
+
+
+def test_a_link_rewritten_later_keeps_an_editors_draft_and_survives_its_publish(
+    site, uploads, tmp_path, django_user_model
+):
+    """The post a story links to arrives in a second run, after an editor saved a draft of
+    the story: the rewrite is published, and the editor's draft keeps their edit and gets
+    the new link, so that publishing it keeps both."""
+    from wagtail.models import PageLogEntry
+
+    whole = EXPORT.read_text().replace("<!-- wp:list -->", LINKS + "<!-- wp:list -->", 1)
+    festival_item = re.search(
+        r"<item>(?:(?!</item>).)*<wp:post_id>13</wp:post_id>.*?</item>", whole, re.S
+    )
+    first = tmp_path / "first.xml"
+    first.write_text(whole.replace(festival_item[0], ""))
+    second = tmp_path / "second.xml"
+    second.write_text(whole)
+    run_import(first, uploads)
+    strike = ArticlePage.objects.get(slug="harbour-strike")
+    assert "?p=13" in strike.body[-2].value.source
+
+    editor = django_user_model.objects.create_superuser("editor")
+    draft = strike.get_latest_revision_as_object()
+    draft.standfirst = "Edited by the desk."
+    draft.save_revision(user=editor)
+
+    run_import(second, uploads)
+    festival = ArticlePage.objects.get(slug="festival")
+    new_link = f'<a linktype="page" id="{festival.pk}">'
+    strike.refresh_from_db()
+    # Readers see the new link at once, with the story's date of last change unchanged.
+    assert new_link in strike.body[-2].value.source
+    assert strike.standfirst != "Edited by the desk."
+    assert strike.has_unpublished_changes
+    # The editor's draft is still what the editor sees, their edit and the new link in it.
+    draft = strike.get_latest_revision_as_object()
+    assert draft.standfirst == "Edited by the desk."
+    assert new_link in draft.body[-2].value.source
+    assert PageLogEntry.objects.filter(page=strike, action="wagtail.publish", user=None).exists()
+
+    # Run again: nothing changed, no new revision.
+    revisions = strike.revisions.count()
+    assert "0 new, 0 updated" in run_import(second, uploads)
+    assert strike.revisions.count() == revisions
+
+    # The editor publishes their draft: the link stays.
+    strike.get_latest_revision().publish(user=editor)
+    strike.refresh_from_db()
+    assert strike.standfirst == "Edited by the desk."
+    assert new_link in strike.body[-2].value.source
+    assert not strike.has_unpublished_changes

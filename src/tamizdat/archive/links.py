@@ -144,21 +144,47 @@ def relink(source: str, links: Links) -> tuple[int, dict[int, list[str]]]:
 def relink_article(
     pk: int, object_id: str, links: Links, unknown_links: dict[int, list[str]]
 ) -> int:
-    """1 if the article of record `pk` changed, else 0."""
+    """1 if the article of record `pk` changed, else 0.
+
+    The rewrite goes through Wagtail's revisions, so that no editor's publish undoes it and
+    no editor's draft is lost: the live article, links rewritten, is saved as a revision and
+    published, by no user (the system, in its history). If an editor had saved a draft since
+    (changes not yet published), their draft, its links rewritten too, is then saved again as
+    the newest revision: it is what the editor sees and publishes, with their edits and the
+    new links. An article whose links did not change gets no revision."""
     with transaction.atomic():
         article = ArticlePage.objects.filter(pk=int(object_id)).first()
         if article is None:  # deleted in the admin since
             ImportedItem.objects.filter(pk=pk).update(links_waiting=False)
             return 0
-        raw = list(article.body.raw_data)
-        blocks = [(block["type"], block["value"]) for block in raw]
-        rewritten, unknown = links.blocks(blocks)
-        if unknown:
+        draft_revision = article.latest_revision if article.has_unpublished_changes else None
+        draft = draft_revision.as_object() if draft_revision else None
+        live_changed, unknown = rewrite_body(article, links)
+        draft_changed, draft_unknown = rewrite_body(draft, links) if draft else (False, [])
+        if unknown := list(dict.fromkeys([*unknown, *draft_unknown])):
             unknown_links[article.pk] = unknown
-        if rewritten == blocks:
+        if not live_changed and not draft_changed:
             return 0
-        raw = [{**block, "value": value} for block, (_, value) in zip(raw, rewritten, strict=True)]
-        body = ArticlePage._meta.get_field("body").to_python(raw)
-        ArticlePage.objects.filter(pk=article.pk).update(body=body)
+        if live_changed:
+            # A link made right is not news: the article keeps its date of last change.
+            last_published_at = article.last_published_at
+            article.save_revision(log_action=True, clean=False).publish(log_action=True)
+            ArticlePage.objects.filter(pk=article.pk).update(last_published_at=last_published_at)
+        if draft is not None:
+            # The publish made its own revision the newest: the editor's draft is again.
+            draft.save_revision(log_action=True, clean=False)
         ImportedItem.objects.filter(pk=pk).update(links_waiting=bool(unknown), indexed=False)
         return 1
+
+
+def rewrite_body(article: ArticlePage, links: Links) -> tuple[bool, list[str]]:
+    """Rewrites the links of `article`'s body in place: whether any changed, and the old
+    addresses it still links to that no imported post or file had."""
+    raw = list(article.body.raw_data)
+    blocks = [(block["type"], block["value"]) for block in raw]
+    rewritten, unknown = links.blocks(blocks)
+    if rewritten == blocks:
+        return False, unknown
+    raw = [{**block, "value": value} for block, (_, value) in zip(raw, rewritten, strict=True)]
+    article.body = ArticlePage._meta.get_field("body").to_python(raw)
+    return True, unknown

@@ -291,9 +291,22 @@ def plan(
     interval: str = "month",
     status: str = "active",
     at: datetime | None = None,
+    provider: str = "stripe",
+    campaign: str = "",
+    variant: str = "",
 ) -> RecurringPlan:
-    """A plan started (and first paid) at `at`, then in `status`."""
-    first = gift(email, amount=amount, currency=currency, frequency=interval, at=at)
+    """A plan started (and first paid) at `at`, then in `status`; by `provider`, from
+    `campaign` and `variant` if given."""
+    first = gift(
+        email,
+        amount=amount,
+        currency=currency,
+        frequency=interval,
+        at=at,
+        provider=provider,
+        campaign=campaign,
+        variant=variant,
+    )
     started = first.plan
     assert started is not None
     ledger.apply_plan_state(started, as_of=first.paid_at, actor=TEST_ACTOR, status=status)

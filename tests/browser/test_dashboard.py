@@ -43,7 +43,7 @@ def test_the_dashboard_passes_axe_with_no_console_error(
     dashboard = page.locator(".tz-dashboard")
     expect(dashboard.get_by_role("heading", name="Reader revenue")).to_be_visible()
     expect(dashboard.get_by_role("img", name="MRR", exact=True)).to_be_visible()
-    expect(page.locator(".tz-chart svg")).to_have_count(8)
+    expect(page.locator(".tz-chart svg")).to_have_count(10)
 
     page.get_by_role("link", name="Last 12 months").click()
     expect(dashboard.locator("caption").first).to_contain_text("–")

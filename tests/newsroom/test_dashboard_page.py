@@ -67,7 +67,7 @@ def test_every_chart_is_valid_svg_with_a_name_a_description_and_its_numbers(
     client.force_login(staff_member(django_user_model, "view_dashboard"))
     page = client.get("/admin/").content.decode()
     drawings = page.split('<div class="tz-chart__drawing">')[1:]
-    assert len(drawings) == 8
+    assert len(drawings) == 10
     for drawing in drawings:
         svg = drawing.split("</div>", 1)[0]
         root = ElementTree.fromstring(svg)  # well-formed XML, or this raises
@@ -82,6 +82,25 @@ def test_every_chart_is_valid_svg_with_a_name_a_description_and_its_numbers(
     # The MRR chart's last point is this month's $15, and the table under it says so.
     assert "$15" in mrr
     assert "<td>$15</td>" in mrr.split("</svg>", 1)[1]
+
+
+def test_mrr_by_payment_method_and_by_campaign_beside_the_goal(client, django_user_model, ledger):
+    drive = factories.campaign(name="Spring drive")
+    rows.plan("bank@example.org", amount=2500, provider="bank", campaign=str(drive.pk))
+    client.force_login(staff_member(django_user_model, "view_dashboard"))
+    page = client.get("/admin/").content.decode()
+    rails = page.split('id="tz-chart-mrr-rails"', 1)[1].split("</figure>", 1)[0]
+    # This month: the $15 plan by card and the $25 one by bank transfer; last month the $15.
+    assert "MRR by payment method, against the monthly goal of $1,000" in rails
+    assert '<th scope="row">Bank transfer</th><td>$25</td><td>2.5%</td><td>$0</td>' in rails
+    assert '<th scope="row">Card</th><td>$15</td><td>1.5%</td><td>$15</td><td>1.5%</td>' in rails
+    assert '<th scope="row">All plans</th><td>$40</td><td>4.0%</td><td>$15</td>' in rails
+    campaigns = page.split('id="tz-chart-mrr-campaigns"', 1)[1].split("</figure>", 1)[0]
+    assert '<th scope="row">Spring drive</th><td>$25</td>' in campaigns
+    assert '<th scope="row">No campaign</th><td>$15</td>' in campaigns
+    ElementTree.fromstring(
+        campaigns.split('<div class="tz-chart__drawing">', 1)[1].split("</div>", 1)[0]
+    )
 
 
 def test_a_chosen_period_and_nonsense(client, django_user_model, ledger):
@@ -104,3 +123,6 @@ def test_the_dashboard_reads_in_russian(ledger):
     assert page.charts[2].table.caption == "Движение MRR"
     assert page.figures[0].value == "15\xa0$"
     assert page.tables[0].caption.startswith("Удержание")
+    charts = {chart.key: chart for chart in page.charts}
+    assert charts["mrr-rails"].table.caption.startswith("MRR по способам оплаты")
+    assert charts["mrr-campaigns"].table.rows[0][0] == "Без кампании"

@@ -12,7 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from tamizdat.newsroom import dashboard, periods
+from tamizdat.newsroom import dashboard, periods, presenting
 from tamizdat.newsroom.figures import gifts
 from tamizdat.prompts import goal
 from tamizdat.support import defence, ledger, privacy
@@ -195,6 +195,35 @@ def test_breakdowns_by_currency_rail_and_language(books):
         "stripe": 13200,
     }
     assert {share.key: share.amount for share in figures.languages} == {"ru": 2500, "en": 40700}
+
+
+def test_the_charts_of_the_period_show_the_previous_period_beside_it(books):
+    page = presenting.page(dashboard.build(march(), "en", NOW), "en")
+    charts = {chart.key: chart for chart in page.charts}
+    # February: F's first $30 (its last New York hour) and the $40 gift, both by card.
+    rails = charts["rails"].table
+    assert rails.headers == ["Payment method", "Revenue, Mar 2026", "Revenue, Feb 2026"]
+    assert rails.rows == [["Bank transfer", "$300", "$0"], ["Card", "$132", "$70"]]
+    currencies = charts["currencies"].table
+    assert currencies.headers[1:] == [
+        "In the currency, Mar 2026",
+        "Revenue, Mar 2026",
+        "In the currency, Feb 2026",
+        "Revenue, Feb 2026",
+    ]
+    assert currencies.rows[0] == ["USD", "$363", "$363", "$70", "$70"]
+    assert currencies.rows[2] == ["GBP", "£20", "$25", "£0", "$0"]
+    # At the end of February C's annual plan was still active; at March's end it was not.
+    assert charts["active"].table.rows == [
+        ["Monthly", "5", "5", "4", "4"],
+        ["Annual", "0", "0", "1", "1"],
+    ]
+    # February's one gift of $40 is in the $25 to $50 bucket.
+    sizes = charts["sizes"].table.rows
+    assert [row[2] for row in sizes] == ["0", "0", "1", "0", "0", "0"]
+    for key in ("rails", "currencies", "active", "sizes", "languages"):
+        svg = str(charts[key].svg)
+        assert "Mar 2026" in svg and "Feb 2026" in svg  # a series for each, in the legend
 
 
 def test_this_months_progress_is_the_goal_meters(books):

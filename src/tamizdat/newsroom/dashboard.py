@@ -12,7 +12,16 @@ from tamizdat.prompts import goal, results
 from tamizdat.support import summaries
 
 from . import periods
-from .figures import breakdowns, cohorts, gifts, goal_history, newsletters, recurring, safety
+from .figures import (
+    breakdowns,
+    cohorts,
+    gifts,
+    goal_history,
+    mrr_split,
+    newsletters,
+    recurring,
+    safety,
+)
 from .figures.common import Converter
 from .periods import Period
 
@@ -41,6 +50,9 @@ class Dashboard:
     now: datetime.datetime
     chosen: PeriodFigures
     previous: PeriodFigures
+    # MRR at the end of the chosen period and of the previous one, by rail and by campaign.
+    mrr_shares: mrr_split.Split
+    previous_mrr_shares: mrr_split.Split
     progress: goal.Progress | None  # this month's, as the goal meter shows it
     goal_months: list[goal_history.GoalMonth]
     series: list[tuple[goal.Month, int, recurring.Movement]]  # MRR and movement per month
@@ -84,12 +96,15 @@ def build(period: Period, language: str, now: datetime.datetime | None = None) -
     )
     chosen = _figures(period, history, convert, now)
     previous = _figures(period.previous(), history, convert, now)
+    split, previous_split = mrr_split.splits([period, period.previous()], convert, now)
     cohort_months = Period(periods.shift(current, 1 - COHORT_MONTHS), COHORT_MONTHS)
     return Dashboard(
         currency=convert.currency,
         now=now,
         chosen=chosen,
         previous=previous,
+        mrr_shares=split,
+        previous_mrr_shares=previous_split,
         progress=progress,
         goal_months=goal_history.months(recent, convert, now, progress),
         series=recurring.monthly_series(recent, convert, now),

@@ -1,44 +1,21 @@
 """The dashboard's figures as staff read them: money and shares written out in the staff
-member's language, each chart with the table of its numbers, so templates only lay them out."""
+member's language (`writing`), each chart with the table of its numbers, so templates only
+lay them out. The charts of the chosen period beside the previous one are `period_charts`'."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import to_locale
 
-from tamizdat.payments.registry import display_name
-from tamizdat.prompts import goal
 from tamizdat.support import money
-from tamizdat.support.models import Frequency
 
-from . import charts
+from . import charts, period_charts
 from .dashboard import Dashboard, PeriodFigures
-from .figures.breakdowns import Share
-from .figures.gifts import Bucket
 from .figures.recurring import Movement
-
-
-@dataclass(frozen=True)
-class Table:
-    caption: str
-    headers: list[str]
-    rows: list[list[str]]
-
-
-@dataclass(frozen=True)
-class Chart:
-    key: str
-    svg: SafeString
-    table: Table
+from .writing import Chart, Table, Writer, period_label
 
 
 @dataclass(frozen=True)
@@ -61,62 +38,6 @@ class Page:
     tables: list[Table] = field(default_factory=list)
 
 
-class Writer:
-    """Money, numbers, shares and months in one language. A page names the same 18 months in
-    its charts and their tables: each month is written once."""
-
-    def __init__(self, currency: str, language: str) -> None:
-        self.currency = currency
-        self.language = language
-        self.locale = Locale.parse(to_locale(language))
-        self._months: dict[tuple[datetime.date, str], str] = {}
-
-    def money(self, amount: int | None) -> str:
-        if amount is None:
-            return "–"
-        return money.format_money(amount, self.currency, self.language)
-
-    def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
-
-    def share(self, value: Decimal | float | None) -> str:
-        if value is None:
-            return "–"
-        return format_percent(value, "#,##0.0%", locale=self.locale)
-
-    def _month(self, month: goal.Month, pattern: str) -> str:
-        key = (month.first_day, pattern)
-        if key not in self._months:
-            self._months[key] = format_date(month.first_day, pattern, locale=self.locale)
-        return self._months[key]
-
-    def month(self, month: goal.Month) -> str:
-        return self._month(month, "LLL yyyy")
-
-    def short_month(self, month: goal.Month) -> str:
-        """For a chart's axis, where 18 months must fit: "Mar 26"."""
-        return self._month(month, "LLL yy")
-
-    def major(self, amount: int) -> float:
-        """For a chart's geometry only."""
-        return float(money.to_major(amount, self.currency))
-
-    @property
-    def chart_money(self) -> charts.Format:
-        return charts.Format(self.language, self.currency)
-
-    @property
-    def chart_number(self) -> charts.Format:
-        return charts.Format(self.language)
-
-
-def period_label(writer: Writer, figures: PeriodFigures) -> str:
-    period = figures.period
-    if period.length == 1:
-        return writer.month(period.first)
-    return f"{writer.month(period.first)} – {writer.month(period.last)}"
-
-
 def page(board: Dashboard, language: str) -> Page:
     writer = Writer(board.currency, language)
     chosen, previous = board.chosen, board.previous
@@ -130,11 +51,7 @@ def page(board: Dashboard, language: str) -> Page:
         _goal_chart(board, writer),
         _mrr_chart(board, writer),
         _movement_chart(board, writer),
-        _active_chart(chosen, writer),
-        _sizes_chart(chosen, writer),
-        _currency_chart(chosen, writer),
-        _shares_chart("rails", _("Revenue by payment method"), _("Payment method"), chosen, writer),
-        _shares_chart("languages", _("Revenue by language"), _("Language"), chosen, writer),
+        *period_charts.charts_of(board, writer),
     ]
     built.tables = [
         _cohort_table(board, writer),
@@ -253,103 +170,6 @@ def _movement_chart(board: Dashboard, writer: Writer) -> Chart:
     ]
     headers = [_("Month"), *labels.values(), _("Net new MRR")]
     return Chart("movement", svg, Table(title, headers, rows))
-
-
-def _active_chart(figures: PeriodFigures, writer: Writer) -> Chart:
-    active = figures.recurring.active
-    frequencies = [(Frequency.MONTH, _("Monthly")), (Frequency.YEAR, _("Annual"))]
-    title = _("Active recurring supporters by frequency")
-    svg = charts.bars(
-        title,
-        _("Supporters with an active monthly or annual plan at the end of the period."),
-        [label for _key, label in frequencies],
-        [
-            charts.Series(
-                _("Supporters"),
-                [active.supporters_by_interval.get(key, 0) for key, _label in frequencies],
-            )
-        ],
-        writer.chart_number,
-        horizontal=True,
-    )
-    rows = [
-        [
-            label,
-            writer.number(active.supporters_by_interval.get(key, 0)),
-            writer.number(active.plans.get(key, 0)),
-        ]
-        for key, label in frequencies
-    ]
-    table = Table(title, [_("Frequency"), _("Supporters"), _("Plans")], rows)
-    return Chart("active", svg, table)
-
-
-def _bucket_label(bucket: Bucket, writer: Writer) -> str:
-    low = writer.money(bucket.low * 10 ** money.exponent(writer.currency))
-    if bucket.high is None:
-        return _("%(low)s or more") % {"low": low}
-    high = writer.money(bucket.high * 10 ** money.exponent(writer.currency))
-    return _("%(low)s to under %(high)s") % {"low": low, "high": high}
-
-
-def _sizes_chart(figures: PeriodFigures, writer: Writer) -> Chart:
-    buckets = figures.one_time.buckets
-    labels = [_bucket_label(bucket, writer) for bucket in buckets]
-    title = _("One-time gifts by size")
-    svg = charts.bars(
-        title,
-        _("How many one-time gifts of each size the period brought."),
-        labels,
-        [charts.Series(_("Gifts"), [bucket.count for bucket in buckets])],
-        writer.chart_number,
-    )
-    rows = [
-        [label, writer.number(bucket.count)] for label, bucket in zip(labels, buckets, strict=True)
-    ]
-    return Chart("sizes", svg, Table(title, [_("Size"), _("Gifts")], rows))
-
-
-def _shares_svg(title: str, labels: list[str], shares: list[Share], writer: Writer) -> SafeString:
-    return charts.bars(
-        title,
-        _("Everything paid in the period, less refunds, in %(currency)s.")
-        % {"currency": writer.currency},
-        labels,
-        [charts.Series(_("Revenue"), [writer.major(share.amount) for share in shares])],
-        writer.chart_money,
-        horizontal=True,
-    )
-
-
-def _shares_chart(
-    kind: str, title: str, heading: str, figures: PeriodFigures, writer: Writer
-) -> Chart:
-    shares: list[Share] = getattr(figures, kind)
-    if kind == "rails":
-        labels = [str(display_name(share.key)) for share in shares]
-    else:
-        labels = [share.key or "–" for share in shares]
-    rows = [
-        [label, writer.money(share.amount)] for label, share in zip(labels, shares, strict=True)
-    ]
-    table = Table(title, [heading, _("Revenue")], rows)
-    return Chart(kind, _shares_svg(title, labels, shares, writer), table)
-
-
-def _currency_chart(figures: PeriodFigures, writer: Writer) -> Chart:
-    shares = figures.currencies
-    title = _("Revenue by currency")
-    rows = [
-        [
-            share.key,
-            money.format_money(share.native or 0, share.key, writer.language),
-            writer.money(share.amount),
-        ]
-        for share in shares
-    ]
-    table = Table(title, [_("Currency"), _("In the currency"), _("Revenue")], rows)
-    labels = [share.key for share in shares]
-    return Chart("currencies", _shares_svg(title, labels, shares, writer), table)
 
 
 def _cohort_table(board: Dashboard, writer: Writer) -> Table:

@@ -81,7 +81,7 @@ def test_demo_newsroom_loads_once_and_every_article_renders(client, settings, tm
     client.force_login(User.objects.get(username="admin"))
     dashboard = client.get("/admin/").content.decode()
     assert "Reader revenue" in dashboard
-    assert dashboard.count('<div class="tz-chart__drawing">') == 8
+    assert dashboard.count('<div class="tz-chart__drawing">') == 10
     client.logout()
     history = (Payment.objects.count(), PlanChange.objects.count())
     long_ago = timezone.localdate() - timedelta(days=400)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
-from django.utils.cache import patch_cache_control, set_response_etag
+from django.utils.cache import patch_cache_control
 from wagtail.contrib.frontend_cache.backends import BaseBackend
 
 from . import locks
@@ -252,9 +252,6 @@ class PageCacheMiddleware:
         if key is not None:
             if hasattr(response, "render") and callable(response.render):
                 response.render()
-            # Hashed once here rather than by ConditionalGetMiddleware on every hit: a fifth
-            # of the time a hit took.
-            set_response_etag(response)
             entry = _Entry(response, generation(), time.time(), expires_at)
             # Kept past its freshness so that it can stand in while its successor renders.
             cache.set(key, entry, settings.PAGE_CACHE_SERVER_SECONDS * 2)

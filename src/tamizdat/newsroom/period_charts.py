@@ -56,11 +56,35 @@ def charts_of(board: Dashboard, writer: Writer) -> list[Chart]:
         _active_chart(beside),
         _sizes_chart(beside),
         _currency_chart(beside),
-        _shares_chart("rails", _("Revenue by payment method"), _("Payment method"), beside),
-        _shares_chart("languages", _("Revenue by language"), _("Language"), beside),
-        _mrr_chart("mrr-rails", _("MRR by payment method"), _("Payment method"), board, beside),
-        _mrr_chart("mrr-campaigns", _("MRR by campaign"), _("Campaign"), board, beside),
+        _shares_chart(
+            "rails", _("Revenue by payment method"), _("Payment method"), _rail_name, beside
+        ),
+        _shares_chart(
+            "languages", _("Revenue by language"), _("Language"), lambda key: key or "–", beside
+        ),
+        _mrr_chart(
+            "mrr-rails",
+            _("MRR by payment method"),
+            _("Payment method"),
+            "rails",
+            _rail_name,
+            board,
+            beside,
+        ),
+        _mrr_chart(
+            "mrr-campaigns",
+            _("MRR by campaign"),
+            _("Campaign"),
+            "campaigns",
+            lambda key: _campaign_label(key, board.mrr_shares),
+            board,
+            beside,
+        ),
     ]
+
+
+def _rail_name(key: str) -> str:
+    return str(display_name(key))
 
 
 def _active_chart(beside: Beside) -> Chart:
@@ -158,15 +182,14 @@ def _revenue_description(writer: Writer) -> str:
     }
 
 
-def _shares_chart(kind: str, title: str, heading: str, beside: Beside) -> Chart:
+def _shares_chart(
+    kind: str, title: str, heading: str, name: Callable[[str], str], beside: Beside
+) -> Chart:
     writer = beside.writer
     chosen: list[Share] = getattr(beside.chosen, kind)
     previous: list[Share] = getattr(beside.previous, kind)
     keys = _keys(chosen, previous)
-    if kind == "rails":
-        labels = [str(display_name(key)) for key in keys]
-    else:
-        labels = [key or "–" for key in keys]
+    labels = [name(key) for key in keys]
     amounts = (_amounts(chosen, keys), _amounts(previous, keys))
     rows = [
         [label, writer.money(now), writer.money(before)]
@@ -203,19 +226,21 @@ def _campaign_label(key: str, split: Split) -> str:
     return split.campaign_names.get(key) or _("Campaign %(key)s, since deleted") % {"key": key}
 
 
-def _mrr_chart(key: str, title: str, heading: str, board: Dashboard, beside: Beside) -> Chart:
-    """MRR at the end of each period per rail or per campaign, each part as a share of the
-    monthly goal (today's: past goals are not kept), and the total."""
+def _mrr_chart(
+    key: str,
+    title: str,
+    heading: str,
+    attribute: str,
+    name: Callable[[str], str],
+    board: Dashboard,
+    beside: Beside,
+) -> Chart:
+    """MRR at the end of each period per rail or per campaign (the splits' `attribute`), each
+    part as a share of the monthly goal (today's: past goals are not kept), and the total."""
     writer = beside.writer
-    attribute = "rails" if key == "mrr-rails" else "campaigns"
     splits = (board.mrr_shares, board.previous_mrr_shares)
     chosen, previous = (getattr(split, attribute) for split in splits)
     keys = _keys(chosen, previous)
-    name: Callable[[str], str] = (
-        (lambda k: str(display_name(k)))
-        if attribute == "rails"
-        else (lambda k: _campaign_label(k, board.mrr_shares))
-    )
     labels = [name(k) for k in keys]
     amounts = (_amounts(chosen, keys), _amounts(previous, keys))
     goal = board.progress.goal if board.progress else None

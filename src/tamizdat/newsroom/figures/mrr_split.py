@@ -8,7 +8,6 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Q, Sum
 
@@ -18,6 +17,7 @@ from tamizdat.support.models import PlanChange
 from ..periods import Period
 from .breakdowns import Share
 from .common import Converter
+from .recurring import monthly
 
 NO_CAMPAIGN = ""  # what a plan that started from no campaign records
 Yearly = dict[str, int]  # twelve months' worth per currency, in minor units
@@ -49,8 +49,7 @@ def _parts(parts: dict[str, Yearly], convert: Converter, day: datetime.date) -> 
             continue  # every plan of it stopped before the period's end
         for currency, value in totals.items():
             running[currency] += value
-        # As `recurring.History` divides: each currency's whole twelve months' worth by 12.
-        upto = convert({c: Decimal(v) / 12 for c, v in running.items() if v}, day)
+        upto = convert(monthly(running), day)
         shares.append(Share(key, upto - before))
         before = upto
     return sorted(shares, key=lambda share: (-share.amount, share.key))

@@ -27,7 +27,7 @@ MOVEMENT_KINDS = (Kind.NEW, Kind.REACTIVATION, Kind.EXPANSION, Kind.CONTRACTION,
 Yearly = dict[str, int]  # twelve months' worth per currency, in minor units
 
 
-def _monthly(yearly: Yearly) -> dict[str, Decimal]:
+def monthly(yearly: Yearly) -> dict[str, Decimal]:
     return {currency: Decimal(value) / 12 for currency, value in yearly.items() if value}
 
 
@@ -93,7 +93,7 @@ class History:
         return totals
 
     def mrr_at_end(self, month: goal.Month) -> dict[str, Decimal]:
-        return _monthly(self.yearly_at_end(month))
+        return monthly(self.yearly_at_end(month))
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Security headers on every response, and the shared page cache with its purge on publish."""
 
+import gzip
 import re
 from http import HTTPStatus
 from pathlib import Path
@@ -105,8 +106,13 @@ def test_anonymous_pages_are_cacheable_by_a_cdn(client, site):
 
 
 def test_repeat_hits_come_from_the_page_cache_and_publishing_purges_it(client, site):
-    assert client.get(ARTICLE)["X-Cache"] == "miss"
-    assert client.get(ARTICLE)["X-Cache"] == "hit"
+    first = client.get(ARTICLE)
+    assert first["X-Cache"] == "miss"
+    hit = client.get(ARTICLE)
+    assert hit["X-Cache"] == "hit"
+    # The tag a CDN revalidates with is the page's, whether rendered or served from the cache.
+    assert hit["ETag"] == first["ETag"]
+    assert client.get(ARTICLE, headers={"If-None-Match": hit["ETag"]}).status_code == 304
     assert client.get("/en/")["X-Cache"] == "miss"
 
     article = site.sections["politics"].get_children().get(slug="parliament-dissolved").specific
@@ -117,6 +123,30 @@ def test_repeat_hits_come_from_the_page_cache_and_publishing_purges_it(client, s
         response = client.get(url)
         assert response["X-Cache"] == "miss", url
         assert "Parliament dissolved, elections called" in response.content.decode(), url
+    assert client.get(ARTICLE)["ETag"] != first["ETag"]
+
+
+def test_readers_who_accept_gzip_get_the_stored_compressed_page(client, site):
+    page = client.get(ARTICLE)
+    assert page["X-Cache"] == "miss"
+    gzip_reader = {"Accept-Encoding": "gzip, deflate, br"}
+    compressed = client.get(ARTICLE, headers=gzip_reader)
+    assert compressed["X-Cache"] == "hit"
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert int(compressed["Content-Length"]) == len(compressed.content) < len(page.content) / 2
+    assert gzip.decompress(compressed.content) == page.content
+    # Compressed once when stored: every hit sends the same bytes (compressing each response,
+    # as Django's GZipMiddleware does, pads each one differently).
+    assert client.get(ARTICLE, headers=gzip_reader).content == compressed.content
+    assert compressed["ETag"] == "W/" + page["ETag"]
+    revalidated = client.get(ARTICLE, headers={**gzip_reader, "If-None-Match": compressed["ETag"]})
+    assert revalidated.status_code == 304
+    # A client that does not accept gzip still gets the page as it was rendered.
+    plain = client.get(ARTICLE)
+    assert plain["X-Cache"] == "hit" and not plain.has_header("Content-Encoding")
+    assert plain.content == page.content and plain["ETag"] == page["ETag"]
+    assert int(plain["Content-Length"]) == len(page.content)
 
 
 def test_renaming_a_tag_purges_the_pages_that_name_it(client, site):

@@ -110,3 +110,27 @@ def test_metrics_count_each_delivery_by_what_became_of_it(client, settings):
     after = delivered()
     grown = {outcome: after[outcome] - before.get(outcome, 0) for outcome in after}
     assert grown == {"applied": 1, "duplicate": 1, "refused": 1, "rejected": 1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivery_is_answered_while_another_write_holds_the_database(client):
+    import sqlite3
+
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's single write lock")
+    body = event("evt_stored", type="invoice.paid", created=None)
+    assert deliver(client, body) == 422
+    # Another process (a worker sending receipts, a reader giving) holds the write lock.
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        # Stored already: answered from a read, without waiting for the lock.
+        assert deliver(client, body) == 200
+        assert time.monotonic() - started < 1
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert WebhookEvent.objects.filter(event_id="evt_stored").count() == 1

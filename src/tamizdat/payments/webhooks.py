@@ -43,6 +43,11 @@ def ingest(provider: PaymentProvider, event: ParsedEvent) -> Outcome:
     collide on the unique event id, and the loser changes nothing. A malformed event changes
     nothing in the ledger either; its id is kept so that its redeliveries are duplicates.
     """
+    # A redelivery (processors retry, and replay in bulk) is answered from a read: on SQLite
+    # it then never queues for the one write lock behind the deliveries that change something.
+    # Two first deliveries racing both pass here; the unique event id settles them below.
+    if WebhookEvent.objects.filter(provider=provider.identifier, event_id=event.id).exists():
+        return Outcome.DUPLICATE
     if event.problem:
         return _refuse(provider, event, event.problem)
     try:

@@ -52,7 +52,8 @@ def wait_until_up(url: str, timeout: float = 60) -> None:
             urllib.request.urlopen(url, timeout=2, context=UNVERIFIED_TLS)
         except urllib.error.HTTPError:
             pass  # it answers
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            # Refused, or taken into the listening queue while the workers still load the site.
             return False
         return True
 

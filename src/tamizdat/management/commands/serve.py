@@ -12,8 +12,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from gunicorn.app.base import BaseApplication
 
+from tamizdat.web import gunicorn_config
 from tamizdat.web.purge import purge_every_page
 
 
@@ -44,27 +44,6 @@ def _collect_static_if_stale() -> None:
         if all(os.path.getmtime(source) <= collected_at for source in sources):
             return
     call_command("collectstatic", interactive=False, verbosity=0)
-
-
-def _forget_worker_metrics(server: Any, worker: Any) -> None:
-    from prometheus_client import multiprocess
-
-    multiprocess.mark_process_dead(worker.pid)
-
-
-class GunicornApplication(BaseApplication):
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        from tamizdat.wsgi import application
-
-        return application
 
 
 class Command(BaseCommand):
@@ -109,35 +88,27 @@ class Command(BaseCommand):
         _collect_static_if_stale()
         # Pages cached by the previous release may carry its templates and asset addresses.
         purge_every_page()
-        if not with_worker:
-            self._serve(host, port, workers, threads)
-            return
-        # Receipts, e-mails and index updates run beside the web server, ended with it.
-        worker = subprocess.Popen([sys.executable, "-m", "tamizdat.cli", "worker"])
-        try:
-            self._serve(host, port, workers, threads)
-        finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-
-    def _serve(self, host: str, port: int, workers: int, threads: int) -> None:
-        GunicornApplication(
-            {
-                "bind": f"{host}:{port}",
-                "workers": workers,
-                "threads": threads,
-                "worker_class": "gthread",
-                "accesslog": "-",
-                # Method, path without the query, status, bytes, time: never the reader's
-                # address, nor a query that may hold what they searched for.
-                "access_log_format": '"%(m)s %(U)s" %(s)s %(B)s %(M)sms',
-                "errorlog": "-",
-                "forwarded_allow_ips": os.environ.get("TAMIZDAT_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        if with_worker:
+            # Receipts, e-mails and index updates run beside the web server, ended with it
+            # (`gunicorn_config.on_exit`).
+            worker = subprocess.Popen([sys.executable, "-m", "tamizdat.cli", "worker"])
+            os.environ[gunicorn_config.TASK_WORKER_PID] = str(worker.pid)
+        control_socket = Path(settings.DATA_DIR) / f"gunicorn-{port}.ctl"
+        forwarded = os.environ.get("TAMIZDAT_FORWARDED_ALLOW_IPS", "127.0.0.1")
+        # gunicorn in this process's place, with none of what this process loaded.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(
+            sys.executable,
+            [
+                sys.executable, "-m", "gunicorn",
+                "--config", f"python:{gunicorn_config.__name__}",
+                "--bind", f"{host}:{port}",
+                "--workers", str(workers),
+                "--threads", str(threads),
+                "--forwarded-allow-ips", forwarded,
                 # Each server on a host keeps its own control socket and its own metrics.
-                "control_socket": str(Path(settings.DATA_DIR) / f"gunicorn-{port}.ctl"),
-                "child_exit": _forget_worker_metrics,
-            }
-        ).run()
+                "--control-socket", str(control_socket),
+                "tamizdat.wsgi:application",
+            ],
+        )  # fmt: skip

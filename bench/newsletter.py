@@ -84,6 +84,7 @@ def prepare(recipients: int) -> None:
         )
     issue = Issue.objects.create(newsletter=newsletter, subject="Today", introduction="Hello.")
     issue.articles.set(ArticlePage.objects.live().filter(locale__language_code="en")[:5])
+    issue.save()  # a parental many-to-many is written when its page is saved
     print(json.dumps({"issue": issue.pk, "peak_rss_mib": peak_rss_mib()}))
 
 

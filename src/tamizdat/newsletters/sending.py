@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from tamizdat import leases
 
-from . import compose
+from . import compose, mime
 from .models import Delivery, Issue, Subscriber, receiving
 
 logger = logging.getLogger(__name__)
@@ -207,13 +207,13 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
     issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
     if issue.state != Issue.State.SENDING:
         return Outcome(done=True)
-    rendered = compose.render(issue)
     per_second = settings.NEWSLETTER_RATE.get("second")
     gap = 1.0 / per_second if per_second else 0.0
     ends = time.monotonic() + seconds
     next_at = time.monotonic()
     sent = 0
     connection = get_connection(fail_silently=False)
+    send = mime.sender(compose.render(issue), issue, connection)
     try:
         while time.monotonic() < ends:
             now = timezone.now()
@@ -243,7 +243,7 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
                         looked_at, gone = time.monotonic(), gone | _drop_gone(issue, claim)
                     if delivery.pk in gone:
                         continue
-                    if _deliver(rendered, issue, delivery, connection):
+                    if _deliver(send, delivery):
                         sent += 1
             except Exception as error:  # the server refuses or is gone: the batch waits
                 logger.warning(
@@ -260,16 +260,14 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
             logger.debug("Closing the mail connection failed", exc_info=True)
 
 
-def _deliver(
-    rendered: compose.Rendered, issue: Issue, delivery: Delivery, connection: object
-) -> bool:
+def _deliver(send: mime.Send, delivery: Delivery) -> bool:
     """Send one claimed delivery; whether a message went out. Errors other than a permanent
     rejection of this recipient propagate, with the delivery still waiting."""
     subscriber = delivery.subscriber
     assert subscriber is not None  # `_claim` keeps only those still owed
     mine = Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim)
     try:
-        compose.message(rendered, issue, subscriber, connection).send()
+        send(subscriber)
     except Exception as error:
         reason = _permanent(error)
         if reason is None:

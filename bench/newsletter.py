@@ -126,6 +126,7 @@ def main() -> None:
     from tamizdat.newsletters.models import Issue
 
     issue = Issue.objects.get(pk=prepared["issue"])
+    before_sending_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     # Sending runs here, in this process, as the worker's task would run it (the task that
     # `start` queues stays unrun).
     began = time.perf_counter()
@@ -149,6 +150,8 @@ def main() -> None:
                 "sending_seconds": round(seconds, 2),
                 "messages_per_second": round(progress["sent"] / seconds, 1),
                 "sending_peak_rss_mib": peak_rss_mib(),
+                # Django and the product loaded, before the delivery rows are written.
+                "peak_rss_before_sending_mib": round(before_sending_kib / 1024, 1),
                 "preparing_peak_rss_mib": prepared["peak_rss_mib"],
                 "database": "sqlite",
             },

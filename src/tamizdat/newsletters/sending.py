@@ -22,6 +22,7 @@ delivery failed and suppresses the address.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import secrets
 import smtplib
@@ -44,6 +45,7 @@ from .models import Delivery, Issue, Subscriber, receiving
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+ROWS_AT_ONCE = 1000
 # A task sends for about this long, then queues its continuation, so that receipts and other
 # work queued meanwhile get their turn on the worker.
 SLICE_SECONDS = 20.0
@@ -84,9 +86,12 @@ def start(issue: Issue) -> int:
         locked.state = Issue.State.SENDING
         locked.started_at = timezone.now()
         locked.save()
-        recipients = receiving(locked.newsletter).values_list("pk", flat=True)
-        rows = (Delivery(issue=locked, subscriber_id=pk) for pk in recipients.iterator())
-        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        recipients = receiving(locked.newsletter).values_list("pk", flat=True).iterator()
+        # A thousand rows at a time: `bulk_create` makes a list of all it is given, which for
+        # a long list was most of the sending process's memory.
+        while pks := list(itertools.islice(recipients, ROWS_AT_ONCE)):
+            rows = [Delivery(issue=locked, subscriber_id=pk) for pk in pks]
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         count = locked.deliveries.count()
         transaction.on_commit(lambda: send_issue.enqueue(issue.pk))
     issue.refresh_from_db()

@@ -150,3 +150,34 @@ def test_readers_who_unsubscribe_while_the_issue_goes_out_are_not_sent_it(
     assert len(smtp.messages) == 1
     assert Issue.objects.get().progress() == {"sent": 1, "waiting": 0, "failed": 0}
     assert Subscription.objects.filter(unsubscribed_at__isnull=False).count() == 2
+
+
+@pytest.mark.parametrize("introduction", ["Доброе утро.", "Длинная строка. " * 80])
+def test_each_reader_gets_their_own_copy_of_one_message(
+    site, newsletter_ru, smtp, start, introduction
+):
+    # The copies are made from one message. The second issue has a line too long for a mail,
+    # so its parts are encoded and each copy is built whole: the same copies either way.
+    newsletter_ru.sender_name = "Утренний курьер"
+    newsletter_ru.save()
+    readers = subscribe(newsletter_ru, "ada@example.org", "boris@example.org")
+    issue = Issue.objects.create(
+        newsletter=newsletter_ru, subject="Сегодня", introduction=introduction
+    )
+    start(issue)
+    assert recipients(smtp) == ["ada@example.org", "boris@example.org"]
+    for reader, mail in zip(readers, sorted(smtp.messages, key=lambda m: m["To"]), strict=True):
+        leaving = links.unsubscribe_url(reader, newsletter_ru)
+        assert mail["Subject"] == "Сегодня"
+        assert mail["From"].addresses[0].display_name == "Утренний курьер"
+        assert mail["Message-ID"] == f"<issue-{issue.pk}.{reader.pk}@tamizdat.example>"
+        assert str(mail["List-Unsubscribe"]).strip() == f"<{leaving}>"
+        assert leaving in body(mail) and f'href="{leaving}"' in body(mail, "html")
+        assert introduction.strip() in body(mail)
+        assert mail["Date"] is not None
+        encoded = mail.get_body(("html",))["Content-Transfer-Encoding"] == "quoted-printable"
+        assert encoded == (len(introduction) > 998)
+    leaving = links.unsubscribe_url(readers[0], newsletter_ru)
+    Client().post(leaving, {"List-Unsubscribe": "One-Click"})
+    assert Subscription.objects.get(subscriber=readers[0]).unsubscribed_at is not None
+    assert Subscription.objects.get(subscriber=readers[1]).unsubscribed_at is None

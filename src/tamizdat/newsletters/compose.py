@@ -19,6 +19,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from tamizdat.mirror import mirrorlist
 from tamizdat.mirror.models import Address
@@ -163,22 +164,38 @@ def message(
 ) -> EmailMultiAlternatives:
     """One recipient's copy, with the RFC 8058 headers and a Message-ID that is the same for
     every copy of it: one sent again after a crash is recognisably the same message."""
+    unsubscribe = links.unsubscribe_url(subscriber, issue.newsletter)
+    return copy(rendered, issue, subscriber.email, str(subscriber.pk), unsubscribe, connection)
+
+
+def copy(
+    rendered: Rendered,
+    issue: Issue,
+    email: str,
+    key: str,
+    unsubscribe: str,
+    connection: Any = None,
+    headers: dict[str, str] | None = None,
+) -> EmailMultiAlternatives:
+    """The copy for `email`, `key` naming its recipient in the Message-ID (a subscriber's pk;
+    `mime` passes stand-ins for these)."""
     newsletter = issue.newsletter
-    unsubscribe = links.unsubscribe_url(subscriber, newsletter)
     domain = (newsletter.sender or settings.DEFAULT_FROM_EMAIL).rpartition("@")[2]
     mail = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text.replace(UNSUBSCRIBE_MARKER, unsubscribe),
         from_email=sender(newsletter),
-        to=[subscriber.email],
+        to=[email],
         reply_to=[newsletter.reply_to] if newsletter.reply_to else None,
         headers={
-            "Message-ID": f"<issue-{issue.pk}.{subscriber.pk}@{domain}>",
+            "Message-ID": f"<issue-{issue.pk}.{key}@{domain}>",
             "List-Id": f"{newsletter.name} <{newsletter.slug}.{domain}>",
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            **(headers or {}),
         },
         connection=connection,
     )
-    mail.attach_alternative(rendered.html.replace(UNSUBSCRIBE_MARKER, unsubscribe), "text/html")
+    html = rendered.html.replace(UNSUBSCRIBE_MARKER, escape(unsubscribe))
+    mail.attach_alternative(html, "text/html")
     return mail

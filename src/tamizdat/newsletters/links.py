@@ -4,6 +4,7 @@ still let its reader leave). No passwords, no accounts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from .models import Newsletter, Subscriber
 CONFIRM_SALT = "tamizdat.newsletters.confirm"
 UNSUBSCRIBE_SALT = "tamizdat.newsletters.unsubscribe"
 CONFIRM_SECONDS = 48 * 3600
+# Reversed in place of a token, then replaced by one (a token's characters need no quoting).
+TOKEN_SLOT = "TOKEN"
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,21 @@ def unsubscribe_token(subscriber_id: int, newsletter_id: int) -> str:
 def unsubscribe_url(subscriber: Subscriber, newsletter: Newsletter) -> str:
     """The one address behind `List-Unsubscribe` and the mail's own link: a POST to it
     unsubscribes (RFC 8058), a GET shows the reader's choices."""
+    return unsubscribe_urls(newsletter)(subscriber.pk)
+
+
+def unsubscribe_urls(newsletter: Newsletter) -> Callable[[int], str]:
+    """`unsubscribe_url` of a newsletter for any subscriber's pk, the path reversed once: an
+    issue to a long list signs one token a message and reverses no path."""
     with translation.override(newsletter.language):
-        path = reverse(
-            "newsletters:unsubscribe", args=[unsubscribe_token(subscriber.pk, newsletter.pk)]
-        )
-    return settings.BASE_URL + path
+        path = reverse("newsletters:unsubscribe", args=[TOKEN_SLOT])
+    before, _, after = path.rpartition(TOKEN_SLOT)
+    before = settings.BASE_URL + before
+
+    def url(subscriber_id: int) -> str:
+        return before + unsubscribe_token(subscriber_id, newsletter.pk) + after
+
+    return url
 
 
 def from_unsubscribe_token(token: str) -> tuple[Subscriber, Newsletter] | None:

@@ -22,6 +22,7 @@ delivery failed and suppresses the address.
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 import secrets
 import smtplib
@@ -38,12 +39,13 @@ from django.utils.translation import gettext as _
 
 from tamizdat import leases
 
-from . import compose
+from . import compose, mime
 from .models import Delivery, Issue, Subscriber, receiving
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+ROWS_AT_ONCE = 1000
 # A task sends for about this long, then queues its continuation, so that receipts and other
 # work queued meanwhile get their turn on the worker.
 SLICE_SECONDS = 20.0
@@ -84,9 +86,12 @@ def start(issue: Issue) -> int:
         locked.state = Issue.State.SENDING
         locked.started_at = timezone.now()
         locked.save()
-        recipients = receiving(locked.newsletter).values_list("pk", flat=True)
-        rows = (Delivery(issue=locked, subscriber_id=pk) for pk in recipients.iterator())
-        Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        recipients = receiving(locked.newsletter).values_list("pk", flat=True).iterator()
+        # A thousand rows at a time: `bulk_create` makes a list of all it is given, which for
+        # a long list was most of the sending process's memory.
+        while pks := list(itertools.islice(recipients, ROWS_AT_ONCE)):
+            rows = [Delivery(issue=locked, subscriber_id=pk) for pk in pks]
+            Delivery.objects.bulk_create(rows, ignore_conflicts=True)
         count = locked.deliveries.count()
         transaction.on_commit(lambda: send_issue.enqueue(issue.pk))
     issue.refresh_from_db()
@@ -207,13 +212,13 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
     issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
     if issue.state != Issue.State.SENDING:
         return Outcome(done=True)
-    rendered = compose.render(issue)
     per_second = settings.NEWSLETTER_RATE.get("second")
     gap = 1.0 / per_second if per_second else 0.0
     ends = time.monotonic() + seconds
     next_at = time.monotonic()
     sent = 0
     connection = get_connection(fail_silently=False)
+    send = mime.sender(compose.render(issue), issue, connection)
     try:
         while time.monotonic() < ends:
             now = timezone.now()
@@ -243,7 +248,7 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
                         looked_at, gone = time.monotonic(), gone | _drop_gone(issue, claim)
                     if delivery.pk in gone:
                         continue
-                    if _deliver(rendered, issue, delivery, connection):
+                    if _deliver(send, delivery):
                         sent += 1
             except Exception as error:  # the server refuses or is gone: the batch waits
                 logger.warning(
@@ -260,16 +265,14 @@ def send_some(issue_id: int, seconds: float = SLICE_SECONDS) -> Outcome:
             logger.debug("Closing the mail connection failed", exc_info=True)
 
 
-def _deliver(
-    rendered: compose.Rendered, issue: Issue, delivery: Delivery, connection: object
-) -> bool:
+def _deliver(send: mime.Send, delivery: Delivery) -> bool:
     """Send one claimed delivery; whether a message went out. Errors other than a permanent
     rejection of this recipient propagate, with the delivery still waiting."""
     subscriber = delivery.subscriber
     assert subscriber is not None  # `_claim` keeps only those still owed
     mine = Delivery.objects.filter(pk=delivery.pk, claim=delivery.claim)
     try:
-        compose.message(rendered, issue, subscriber, connection).send()
+        send(subscriber)
     except Exception as error:
         reason = _permanent(error)
         if reason is None:

@@ -193,6 +193,29 @@ def test_a_second_run_doubles_nothing_and_updates_what_changed(site, uploads, tm
     assert ArticlePage.objects.count() == counts[0]
 
 
+def test_a_story_edited_here_keeps_the_edit_when_its_post_changes_in_wordpress(
+    site, uploads, tmp_path, django_user_model
+):
+    run_import(uploads=uploads)
+    festival = ArticlePage.objects.get(slug="festival")
+    editor = django_user_model.objects.create_superuser("editor")
+    festival.title = "Festival returns, as corrected by the desk"
+    festival.save_revision(user=editor).publish()
+
+    edited = tmp_path / "edited.xml"
+    edited.write_text(
+        EXPORT.read_text().replace(
+            "Festival returns to the old fish market", "Festival returns to the fish market"
+        )
+    )
+    report = run_import(edited, uploads)
+    assert "Articles: 0 new, 0 updated, 3 unchanged" in report
+    assert "edited here since it was imported; kept as edited here" in report
+    festival.refresh_from_db()
+    assert festival.title == "Festival returns, as corrected by the desk"
+    assert not festival.has_unpublished_changes
+
+
 def test_a_run_that_changed_articles_asks_for_whole_static_copies(site, uploads, settings, queued):
     settings.MIRROR_TARGETS = [
         Target(

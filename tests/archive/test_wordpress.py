@@ -162,6 +162,16 @@ def test_what_is_left_out_is_reported_with_the_reason(site, uploads):
     )
 
 
+def festival_retitled_in_wordpress(tmp_path: Path) -> Path:
+    edited = tmp_path / "edited.xml"
+    edited.write_text(
+        EXPORT.read_text().replace(
+            "Festival returns to the old fish market", "Festival returns to the fish market"
+        )
+    )
+    return edited
+
+
 def test_a_second_run_doubles_nothing_and_updates_what_changed(site, uploads, tmp_path):
     run_import(uploads=uploads)
     counts = (
@@ -181,12 +191,7 @@ def test_a_second_run_doubles_nothing_and_updates_what_changed(site, uploads, tm
         ImportedItem.objects.count(),
     )
 
-    edited = tmp_path / "edited.xml"
-    edited.write_text(
-        EXPORT.read_text().replace(
-            "Festival returns to the old fish market", "Festival returns to the fish market"
-        )
-    )
+    edited = festival_retitled_in_wordpress(tmp_path)
     report = run_import(edited, uploads)
     assert "Articles: 0 new, 1 updated, 3 unchanged" in report
     assert ArticlePage.objects.get(slug="festival").title == "Festival returns to the fish market"
@@ -202,12 +207,7 @@ def test_a_story_edited_here_keeps_the_edit_when_its_post_changes_in_wordpress(
     festival.title = "Festival returns, as corrected by the desk"
     festival.save_revision(user=editor).publish()
 
-    edited = tmp_path / "edited.xml"
-    edited.write_text(
-        EXPORT.read_text().replace(
-            "Festival returns to the old fish market", "Festival returns to the fish market"
-        )
-    )
+    edited = festival_retitled_in_wordpress(tmp_path)
     report = run_import(edited, uploads)
     assert "Articles: 0 new, 0 updated, 3 unchanged" in report
     assert "edited here since it was imported; kept as edited here" in report

@@ -137,8 +137,12 @@ def test_readers_who_accept_gzip_get_the_stored_compressed_page(client, site):
     assert int(compressed["Content-Length"]) == len(compressed.content) < len(page.content) / 2
     assert gzip.decompress(compressed.content) == page.content
     # Compressed once when stored: every hit sends the same bytes (compressing each response,
-    # as Django's GZipMiddleware does, pads each one differently).
+    # as Django's GZipMiddleware does, pads each one differently), and so did the miss.
     assert client.get(ARTICLE, headers=gzip_reader).content == compressed.content
+    cache.clear()
+    first = client.get(ARTICLE, headers=gzip_reader)
+    assert first["X-Cache"] == "miss" and first.content == compressed.content
+    assert first["ETag"] == compressed["ETag"]
     assert compressed["ETag"] == "W/" + page["ETag"]
     revalidated = client.get(ARTICLE, headers={**gzip_reader, "If-None-Match": compressed["ETag"]})
     assert revalidated.status_code == 304

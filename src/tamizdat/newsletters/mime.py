@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 from django.conf import settings
-from django.core.mail import EmailMessage
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import sanitize_address
 from django.utils.html import escape
@@ -96,14 +95,11 @@ def _copies(rendered: compose.Rendered, issue: Issue) -> Copies | None:
     )
     if not whole_stand_ins or too_long:
         return None
+    encoding = stand_in.encoding or settings.DEFAULT_CHARSET
     return Copies(
-        sender=sanitize_address(stand_in.from_email, _encoding(stand_in)),
+        sender=sanitize_address(stand_in.from_email, encoding),
         head=head + blank,
         body=body,
-        encoding=_encoding(stand_in),
+        encoding=encoding,
         unsubscribe_url=unsubscribe_url,
     )
-
-
-def _encoding(mail: EmailMessage) -> str:
-    return mail.encoding or settings.DEFAULT_CHARSET

@@ -284,5 +284,7 @@ class PageCacheMiddleware:
             entry = _Entry.of(response, expires_at)
             # Kept past its freshness so that it can stand in while its successor renders.
             cache.set(key, entry, settings.PAGE_CACHE_SERVER_SECONDS * 2)
-            response["X-Cache"] = "miss"
+            # Sent as every hit will be: the body just compressed is not compressed again by
+            # GZipMiddleware, and the first reader gets the same bytes and tag as the next.
+            return entry.served(request, "miss")
         return response

@@ -23,13 +23,17 @@ ARTICLE = "/en/politics/budget-passed/"
 
 def test_a_period_is_claimed_by_one_worker_only():
     hour = timezone.now().replace(minute=0, second=0, microsecond=0)
-    assert clock.run_due(hour) == ["publish_scheduled", "maintain_database"]
+    assert clock.run_due(hour) == ["publish_scheduled", "choose_read_more", "maintain_database"]
     # Other workers ticking later in the same minute find it taken.
     assert clock.run_due(hour + datetime.timedelta(seconds=10)) == []
     assert clock.run_due(hour + datetime.timedelta(seconds=59)) == []
-    assert clock.run_due(hour + datetime.timedelta(minutes=1)) == ["publish_scheduled"]
+    assert clock.run_due(hour + datetime.timedelta(minutes=1)) == [
+        "publish_scheduled",
+        "choose_read_more",
+    ]
     assert clock.run_due(hour + datetime.timedelta(hours=1)) == [
         "publish_scheduled",
+        "choose_read_more",
         "maintain_database",
     ]
 

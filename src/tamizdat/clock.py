@@ -40,10 +40,11 @@ class Job:
 
 def jobs() -> list[Job]:
     from tamizdat.maintenance import maintain_database
-    from tamizdat.news.tasks import publish_scheduled_pages
+    from tamizdat.news.tasks import choose_missing_read_more, publish_scheduled_pages
 
     return [
         Job("publish_scheduled", datetime.timedelta(minutes=1), publish_scheduled_pages),
+        Job("choose_read_more", datetime.timedelta(minutes=1), choose_missing_read_more),
         Job("maintain_database", datetime.timedelta(hours=1), maintain_database),
     ]
 

@@ -1,5 +1,5 @@
 """What the site holds now, and which addresses of the copy a change since the last copy
-touches: the listings around a page, its translations, and the "Read more" blocks it enters."""
+touches: the listings around a page, its translations, and the "Read more" blocks it changed."""
 
 from __future__ import annotations
 
@@ -196,39 +196,17 @@ def translations(changed: set[str]) -> set[str]:
     return {url for page in pages if (url := page.get_url(request))}
 
 
-def entering_read_more(
-    manifest: Manifest, live: dict[str, list[Any]], changed: set[str]
-) -> set[str]:
-    """The articles whose "Read more" now names a changed article. An article's block lists
-    the four most related (same section and shared tags first, then the newest): a changed
-    article enters it when it ranks above the block's last one, or the block is not full."""
-    from tamizdat.news.models import ArticlePage, ArticleTag
-    from tamizdat.news.related import RELATED_COUNT
+def read_more_changed(previous: Manifest, live: dict[str, list[Any]]) -> set[str]:
+    """The articles of the copy whose kept "Read more" (`news.related`) now names other
+    stories than the copy shows: a publish changes a bounded number of them."""
+    from tamizdat.news.models import ReadMore
 
-    articles = {
-        str(a["id"]): a
-        for a in ArticlePage.objects.live().values("id", "path", "first_published_at", "locale_id")
-    }
-    tags: dict[str, set[int]] = {}
-    for page_id, tag_id in ArticleTag.objects.values_list("content_object_id", "tag_id"):
-        tags.setdefault(str(page_id), set()).add(tag_id)
-    by_url = {live[i][0]: i for i in articles if i in live}
-
-    def rank(of: str, other: str) -> tuple[int, datetime]:
-        a, b = articles[of], articles[other]
-        shared = len(tags.get(of, set()) & tags.get(other, set()))
-        same_section = a["path"][:-4] == b["path"][:-4]
-        return shared + same_section, b["first_published_at"]
-
-    entering = set()
-    for page_id in changed & set(articles):
-        for url, entry in manifest.pages.items():
-            reader = by_url.get(url)
-            if reader is None or reader == page_id:
-                continue
-            if articles[reader]["locale_id"] != articles[page_id]["locale_id"]:
-                continue
-            block = [by_url[u] for u in entry.get("read_more", ()) if u in by_url]
-            if len(block) < RELATED_COUNT or rank(reader, page_id) >= rank(reader, block[-1]):
-                entering.add(url)
-    return entering
+    changed = set()
+    for article_id, entries in ReadMore.objects.values_list("article_id", "entries").iterator(2000):
+        own = live.get(str(article_id))
+        if own is None or own[0] not in previous.pages:
+            continue
+        shown = [live[str(pk)][0] for pk, _ in entries if str(pk) in live]
+        if shown != previous.pages[own[0]].get("read_more", []):
+            changed.add(own[0])
+    return changed

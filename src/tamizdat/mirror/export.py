@@ -9,9 +9,9 @@ The manifest keeps what each file links to. The next export after a publish, unp
 renders only what that change touches (`changes`): the page, the pages that linked to it, the
 first pages of its section, tag and author listings with the archive pages the change shifted
 (numbered from the oldest, `news.archive`: after a publish only the newest), the home pages,
-feeds, and the "Read more" blocks it now enters; an edited author or tag, the articles and
-feeds that name them. What nothing links to any more is removed. The result is the tree a full
-export would write, byte for byte.
+feeds, and the articles whose kept "Read more" no longer matches the copy's; an edited author
+or tag, the articles and feeds that name them. What nothing links to any more is removed. The
+result is the tree a full export would write, byte for byte.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
+
+from tamizdat.news.related import choose_missing
 
 from . import changes, paths
 from .assets import copy_assets
@@ -98,6 +100,9 @@ class Export:
         """Write the copy into `root`, which holds the previous copy when there is one; returns
         what the export did and, for an incremental one, the files it changed."""
         made = timezone.now()
+        # Every article's "Read more" is kept before the copy is made, so that the next
+        # export can tell which blocks changed by comparing the kept lists with this copy.
+        choose_missing(seconds=None)
         live = live_pages()
         self.dates = changes.publication_dates(live)
         authors, tags = author_states(), tag_states()
@@ -230,7 +235,7 @@ class Export:
         for listing in listings:
             dirty |= changes.heads(previous, listing)
         dirty |= changes.translations(changed)
-        dirty |= changes.entering_read_more(manifest, live, changed)
+        dirty |= changes.read_more_changed(previous, live)
         dirty |= self._authors_changed(renderer, manifest, previous, authors, live)
         dirty |= self._tags_changed(renderer, manifest, previous, tags, live)
         dirty |= always

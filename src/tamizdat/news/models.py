@@ -438,3 +438,6 @@ class ArticlePage(PublicPageMixin, Page):
         # Looked up only when the template's cached "Read more" fragment is missing.
         context["related"] = SimpleLazyObject(lambda: related_articles(self))
         return context
+
+
+from .related_model import ReadMore  # noqa: E402, F401  (a model of this app, kept apart)

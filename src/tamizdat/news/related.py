@@ -1,29 +1,75 @@
 """'Read more': related articles, same section and shared tags first, then the most recent.
 
-An article's relevance is the number of tags it shares with the one being read, plus one for
-being in the same section; ties go to the newer. Ranking every article of a language that way
-costs a scan of them all on each page (a fifth of a second at 10,000 articles), so the best
-`count` are taken from three small candidate lists instead, which between them always hold
-the same answer: the articles sharing a tag, ranked; the newest of the same section sharing
-none; and the newest elsewhere sharing none.
+An article's relevance to another is the number of tags they share, plus one for being in the
+same section; ties go to the newer. Ranking every article of a language that way on each view
+would cost a scan of them all, paid again on every page's first view after any publish, and a
+new story would reorder the lists of thousands of old ones at once. So each article's list is
+chosen when it is published and kept (`ReadMore`): a page reads it in one query however large
+the archive, and one publish changes a bounded number of lists:
+
+- a published article's own list is chosen from every live article of its language;
+- it joins the lists of the articles it chose, where it ranks among their best (relevance is
+  mutual, so these are the articles it is most related to);
+- an article unpublished or deleted leaves every list that names it, and those lists are
+  chosen again without it.
+
+Articles that have no list yet (written in bulk, or live before lists were kept) are chosen by
+the worker a batch at a time, and meanwhile a page chooses its list as it is shown.
+
+Choosing takes the best `count` from three small candidate lists, which between them always
+hold the same answer as scoring every article: the articles sharing a tag, ranked; the newest
+of the same section sharing none; and the newest elsewhere sharing none.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, TextField, Value, When
+from django.db.models.functions import Cast
 
 RELATED_COUNT = 4
 
+# How long one run of the worker's job may spend choosing the lists that are missing.
+FILL_SECONDS = 20
 
-def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
+
+def related_articles(article: Any) -> list[Any]:
+    """The stories the article's "Read more" shows, best first, with their photos."""
     from .listings import with_sections
-    from .models import LEAD_RENDITIONS, ArticlePage, ArticleTag
+    from .models import LEAD_RENDITIONS, ArticlePage, ReadMore
 
+    stored = ReadMore.objects.filter(article_id=article.pk).values_list("entries", flat=True)
+    entries = next(iter(stored), None)
+    ids = [pk for pk, _ in (choose(article) if entries is None else entries)]
+    pages = (
+        ArticlePage.objects.live()
+        .public()
+        .filter(pk__in=ids)
+        .select_related("lead_image")
+        .prefetch_related(LEAD_RENDITIONS)
+        .defer_streamfields()
+        .in_bulk()
+    )
+    return with_sections(pages[pk] for pk in ids if pk in pages)
+
+
+def choose(article: Any, excluding: Collection[int] = ()) -> list[list[int]]:
+    """The `[page id, relevance]` of the article's best `RELATED_COUNT` live stories now."""
+    from .models import ArticlePage, ArticleTag
+
+    count = RELATED_COUNT
     section_path = article.path[: -article.steplen]
     tag_ids = [tag.pk for tag in article.tag_list if tag.pk is not None]
-    others = ArticlePage.objects.live().filter(locale_id=article.locale_id).exclude(pk=article.pk)
+    others = (
+        ArticlePage.objects.live()
+        .public()
+        .filter(locale_id=article.locale_id)
+        .exclude(pk__in=[pk for pk in (article.pk, *excluding) if pk is not None])
+    )
     same_section = Case(
         When(path__startswith=section_path, then=Value(1)),
         default=Value(0),
@@ -49,12 +95,82 @@ def related_articles(article: Any, count: int = RELATED_COUNT) -> list[Any]:
     candidates += [(*row, 1) for row in untagged.filter(path__startswith=section_path)[:count]]
     candidates += [(*row, 0) for row in untagged.exclude(path__startswith=section_path)[:count]]
     candidates.sort(key=lambda row: (row[2], row[1]), reverse=True)
-    best = [pk for pk, _, _ in candidates[:count]]
-    pages = (
-        ArticlePage.objects.filter(pk__in=best)
-        .select_related("lead_image")
-        .prefetch_related(LEAD_RENDITIONS)
-        .defer_streamfields()
-        .in_bulk()
+    return [[pk, relevance] for pk, _, relevance in candidates[:count]]
+
+
+def published(article: Any) -> None:
+    """Choose a published article's list, and put it in the lists of the articles it chose."""
+    from .models import ReadMore
+
+    with transaction.atomic():
+        chosen = choose(article)
+        ReadMore.objects.update_or_create(article_id=article.pk, defaults={"entries": chosen})
+        for other_id, relevance in chosen:
+            _join(other_id, article.pk, relevance)
+
+
+def _join(owner_id: int, newcomer_id: int, relevance: int) -> None:
+    """Rank `newcomer_id` into the kept list of `owner_id`, which keeps its best four."""
+    from .models import ArticlePage, ReadMore
+
+    row = ReadMore.objects.select_for_update().filter(article_id=owner_id).first()
+    if row is None:
+        return  # chosen whole, the newcomer among the candidates, when its turn comes
+    entries = [entry for entry in row.entries if entry[0] != newcomer_id]
+    entries.append([newcomer_id, relevance])
+    dates = dict(
+        ArticlePage.objects.live()
+        .filter(pk__in=[pk for pk, _ in entries])
+        .values_list("pk", "first_published_at")
     )
-    return with_sections(pages[pk] for pk in best)
+    ranked = sorted(
+        (entry for entry in entries if entry[0] in dates),
+        key=lambda entry: (entry[1], dates[entry[0]]),
+        reverse=True,
+    )[:RELATED_COUNT]
+    if ranked != row.entries:
+        row.entries = ranked
+        row.save(update_fields=["entries"])
+
+
+def withdrawn(article_id: int) -> None:
+    """Take an article out of every list that names it, choosing those lists again without
+    it: it was unpublished, or is being deleted."""
+    from .models import ArticlePage, ReadMore
+
+    # An entry is written `[id, relevance]`: its text finds the lists naming the article
+    # without reading every list into Python.
+    naming = (
+        ReadMore.objects.exclude(article_id=article_id)
+        .annotate(text=Cast("entries", TextField()))
+        .filter(text__contains=f"[{article_id}, ")
+    )
+    owners = [
+        owner
+        for owner, entries in naming.values_list("article_id", "entries")
+        if any(pk == article_id for pk, _ in entries)
+    ]
+    with transaction.atomic():
+        for owner in ArticlePage.objects.live().filter(pk__in=owners):
+            chosen = choose(owner, excluding=[article_id])
+            ReadMore.objects.filter(article_id=owner.pk).update(entries=chosen)
+
+
+def choose_missing(seconds: float | None = FILL_SECONDS) -> int:
+    """Choose the lists of live articles that have none, for about `seconds` (None: all of
+    them); how many."""
+    from .models import ArticlePage, ReadMore
+
+    deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))
+    missing = ArticlePage.objects.live().exclude(pk__in=ReadMore.objects.values("article_id"))
+    done = 0
+    while time.monotonic() < deadline:
+        batch = list(missing.order_by("pk").prefetch_related("tags")[:100])
+        if not batch:
+            break
+        ReadMore.objects.bulk_create(
+            [ReadMore(article_id=article.pk, entries=choose(article)) for article in batch],
+            ignore_conflicts=True,
+        )
+        done += len(batch)
+    return done

@@ -1,4 +1,5 @@
-"""Purge cached reading pages whenever what readers see has changed.
+"""Keep what readers see current when a page changes: "Read more" lists (`news.related`)
+and the cached reading pages.
 
 A published or unpublished page changes the listings above it too (section, home, their
 feeds): every cache drops them all. A deleted page may have been anywhere, so every page goes.
@@ -8,11 +9,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from tamizdat.web.purge import purge_every_page, purge_pages
+
+from . import related
+from .models import ArticlePage
+
+
+@receiver(page_published)
+def choose_read_more(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Connected before the purge, so the pages purged are made again with the new lists.
+    if isinstance(instance, ArticlePage):
+        related.published(instance)
+
+
+@receiver(post_page_move)
+def choose_read_more_after_move(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # A story moved to another section is related to others differently.
+    if issubclass(sender, ArticlePage) and instance.live:
+        related.published(instance.specific)
+
+
+@receiver(page_unpublished)
+@receiver(pre_delete, sender=ArticlePage)
+def withdraw_from_read_more(sender: Any, instance: Any, **kwargs: Any) -> None:
+    related.withdrawn(instance.pk)
 
 
 @receiver(page_published)

@@ -19,3 +19,13 @@ def publish_scheduled_pages() -> None:
     call_command("publish_scheduled", stdout=output)
     if report := output.getvalue().strip():
         logger.info("Scheduled publishing: %s", " ".join(report.split()))
+
+
+@task()
+def choose_missing_read_more() -> None:
+    """Choose the "Read more" lists of live articles that have none (written in bulk, or live
+    before lists were kept), a batch at a time; the worker's clock queues this every minute."""
+    from .related import choose_missing
+
+    if chosen := choose_missing():
+        logger.info("Chose the Read more lists of %s articles", chosen)

@@ -224,7 +224,8 @@ def main() -> None:
             text=True,
         ).stdout
         generated = round(time.monotonic() - started, 1)
-        reading = json.loads(generation.strip().splitlines()[-1])["reading_demo_seconds"]
+        generated_figures = json.loads(generation.strip().splitlines()[-1])
+        del generated_figures["generated"]
         output = subprocess.run(
             [*run, "--step", "measure", "--jobs", str(args.jobs)],
             env=env,
@@ -235,7 +236,7 @@ def main() -> None:
         result = json.loads(output.strip().splitlines()[-1])
         print(
             json.dumps(
-                {"generate_seconds": generated, "reading_demo_seconds": reading, **result},
+                {"generate_seconds": generated, **generated_figures, **result},
                 indent=2,
             )
         )

@@ -60,6 +60,17 @@ def test_a_list_is_chosen_as_if_every_article_were_scored(site):
         assert [pk for pk, _ in related.choose(article)] == [a.pk for a in expected], article
 
 
+def test_a_list_is_chosen_among_the_newest_stories_only(site, monkeypatch):
+    """However many stories share its tags, an article's list is chosen among the newest of
+    its language: choosing costs the same in a twenty-year archive."""
+    monkeypatch.setattr(related, "CANDIDATES", 2)
+    article = site.article("politics", "Election night", hours_ago=0.1, tags=("elections",))
+    # "Opposition prepares" shares the tag and the section, but is older than the two newest.
+    assert [english(site, "parliament-dissolved").pk, english(site, "theatre-reopens").pk] == [
+        pk for pk, _ in related.choose(article)
+    ]
+
+
 def test_a_new_story_joins_only_the_lists_where_it_ranks(client, site):
     """Ten old politics stories with no tags: a new one is the newest of their section, yet
     it joins only the lists of the stories it chose, so a publish rewrites four lists at most,

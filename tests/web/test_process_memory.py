@@ -12,16 +12,19 @@ from django.conf import settings
 # What a gunicorn worker loads before its first request: the apps, the site, every URL's view.
 LOAD_THE_SITE = """
 import sys
+SDKS = ("boto3", "botocore", "stripe", "aiohttp")
 import django
 django.setup()
 import tamizdat.wsgi
 from django.urls import get_resolver
 get_resolver().url_patterns
-print(" ".join(sorted(name for name in ("boto3", "botocore") if name in sys.modules)))
+print(" ".join(sorted(name for name in SDKS if name in sys.modules)))
 """
 
 
-def test_a_web_process_does_not_load_boto3_for_services_it_does_not_use():
+def test_a_web_process_loads_no_sdk_of_a_service_before_it_calls_it():
+    """boto3 for ESPs the newsroom does not use; Stripe's SDK (and the aiohttp it brings)
+    until the first call to Stripe: 8 MiB of every worker that has not taken a card yet."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tamizdat.settings",

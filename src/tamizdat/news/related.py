@@ -162,7 +162,7 @@ def choose_missing(seconds: float | None = FILL_SECONDS) -> int:
     missing = ArticlePage.objects.live().exclude(pk__in=ReadMore.objects.values("article_id"))
     done = 0
     while time.monotonic() < deadline:
-        batch = list(missing.order_by("pk").prefetch_related("tags")[:100])
+        batch = list(missing.order_by("pk").defer_streamfields().prefetch_related("tags")[:100])
         if not batch:
             break
         ReadMore.objects.bulk_create(

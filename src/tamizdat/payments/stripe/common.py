@@ -1,5 +1,9 @@
 """What the Stripe provider, its event handlers and its reconciliation share: the client, the
-metadata keys we set, Stripe's times and error codes, and a subscription in the ledger's terms."""
+metadata keys we set, Stripe's times and error codes, and a subscription in the ledger's terms.
+
+The SDK is imported at the first call to Stripe, not with the site: with aiohttp, which it
+loads whenever it is installed (the demo's Stripe peer needs it), it weighs some 30 MiB in
+every process, and most web and task workers of a newsroom never talk to Stripe."""
 
 from __future__ import annotations
 
@@ -8,14 +12,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import stripe
 from django.conf import settings
 
 from tamizdat.support.ledger import Frequency, PlanStatus, RecurringPlan
 
 from ..base import ProviderError
+
+if TYPE_CHECKING:
+    import stripe
 
 log = logging.getLogger("tamizdat.payments.stripe")
 
@@ -37,6 +43,8 @@ PLAN_STATUSES = {
 
 @lru_cache(maxsize=4)
 def _client(secret_key: str, api_base: str) -> stripe.StripeClient:
+    import stripe
+
     return stripe.StripeClient(secret_key, base_addresses={"api": api_base}, max_network_retries=2)
 
 
@@ -46,6 +54,8 @@ def client() -> stripe.StripeClient:
 
 def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """A Stripe API call; Stripe's refusal or absence becomes the providers' ProviderError."""
+    import stripe
+
     try:
         return method(*args, **kwargs)
     except stripe.StripeError as exc:
@@ -54,6 +64,8 @@ def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def is_missing(error: stripe.StripeError) -> bool:
+    import stripe
+
     return isinstance(error, stripe.InvalidRequestError) and error.code == RESOURCE_MISSING
 
 

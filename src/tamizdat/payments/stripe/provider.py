@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-import stripe
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext
@@ -41,7 +40,7 @@ from ..base import (
     Redirect,
     ReturnUrls,
 )
-from . import events, reconcile
+from . import events
 from .common import (
     IDENTIFIER,
     PLAN_KEY,
@@ -152,6 +151,8 @@ class StripeProvider(PaymentProvider):
         signature = headers.get("Stripe-Signature", "")
         if not secret or not signature:
             raise InvalidWebhook("no webhook secret configured, or no signature sent")
+        import stripe  # when first needed (`common`)
+
         try:
             text = body.decode()
             # Refuses a signature older than the tolerance; one from the future is refused
@@ -225,6 +226,8 @@ class StripeProvider(PaymentProvider):
         return Redirect(session.url)
 
     def cancel_plan(self, plan: RecurringPlan, reason: str, actor: Actor) -> None:
+        import stripe  # when first needed (`common`)
+
         try:
             client().v1.subscriptions.cancel(plan.provider_plan_id or "")
         except stripe.StripeError as exc:
@@ -249,6 +252,8 @@ class StripeProvider(PaymentProvider):
     def shred(self, supporter: Supporter) -> None:
         """Delete the customers that plans created (one-time payments create none), and with
         them the e-mail and card details Stripe keeps for them."""
+        import stripe  # when first needed (`common`)
+
         for customer_id in ledger.customer_ids(self.identifier, supporter):
             try:
                 client().v1.customers.delete(customer_id)
@@ -257,4 +262,6 @@ class StripeProvider(PaymentProvider):
                     raise ProviderError(str(exc)) from exc
 
     def reconcile(self, since: datetime, until: datetime, repair: bool) -> ReconcileReport:
+        from . import reconcile  # it uses the SDK throughout (`common`)
+
         return reconcile.reconcile(since, until, repair)

@@ -27,16 +27,23 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 RELATED_COUNT = 4
 
 # How many of the newest stories of its language an article's list is chosen among.
 CANDIDATES = 500
+
+
+class Candidate(NamedTuple):
+    pk: int
+    path: str
+    tags: frozenset[int]
+
 
 # How long one run of the worker's job may spend choosing the lists that are missing.
 FILL_SECONDS = 20
@@ -66,31 +73,37 @@ def choose(article: Any, excluding: Collection[int] = ()) -> list[list[int]]:
     """The `[page id, relevance]` of the article's best `RELATED_COUNT` stories among the
     `CANDIDATES` newest live ones of its language. (A private story may be among them; the
     page leaves it out when it shows the list.)"""
+    return rank(article, candidates(article.locale_id, excluding))
+
+
+def candidates(locale_id: int, excluding: Collection[int] = ()) -> list[Candidate]:
+    """The newest live stories of a language, one more than an article chooses among (the
+    article itself may be one of them), with their tags."""
     from .models import ArticlePage, ArticleTag
 
-    section_path = article.path[: -article.steplen]
-    tag_ids = [tag.pk for tag in article.tag_list if tag.pk is not None]
-    # The shared tags are counted for the candidates alone, in the same query: counting them
-    # for every article carrying a tag read a common tag's thousands of stories.
-    shared = (
-        ArticleTag.objects.filter(content_object_id=OuterRef("pk"), tag_id__in=tag_ids)
-        .order_by()
-        .values("content_object_id")
-        .annotate(count=Count("*"))
-        .values("count")
-    )
-    recent = (
+    newest = (
         ArticlePage.objects.live()
-        .filter(locale_id=article.locale_id)
-        .exclude(pk__in=[pk for pk in (article.pk, *excluding) if pk is not None])
+        .filter(locale_id=locale_id)
+        .exclude(pk__in=excluding)
         .order_by("-first_published_at")
-        .annotate(shared=Coalesce(Subquery(shared, output_field=IntegerField()), 0))
-        .values_list("pk", "path", "shared")[:CANDIDATES]
     )
-    # Newest first, so a candidate's place breaks ties of relevance in favour of the newer.
+    recent = list(newest.values_list("pk", "path")[: CANDIDATES + 1])
+    tags: dict[int, set[int]] = {}
+    rows = ArticleTag.objects.filter(content_object_id__in=newest.values("pk")[: CANDIDATES + 1])
+    for pk, tag_id in rows.values_list("content_object_id", "tag_id"):
+        tags.setdefault(pk, set()).add(tag_id)
+    return [Candidate(pk, path, frozenset(tags.get(pk, ()))) for pk, path in recent]
+
+
+def rank(article: Any, among: list[Candidate]) -> list[list[int]]:
+    """The article's best `RELATED_COUNT` of `among` (newest first, so that a candidate's
+    place breaks ties of relevance in favour of the newer), as `[page id, relevance]`."""
+    section_path = article.path[: -article.steplen]
+    tag_ids = {tag.pk for tag in article.tag_list if tag.pk is not None}
+    others = [candidate for candidate in among if candidate.pk != article.pk][:CANDIDATES]
     scored = [
-        (shared + path.startswith(section_path), -place, pk)
-        for place, (pk, path, shared) in enumerate(recent)
+        (len(tag_ids & other.tags) + other.path.startswith(section_path), -place, other.pk)
+        for place, other in enumerate(others)
     ]
     return [[pk, relevance] for relevance, _, pk in heapq.nlargest(RELATED_COUNT, scored)]
 
@@ -162,11 +175,13 @@ def choose_missing(seconds: float | None = FILL_SECONDS) -> int:
     missing = ArticlePage.objects.live().exclude(pk__in=ReadMore.objects.values("article_id"))
     done = 0
     while time.monotonic() < deadline:
-        batch = list(missing.order_by("pk").defer_streamfields().prefetch_related("tags")[:100])
+        batch = list(missing.order_by("pk").defer_streamfields().prefetch_related("tags")[:500])
         if not batch:
             break
+        # Every article of a language chooses among the same newest stories: read once.
+        among = {locale: candidates(locale) for locale in {a.locale_id for a in batch}}
         ReadMore.objects.bulk_create(
-            [ReadMore(article_id=article.pk, entries=choose(article)) for article in batch],
+            [ReadMore(article_id=a.pk, entries=rank(a, among[a.locale_id])) for a in batch],
             ignore_conflicts=True,
         )
         done += len(batch)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
+from taggit.models import Tag
 
 from tamizdat import clock
 from tamizdat.maintenance import maintain_database
@@ -105,3 +106,16 @@ def test_the_hourly_upkeep_analyses_every_table(site):
     assert {"wagtailcore_page", "news_articlepage", "taggit_tag", "news_author"} <= (
         analysed_tables()
     )
+
+
+@sqlite_only
+def test_the_hourly_upkeep_analyses_a_table_again_once_it_has_grown(site):
+    maintain_database.call()
+    Tag.objects.bulk_create(
+        [Tag(name=f"Tag {number}", slug=f"tag-{number}") for number in range(500)]
+    )
+    maintain_database.call()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'taggit_tag'")
+        counted = {int(row[0].split()[0]) for row in cursor.fetchall()}
+    assert counted == {Tag.objects.count()}

@@ -97,3 +97,29 @@ def test_each_page_keeps_its_own_language_links(client, site):
     assert 'href="/ru/" lang="ru"' in untranslated
     assert "/ru/politics/parliament-dissolved/" not in untranslated
     assert 'href="/ru/politics/parliament-dissolved/" lang="ru"' in _rendered(client, ARTICLE)
+
+
+def test_a_story_published_leaves_the_frame_rendered(client, site):
+    _rendered(client, ARTICLE)
+    site.article("politics", "Harbour reopens", hours_ago=0.5)
+    with CaptureQueriesContext(connection) as captured:
+        html = _rendered(client, ARTICLE)
+    assert "Harbour reopens" in html  # its Read more, rendered again, names the new story
+    read = " ".join(query["sql"] for query in captured)
+    # The header, the navigation, the campaigns and the newsletters came as they were kept.
+    for table in ("news_homepage", "news_sectionpage", "prompts_campaign", "newsletters_"):
+        assert f'"{table}' not in read
+
+
+def test_a_story_republished_or_moved_shows_on_its_card(client, site):
+    assert "Budget passed" in _rendered(client, "/en/")
+    story = site.sections["politics"].get_children().get(slug="budget-passed").specific
+    story.title = "Budget passed after all"
+    story.save_revision().publish()
+    home = _rendered(client, "/en/")
+    assert "Budget passed after all" in home
+    story.refresh_from_db()
+    story.move(site.sections["culture"], pos="last-child")
+    home = _rendered(client, "/en/")
+    assert 'href="/en/culture/budget-passed/"' in home
+    assert "/en/politics/budget-passed/" not in home

@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
-from .context import shared
+from .context import frame_shared
 
 
 class ChildRouting:
@@ -39,7 +39,7 @@ class ChildRouting:
     def _child(self, slug: str) -> Any:
         if self.keeps_children:
             page: Any = self
-            kept = shared(
+            kept = frame_shared(
                 f"children:{page.pk}", lambda: {child.slug: child for child in self._children()}
             )
             return kept.get(slug)
@@ -57,7 +57,7 @@ class ChildRouting:
 
 
 def _site(request: HttpRequest) -> Any:
-    return shared(f"site:{request.get_host()}", lambda: Site.find_for_request(request))
+    return frame_shared(f"site:{request.get_host()}", lambda: Site.find_for_request(request))
 
 
 class PageRouteMiddleware:
@@ -76,7 +76,7 @@ class PageRouteMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # Where Wagtail itself keeps them on the request, so that it asks nothing again.
         request._wagtail_site = _site(request)  # type: ignore[attr-defined]
-        request._wagtail_cached_site_root_paths = shared(  # type: ignore[attr-defined]
+        request._wagtail_cached_site_root_paths = frame_shared(  # type: ignore[attr-defined]
             "site-root-paths", Site.get_site_root_paths
         )
         return self.get_response(request)
@@ -89,7 +89,7 @@ class PageRouteMiddleware:
         site = request._wagtail_site  # type: ignore[attr-defined]
         if site is None:
             return
-        root: Page = shared(
+        root: Page = frame_shared(
             f"root:{site.pk}:{get_language()}", lambda: site.root_page.localized.specific
         )
         path = args[0] if args else kwargs.get("path", "")

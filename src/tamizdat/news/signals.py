@@ -2,7 +2,8 @@
 and the cached reading pages.
 
 A published or unpublished page changes the listings above it too (section, home, their
-feeds): every cache drops them all. A deleted page may have been anywhere, so every page goes.
+feeds): every cache drops them all. A deleted or moved page may have been anywhere, so every
+page goes.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from tamizdat.web.page_cache import retire_frame
 from tamizdat.web.purge import purge_every_page, purge_pages
 
 from . import related
@@ -42,8 +44,19 @@ def withdraw_from_read_more(sender: Any, instance: Any, **kwargs: Any) -> None:
 @receiver(page_published)
 @receiver(page_unpublished)
 def purge_on_publishing(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if not issubclass(sender, ArticlePage):
+        # A home or section page is in the frame of every page (the masthead, the notice,
+        # the navigation, the section named on each card); a story is not.
+        retire_frame()
     listings = instance.get_ancestors().live().filter(depth__gt=1).specific()
     purge_pages([instance, *listings])
+
+
+@receiver(post_page_move)
+def purge_on_move(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # Every address under the page changed, and the cards of its stories name another
+    # section; the previous addresses are known to no cache's list of the page's own.
+    purge_every_page()
 
 
 @receiver(post_delete, sender="wagtailcore.Page")

@@ -25,7 +25,7 @@ from django.utils.translation import override as language_override
 from wagtail.models import Page
 from wagtail.rich_text import expand_db_html
 
-from tamizdat.news.context import shared
+from tamizdat.news.context import frame_shared
 from tamizdat.support import money
 from tamizdat.support.forms import ContributionForm
 
@@ -108,7 +108,7 @@ def cache_lifetime() -> datetime.timedelta:
 
 def live_campaigns(placement: str, language: str) -> list[Campaign]:
     """Published campaigns for a placement and language, highest priority first. Kept until
-    the next publication (any campaign change is one) retires it."""
+    any campaign changes (or anything else in every page's frame)."""
 
     def lookup() -> list[Campaign]:
         placement_field = {BANNER: "in_banner", APPEAL: "in_appeal"}[placement]
@@ -120,7 +120,7 @@ def live_campaigns(placement: str, language: str) -> list[Campaign]:
             .order_by("-priority", F("starts_at").asc(nulls_first=True), "pk")
         )
 
-    return shared(f"prompts:campaigns:{placement}:{language}", lookup)
+    return frame_shared(f"prompts:campaigns:{placement}:{language}", lookup)
 
 
 def is_current(campaign: Campaign, now: datetime.datetime) -> bool:
@@ -150,7 +150,7 @@ def candidates(
 
 def facts(language: str) -> dict[str, str]:
     """What campaign copy may quote, as `{name}` in its text, written for `language`."""
-    return shared(f"prompts:facts:{language}", lambda: _facts(language))
+    return frame_shared(f"prompts:facts:{language}", lambda: _facts(language))
 
 
 def _facts(language: str) -> dict[str, str]:
@@ -247,7 +247,7 @@ def prompts_of(placement: str, found: list[Campaign], language: str) -> list[Pro
         return []
     values = facts(language)
     return [
-        shared(
+        frame_shared(
             f"prompts:prompt:{placement}:{language}:{campaign.pk}",
             lambda campaign=campaign: prompt_of(campaign, placement, values),  # type: ignore[misc]
         )

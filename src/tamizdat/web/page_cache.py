@@ -6,6 +6,12 @@ repeat hit skips rendering. A purge bumps a generation token that every stored p
 which retires every stored page at once; listings, feeds and "Read more" blocks all change
 together when an article appears, so a finer purge would only be a finer way to be wrong.
 
+What every page's frame shows apart from the stories (the home and section pages, the
+campaigns, the goal, the newsletters, the sites) has a generation of its own, `frame_generation`:
+a story's publish leaves it, so the fragments and lookups keyed by it (the masthead, the
+navigation, the campaigns, each story's card) stay rendered, and the pages it retired are
+rendered again from them. Anything else that is published or changed retires both.
+
 A retired copy is kept until its successor is stored: the first request after a purge renders
 the page again while every concurrent request is served the retired copy at once (a lock in the
 shared cache, `web.locks`), so a publish never has every reader of a hot page render it together.
@@ -38,6 +44,7 @@ from wagtail.contrib.frontend_cache.backends import BaseBackend
 from . import locks
 
 GENERATION_KEY = "pagecache:generation"
+FRAME_KEY = "pagecache:frame"
 # Longer than any page takes to render: a renderer that died holds the lock no longer.
 RENDER_LOCK_SECONDS = 30
 # Requests carrying these cookies belong to a signed-in editor; they are never cached or served
@@ -67,6 +74,7 @@ class _RequestMemo:
     shared (see `expire_within`); `paginated` says the page read its `?page=` number."""
 
     generation: str | None = None
+    frame: str | None = None
     lifetime: int | None = None
     paginated: bool = False
 
@@ -80,20 +88,45 @@ def _new_generation() -> str:
     return uuid.uuid4().hex
 
 
+def _token(key: str) -> str:
+    value = cache.get(key)
+    if value is None:
+        # Lost (evicted, or a cache that was just emptied): everything keyed by it is retired,
+        # and concurrent requests agree on one replacement.
+        cache.add(key, _new_generation(), timeout=None)
+        value = cache.get(key) or _new_generation()
+    return str(value)
+
+
 def generation() -> str:
+    """Changes with every publish: the stored pages and what lists stories are keyed by it."""
     memo = _request_memo.get()
     if memo is not None and memo.generation is not None:
         return memo.generation
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        # Lost (evicted, or a cache that was just emptied): every stored page is retired, and
-        # concurrent requests agree on one replacement.
-        cache.add(GENERATION_KEY, _new_generation(), timeout=None)
-        value = cache.get(GENERATION_KEY) or _new_generation()
-    value = str(value)
+    value = _token(GENERATION_KEY)
     if memo is not None:
         memo.generation = value
     return value
+
+
+def frame_generation() -> str:
+    """Changes when anything but a story is published or changed (see `retire_frame`)."""
+    memo = _request_memo.get()
+    if memo is not None and memo.frame is not None:
+        return memo.frame
+    value = _token(FRAME_KEY)
+    if memo is not None:
+        memo.frame = value
+    return value
+
+
+def retire_frame() -> None:
+    """Something that the frame of every page shows changed: render it again. The pages are
+    retired by the purge that goes with it (`web.purge`)."""
+    cache.set(FRAME_KEY, _new_generation(), timeout=None)
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.frame = None
 
 
 def expire_within(seconds: int) -> None:

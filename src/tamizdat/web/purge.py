@@ -21,7 +21,7 @@ from wagtail.contrib.frontend_cache.tasks import purge_urls_from_cache_task
 from wagtail.contrib.frontend_cache.utils import PurgeBatch, get_backends
 from wagtail.models import Page
 
-from .page_cache import PageCacheBackend
+from .page_cache import PageCacheBackend, retire_frame
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def purge_every_page() -> None:
     """Something every page shows changed: a campaign, the goal, the newsroom's addresses, a
     release's templates, a restored backup. Only the page cache can retire every page at once;
     a CDN asks again when a copy's `s-maxage` runs out."""
+    retire_frame()
     for backend in get_backends().values():
         if isinstance(backend, PageCacheBackend):
             backend.purge_batch([])

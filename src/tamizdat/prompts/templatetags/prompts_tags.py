@@ -23,8 +23,8 @@ from django.urls import ResolverMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from tamizdat.news.context import fragment, newsroom_name
-from tamizdat.web.page_cache import generation
+from tamizdat.news.context import frame_fragment, newsroom_name
+from tamizdat.web.page_cache import frame_generation
 
 from .. import campaigns, goal
 from ..middleware import is_form_embedded, mark_form_embedded
@@ -78,7 +78,7 @@ def _rendered(
     progress: dict[str, Any],
     data: Callable[[], dict[str, Any]],
 ) -> SafeString:
-    """A placement's campaigns as its template renders them, kept until the next publish for
+    """A placement's campaigns as its template renders them, kept until the frame changes for
     the same campaigns (and the same figure of the goal). Whether the page already carries a
     contribution form changes what its first form brings (see `appeal_form`), and a form
     rendered from the cache still counts as one on the page."""
@@ -91,7 +91,7 @@ def _rendered(
 
     as_of = progress["progress"].as_of if progress.get("progress") else None
     campaigns_found = tuple(campaign.pk for campaign in found)
-    html, embeds_form = fragment(placement, (campaigns_found, as_of, form_before), render)
+    html, embeds_form = frame_fragment(placement, (campaigns_found, as_of, form_before), render)
     if embeds_form and request is not None:
         mark_form_embedded(request)
     return mark_safe(html)  # rendered by the campaigns' own templates
@@ -178,8 +178,8 @@ def appeal_form(
     can carry several. The form's stylesheet and script come with the first one only: a script
     that runs twice would set up every form twice."""
     request = context.get("request")
-    # The same for every page until something is published, so rendered once per language.
-    key = f"prompts:form:{generation()}:{get_language()}:{arm.dom_id}"
+    # The same for every page until a campaign or its amounts change: rendered once per language.
+    key = f"prompts:form:{frame_generation()}:{get_language()}:{arm.dom_id}"
     html = cache.get(key)
     if html is None:
         html = render_to_string(

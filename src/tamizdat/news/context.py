@@ -21,7 +21,7 @@ from django.core.cache import caches
 from django.core.cache.utils import make_template_fragment_key
 from django.http import HttpRequest
 from django.utils.translation import get_language
-from wagtail.models import Locale
+from wagtail.models import Locale, PageViewRestriction
 
 from tamizdat.web import page_cache
 
@@ -104,6 +104,12 @@ def newsroom_name(language: str | None = None) -> str:
     the processor's page): its home page's title in `language` (default: the active one), as
     editors set it in the admin. `TAMIZDAT_SITE_NAME` names it only until a home page exists."""
     return _name(frame_shared("homes", _live_homes), language or get_language())
+
+
+def any_private_page() -> bool:
+    """Whether any page is restricted to some readers: while none is, nothing needs to be
+    left out of what readers are shown (Wagtail's `public()` reads every restriction)."""
+    return frame_shared("view-restrictions", PageViewRestriction.objects.exists)
 
 
 class SiteFrame:

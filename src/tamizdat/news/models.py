@@ -33,7 +33,7 @@ from tamizdat.web.page_cache import cache_publicly
 
 from . import players
 from .blocks import ArticleBodyBlock
-from .context import frame_shared, newsroom_name, shared
+from .context import any_private_page, newsroom_name, shared
 from .routing import ChildRouting
 from .translations import TranslationStatusPanel
 
@@ -143,7 +143,7 @@ class PublicPageMixin:
     def get_view_restrictions(self) -> Any:
         # Wagtail checks the page and every ancestor on each request (two queries). A
         # newsroom's pages are public; while no page has a restriction, none is looked for.
-        if not frame_shared("view-restrictions", PageViewRestriction.objects.exists):
+        if not any_private_page():
             return PageViewRestriction.objects.none()
         return super().get_view_restrictions()  # type: ignore[misc]
 

@@ -100,23 +100,22 @@ def _token(key: str) -> str:
 
 def generation() -> str:
     """Changes with every publish: the stored pages and what lists stories are keyed by it."""
-    memo = _request_memo.get()
-    if memo is not None and memo.generation is not None:
-        return memo.generation
-    value = _token(GENERATION_KEY)
-    if memo is not None:
-        memo.generation = value
-    return value
+    return _read(GENERATION_KEY, "generation")
 
 
 def frame_generation() -> str:
     """Changes when anything but a story is published or changed (see `retire_frame`)."""
+    return _read(FRAME_KEY, "frame")
+
+
+def _read(key: str, field: str) -> str:
+    # Read from the shared cache once per request, however many keys need it.
     memo = _request_memo.get()
-    if memo is not None and memo.frame is not None:
-        return memo.frame
-    value = _token(FRAME_KEY)
-    if memo is not None:
-        memo.frame = value
+    value = getattr(memo, field) if memo is not None else None
+    if value is None:
+        value = _token(key)
+        if memo is not None:
+            setattr(memo, field, value)
     return value
 
 

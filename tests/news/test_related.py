@@ -6,6 +6,7 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from wagtail.models import PageViewRestriction
 
 from tamizdat.news import related
 from tamizdat.news.models import ArticlePage, ReadMore
@@ -135,3 +136,11 @@ def test_showing_a_kept_list_costs_the_same_however_many_stories_compete(client,
     for number in range(30):
         site.article("politics", f"Budget story {number}", hours_ago=30 + number, tags=("budget",))
     assert queries() <= few  # fewer when the stories now shown have no photos
+
+
+def test_a_private_story_is_left_out_of_read_more(client, site):
+    untagged = site.article("politics", "Untagged", hours_ago=100)
+    hidden = english(site, "opposition-prepares")
+    PageViewRestriction.objects.create(page=hidden, restriction_type="password", password="x")
+    assert "Opposition prepares" not in shown(client, untagged)
+    assert shown(client, untagged)[0] == "Parliament dissolved"

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
@@ -121,7 +122,14 @@ def _read(key: str, field: str) -> str:
 
 def retire_frame() -> None:
     """Something that the frame of every page shows changed: render it again. The pages are
-    retired by the purge that goes with it (`web.purge`)."""
+    retired by the purge that goes with it (`web.purge`). Retired again once the change is
+    committed: a frame kept lasts until the next change of the frame, so one rendered from
+    the rows as they were before the commit must not be kept."""
+    _retire_frame_now()
+    transaction.on_commit(_retire_frame_now)
+
+
+def _retire_frame_now() -> None:
     cache.set(FRAME_KEY, _new_generation(), timeout=None)
     memo = _request_memo.get()
     if memo is not None:

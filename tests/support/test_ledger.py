@@ -4,10 +4,12 @@ fact changes nothing, refunds only grow, and every transition names its actor.""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.utils import timezone, translation
 from wagtail.log_actions import registry as log_registry
 from wagtail.models import ModelLogEntry
@@ -111,6 +113,36 @@ def test_canceled_is_final():
     assert [action for action, *_ in history(plan)] == ["plan", "cancel"]
     # The supporter's note stays out of the history.
     assert "Moving abroad" not in str(ModelLogEntry.objects.for_instance(plan).values("data"))
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite's writers take turns over the whole file"
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_webhook_holding_a_contribution_does_not_hold_up_its_supporters_cancel():
+    plan = monthly_plan()
+    contribution = plan.contribution
+    looked_up, canceled = threading.Event(), threading.Event()
+    canceled_meanwhile = []
+
+    def webhook() -> None:
+        # A processor's event about the same contribution, its transaction still open.
+        with transaction.atomic():
+            ledger.contribution_by_reference(contribution.provider, contribution.reference)
+            looked_up.set()
+            canceled_meanwhile.append(canceled.wait(timeout=5))
+        connection.close()
+
+    thread = threading.Thread(target=webhook)
+    thread.start()
+    assert looked_up.wait(timeout=5)
+    # The supporter's cancel writes the plan's history, which names the supporter.
+    assert ledger.cancel_plan(
+        plan, reason="", as_of=START + datetime.timedelta(days=1), actor=Actor.supporter()
+    )
+    canceled.set()
+    thread.join()
+    assert canceled_meanwhile == [True]
 
 
 def test_refunds_only_grow():

@@ -9,9 +9,13 @@ from .models import Contribution, Payment, RecurringPlan, Supporter
 
 
 def contribution_by_reference(provider: str, reference: str) -> Contribution | None:
-    """The contribution a processor's object names, locked for the rest of the transaction."""
+    """The contribution a processor's object names, locked for the rest of the transaction.
+
+    Its row alone: locking the supporter read beside it would hold up every other ledger
+    change that writes a row naming the supporter (a plan's history, say), and a supporter's
+    cancel holding the plan would then wait on a webhook waiting on that plan: a deadlock."""
     return (
-        Contribution.objects.select_for_update()
+        Contribution.objects.select_for_update(of=("self",))
         .select_related("supporter")
         .filter(reference=reference, provider=provider)
         .first()

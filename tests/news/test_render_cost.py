@@ -123,3 +123,32 @@ def test_a_story_republished_or_moved_shows_on_its_card(client, site):
     home = _rendered(client, "/en/")
     assert 'href="/en/culture/budget-passed/"' in home
     assert "/en/politics/budget-passed/" not in home
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_listings_are_counted_and_ordered_without_reading_the_page_table(client, site):
+    """A listing's count and its page of ids come from indexes: Wagtail's `child_of` (a LIKE)
+    and a join to the stories' own rows read every page of a 100,000-story archive."""
+    for number in range(13):  # an archive page beside the first
+        site.article("politics", f"Story {number}", hours_ago=3 + number, tags=("elections",))
+    client.cookies[settings.SESSION_COOKIE_NAME] = ""
+    for path in (
+        "/en/politics/",
+        "/en/politics/?page=1",
+        "/en/tags/elections/",
+        "/en/authors/ada/",
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        listing = [
+            q["sql"]
+            for q in captured
+            if q["sql"].startswith(('SELECT "wagtailcore_page"."id" AS "pk"', "SELECT COUNT(*)"))
+        ]
+        assert listing, path
+        for sql in listing:
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+                plan = " / ".join(row[3] for row in cursor.fetchall())
+            assert "SCAN wagtailcore_page" not in plan, (path, plan)
+            assert "news_articlepage" not in sql, (path, sql)

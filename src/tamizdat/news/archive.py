@@ -13,7 +13,7 @@ The search results, ranked by relevance for one query, keep Django's pages (`lis
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,11 @@ from django.utils import formats, timezone
 from django.utils.encoding import escape_uri_path
 
 from tamizdat.web.page_cache import note_paginated, page_number
+
+# The id breaks ties, so that stories published in the same instant (an import) keep their
+# places from one page to the next.
+NEWEST_FIRST = ("-first_published_at", "-pk")
+OLDEST_FIRST = ("first_published_at", "pk")
 
 
 @dataclass
@@ -66,11 +71,14 @@ class ArchivePage:
         return days[0] if days[0] == days[1] else " – ".join(days)
 
 
-def archive_page(request: HttpRequest, articles: Any, per_page: int) -> ArchivePage:
-    """The page of `articles` (newest first) that the request asks for; a page the listing
-    does not have, or a number written another way than the site's links write it, is a 404."""
+def archive_page(
+    request: HttpRequest, stories: Any, per_page: int, fetch: Callable[[list[int]], list[Any]]
+) -> ArchivePage:
+    """The page of `stories` (a query of pages) that the request asks for, its stories read by
+    `fetch` from their ids; a page the listing does not have, or a number written another way
+    than the site's links write it, is a 404."""
     note_paginated()
-    total = articles.count()
+    total = stories.count()
     archive_pages = max(0, (total - 1) // per_page)
     if "page" not in request.GET:
         number, start, end = None, 0, per_page
@@ -83,10 +91,21 @@ def archive_page(request: HttpRequest, articles: Any, per_page: int) -> ArchiveP
         start = total - min(number * per_page, total - per_page)
         end = total - (number - 1) * per_page
     return ArchivePage(
-        object_list=list(articles[start:end]),
+        object_list=fetch(_ids(stories, start, min(end, total), total)),
         # Written as the site's own links write it (a Russian tag's slug percent-encoded), so
         # that the copy knows the two for one address.
         path=escape_uri_path(request.path),
         number=number,
         archive_pages=archive_pages,
     )
+
+
+def _ids(stories: Any, start: int, end: int, total: int) -> list[int]:
+    """The ids of the stories `start` to `end` counted from the newest, read from the nearer
+    end of the listing: a database steps over every row before an offset, and the oldest
+    archive pages are read as often as the newest (by crawlers and the static copies)."""
+    if start <= total - end:
+        newest = stories.order_by(*NEWEST_FIRST).values_list("pk", flat=True)
+        return list(newest[start:end])
+    oldest = stories.order_by(*OLDEST_FIRST).values_list("pk", flat=True)
+    return list(oldest[total - end : total - start])[::-1]

@@ -1,4 +1,5 @@
-"""Wagtail page types of the reading side: home, section and article, plus authors and photos.
+"""Wagtail page types of the reading side: home, section and article, and authors (photos are
+in `photos`).
 
 Each language has its own page tree (Wagtail locales); translated pages share a translation key.
 """
@@ -6,8 +7,6 @@ Each language has its own page tree (Wagtail locales); translated pages share a 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
@@ -22,53 +21,19 @@ from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path, re_path
 from wagtail.fields import RichTextField, StreamField
-from wagtail.images.models import AbstractImage, AbstractRendition, Image, SourceImageIOError
+from wagtail.images.models import AbstractRendition
 from wagtail.models import Orderable, Page, PageViewRestriction, TranslatableMixin
 from wagtail.search import index
 from wagtail.snippets.models import register_snippet
-from wagtail.utils.file import hash_filelike
 
-from tamizdat.web.media import HASHED_FOLDER_LENGTH
 from tamizdat.web.page_cache import cache_publicly
 
 from . import players
 from .blocks import ArticleBodyBlock
 from .context import any_private_page, newsroom_name, shared
+from .photos import Photo, PhotoRendition  # noqa: F401  (models of this app, kept apart)
 from .routing import ChildRouting
 from .translations import TranslationStatusPanel
-
-
-class Photo(AbstractImage):
-    """An image with the credit and caption that a newsroom must print beside it."""
-
-    credit: models.CharField[str, str] = models.CharField(
-        _("credit"), max_length=255, blank=True, help_text=_("For example: AP / TASS")
-    )
-    caption: models.CharField[str, str] = models.CharField(_("caption"), max_length=500, blank=True)
-
-    admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
-
-    @contextmanager
-    def open_file(self) -> Iterator[Any]:
-        # A file of its own for each rendition made. One photo object serves every thread of
-        # a process (`context.shared`), and Wagtail's own reopens the file they share, which
-        # one thread then closes while another still reads it. A photo being uploaded is not
-        # in the storage yet, and no other thread has it.
-        if not self.file._committed:
-            with super().open_file() as uploaded:
-                yield uploaded
-            return
-        try:
-            image_file = self.file.storage.open(self.file.name, "rb")
-        except OSError as error:
-            raise SourceImageIOError(str(error)) from error
-        with image_file:
-            yield image_file
-
-    class Meta(AbstractImage.Meta):
-        verbose_name = _("photo")
-        verbose_name_plural = _("photos")
-
 
 # The lead photo as a link to the article shows it on social networks and in search results.
 SHARE_IMAGE_SPEC = "fill-1200x630"
@@ -76,30 +41,6 @@ SHARE_IMAGE_SPEC = "fill-1200x630"
 # renditions Wagtail finds in its cache it stores there again on every lookup, pickling each
 # with its photo; prefetched ones it only reads.
 LEAD_RENDITIONS = "lead_image__renditions"
-
-
-class PhotoRendition(AbstractRendition):
-    image: models.ForeignKey[Photo, Photo] = models.ForeignKey(
-        Photo, on_delete=models.CASCADE, related_name="renditions"
-    )
-
-    def get_upload_to(self, filename: str) -> str:
-        # In a folder named by the original file's content: a photo whose file an editor
-        # replaces gets new addresses, so readers and caches may keep every rendition for a
-        # year without asking again (`tamizdat.web.media`).
-        # Wagtail's admin records the hash on upload; a photo made another way (the demo, an
-        # import) is hashed here rather than saved while a reader's page renders.
-        digest = self.image.file_hash
-        if not digest:
-            # A file of its own: the image's is open for the rendition being made.
-            original = self.image.file
-            with original.storage.open(original.name, "rb") as copy:
-                digest = hash_filelike(copy)
-        folder = digest[:HASHED_FOLDER_LENGTH]
-        return f"images/{folder}/{self.file.field.storage.get_valid_name(filename)}"
-
-    class Meta:
-        unique_together = (("image", "filter_spec", "focal_point_key"),)
 
 
 @register_snippet
@@ -196,30 +137,35 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
     # Tags in Russian have Cyrillic slugs, which <slug:> would refuse.
     @re_path(r"^tags/(?P<slug>[\w-]+)/$")
     def tag(self, request: HttpRequest, slug: str) -> HttpResponse:
+        from .listings import tagged_stories
+
         tag = get_object_or_404(Tag, slug=slug)
-        articles = ArticlePage.objects.live().filter(locale=self.locale, tags=tag)
-        if not articles.exists():
+        stories = tagged_stories(tag, self.locale)
+        if not stories.exists():
             raise Http404
         description = gettext("Articles tagged “%(tag)s” at %(name)s.") % {
             "tag": tag.name,
             "name": self.title,
         }
         return self.render_listing(
-            request, "news/tag_page.html", articles, tag=tag, description=description
+            request, "news/tag_page.html", stories, tag=tag, description=description
         )
 
     @path("authors/<slug:slug>/")
     def author(self, request: HttpRequest, slug: str) -> HttpResponse:
+        from .listings import stories_by
+
         author = get_object_or_404(Author, locale=self.locale, slug=slug)
-        articles = ArticlePage.objects.live().filter(
-            article_authors__author__translation_key=author.translation_key, locale=self.locale
-        )
         description = author.bio or gettext("Articles by %(author)s at %(name)s.") % {
             "author": author.name,
             "name": self.title,
         }
         return self.render_listing(
-            request, "news/author_page.html", articles, author=author, description=description
+            request,
+            "news/author_page.html",
+            stories_by(author, self.locale),
+            author=author,
+            description=description,
         )
 
     @path("feed/")
@@ -230,14 +176,14 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
         return ArticleFeed(self, articles)(request)
 
     def render_listing(
-        self, request: HttpRequest, template: str, articles: Any, **context: Any
+        self, request: HttpRequest, template: str, stories: Any, **context: Any
     ) -> HttpResponse:
         from .listings import listing_page
 
         return self.render(
             request,
             template=template,
-            context_overrides={"articles": listing_page(request, articles), **context},
+            context_overrides={"articles": listing_page(request, stories), **context},
         )
 
 
@@ -264,9 +210,8 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
 
     @path("")
     def listing(self, request: HttpRequest) -> HttpResponse:
-        from .listings import listing_page
+        from .listings import listing_page, section_stories
 
-        articles = ArticlePage.objects.live().child_of(self)
         description = (
             self.search_description
             or self.intro
@@ -276,7 +221,7 @@ class SectionPage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
         return self.render(
             request,
             context_overrides={
-                "articles": listing_page(request, articles),
+                "articles": listing_page(request, section_stories(self)),
                 "description": description,
             },
         )
@@ -294,6 +239,9 @@ class ArticleTag(TaggedItemBase):
         "news.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
     )
 
+    class Meta:  # a tag's stories from the index alone (`listings.tagged_stories`)
+        indexes = [models.Index(fields=["tag", "content_object"], name="news_tag_stories")]
+
 
 class ArticleAuthor(Orderable):
     article = ParentalKey(
@@ -308,6 +256,7 @@ class ArticleAuthor(Orderable):
     class Meta(Orderable.Meta):
         verbose_name = _("byline")
         verbose_name_plural = _("bylines")
+        indexes = [models.Index(fields=["author", "article"], name="news_author_stories")]
 
 
 class ArticlePage(PublicPageMixin, Page):

@@ -52,23 +52,14 @@ FILL_SECONDS = 20
 def related_articles(article: Any) -> list[Any]:
     """The stories the article's "Read more" shows, best first, with their photos."""
     from .context import any_private_page
-    from .listings import with_sections
-    from .models import LEAD_RENDITIONS, ArticlePage, ReadMore
+    from .listings import cards
+    from .models import ArticlePage, ReadMore
 
     stored = ReadMore.objects.filter(article_id=article.pk).values_list("entries", flat=True)
     entries = next(iter(stored), None)
     ids = [pk for pk, _ in (choose(article) if entries is None else entries)]
     pages = ArticlePage.objects.live()
-    if any_private_page():
-        pages = pages.public()
-    pages = (
-        pages.filter(pk__in=ids)
-        .select_related("lead_image")
-        .prefetch_related(LEAD_RENDITIONS)
-        .defer_streamfields()
-        .in_bulk()
-    )
-    return with_sections(pages[pk] for pk in ids if pk in pages)
+    return cards(ids, pages.public() if any_private_page() else pages)
 
 
 def choose(article: Any, excluding: Collection[int] = ()) -> list[list[int]]:

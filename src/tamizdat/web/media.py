@@ -1,6 +1,6 @@
 """Uploaded media served by the web process itself (one machine, `TAMIZDAT_MEDIA_STORAGE=local`).
 
-A rendition lives in a folder named by its original's content (`news.models.PhotoRendition`):
+A rendition lives in a folder named by its original's content (`news.photos.PhotoRendition`):
 its address never serves other bytes, so it is served as immutable for a year. Originals keep
 their names when replaced, and are served without a lifetime of their own.
 """

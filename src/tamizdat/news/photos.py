@@ -1,0 +1,71 @@
+"""The newsroom's photos: each with the credit and caption printed beside it, and renditions
+kept in folders named by the original's content. Models of `news` (`models` imports them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.images.models import AbstractImage, AbstractRendition, Image, SourceImageIOError
+from wagtail.utils.file import hash_filelike
+
+from tamizdat.web.media import HASHED_FOLDER_LENGTH
+
+
+class Photo(AbstractImage):
+    """An image with the credit and caption that a newsroom must print beside it."""
+
+    credit: models.CharField[str, str] = models.CharField(
+        _("credit"), max_length=255, blank=True, help_text=_("For example: AP / TASS")
+    )
+    caption: models.CharField[str, str] = models.CharField(_("caption"), max_length=500, blank=True)
+
+    admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
+
+    @contextmanager
+    def open_file(self) -> Iterator[Any]:
+        # A file of its own for each rendition made. One photo object serves every thread of
+        # a process (`context.shared`), and Wagtail's own reopens the file they share, which
+        # one thread then closes while another still reads it. A photo being uploaded is not
+        # in the storage yet, and no other thread has it.
+        if not self.file._committed:
+            with super().open_file() as uploaded:
+                yield uploaded
+            return
+        try:
+            image_file = self.file.storage.open(self.file.name, "rb")
+        except OSError as error:
+            raise SourceImageIOError(str(error)) from error
+        with image_file:
+            yield image_file
+
+    class Meta(AbstractImage.Meta):
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+
+class PhotoRendition(AbstractRendition):
+    image: models.ForeignKey[Photo, Photo] = models.ForeignKey(
+        Photo, on_delete=models.CASCADE, related_name="renditions"
+    )
+
+    def get_upload_to(self, filename: str) -> str:
+        # In a folder named by the original file's content: a photo whose file an editor
+        # replaces gets new addresses, so readers and caches may keep every rendition for a
+        # year without asking again (`tamizdat.web.media`).
+        # Wagtail's admin records the hash on upload; a photo made another way (the demo, an
+        # import) is hashed here rather than saved while a reader's page renders.
+        digest = self.image.file_hash
+        if not digest:
+            # A file of its own: the image's is open for the rendition being made.
+            original = self.image.file
+            with original.storage.open(original.name, "rb") as copy:
+                digest = hash_filelike(copy)
+        folder = digest[:HASHED_FOLDER_LENGTH]
+        return f"images/{folder}/{self.file.field.storage.get_valid_name(filename)}"
+
+    class Meta:
+        unique_together = (("image", "filter_spec", "focal_point_key"),)

@@ -1,7 +1,9 @@
+import datetime
 import re
 from http import HTTPStatus
 
 import pytest
+import time_machine
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 
@@ -103,6 +105,16 @@ def test_archive_pages_are_numbered_from_the_oldest_and_keep_their_stories(clien
     newest = client.get("/en/politics/?page=2").content.decode()
     assert 'rel="prev" href="/en/politics/"' in newest
     assert titles(client, "/en/politics/?page=2") == [str(n) for n in range(8, 18)]
+
+
+def test_stories_published_in_the_same_instant_each_keep_one_archive_page(client, site):
+    with time_machine.travel(datetime.datetime(2026, 3, 1, 9, 0, tzinfo=datetime.UTC), tick=False):
+        for number in range(30):  # an import: one publishing time for all
+            site.article("politics", f"Filler {number}", hours_ago=100)
+    addresses = ("/en/politics/", "/en/politics/?page=2", "/en/politics/?page=1")
+    shown = [titles(client, address) for address in addresses]
+    assert sorted(int(number) for page in shown for number in page) == list(range(30))
+    assert [titles(client, address) for address in addresses] == shown  # and keep it
 
 
 def test_tag_and_author_pages(client, site):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import formats, timezone
 from django.utils.encoding import escape_uri_path
@@ -72,7 +73,10 @@ class ArchivePage:
 
 
 def archive_page(
-    request: HttpRequest, stories: Any, per_page: int, fetch: Callable[[list[int]], list[Any]]
+    request: HttpRequest,
+    stories: QuerySet[Any],
+    per_page: int,
+    fetch: Callable[[list[int]], list[Any]],
 ) -> ArchivePage:
     """The page of `stories` (a query of pages) that the request asks for, its stories read by
     `fetch` from their ids; a page the listing does not have, or a number written another way
@@ -100,7 +104,7 @@ def archive_page(
     )
 
 
-def _ids(stories: Any, start: int, end: int, total: int) -> list[int]:
+def _ids(stories: QuerySet[Any], start: int, end: int, total: int) -> list[int]:
     """The ids of the stories `start` to `end` counted from the newest, read from the nearer
     end of the listing: a database steps over every row before an offset, and the oldest
     archive pages are read as often as the newest (by crawlers and the static copies)."""

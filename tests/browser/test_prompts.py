@@ -294,6 +294,9 @@ def test_after_giving_the_appeal_becomes_a_thank_you(browser, rails, site):
     page.locator("#cardNumber").fill("4242 4242 4242 4242")
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Thank you for your support")
+    # The page's deferred script marks this browser as a supporter; a reader leaves the page
+    # after it has loaded, not the moment its heading shows.
+    page.wait_for_load_state("load")
 
     contribution = Contribution.objects.get()
     assert (contribution.campaign, contribution.variant) == (str(campaign.pk), key)

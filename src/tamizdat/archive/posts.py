@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import F
 from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from wagtail.models import Locale, Page, Revision
 
+from tamizdat.news import listings
 from tamizdat.news.models import ArticleAuthor, ArticlePage, SectionPage
 
 from . import body, wxr
@@ -181,8 +182,7 @@ class Posts:
         Wagtail redirects the page's own former address."""
         if article.path.startswith(section.path) and article.depth == section.depth + 1:
             return article
-        taken = Page.objects.child_of(section).filter(slug=article.slug).exists()
-        if taken:
+        if listings.children(section).filter(slug=article.slug).exists():
             Page.objects.filter(pk=article.pk).update(slug=f"{article.slug[:190]}-{item.id}")
             article.refresh_from_db(fields=["slug"])
         article.move(section, pos="last-child")
@@ -193,13 +193,12 @@ class Posts:
     ) -> ArticlePage:
         slug = slugify(item.slug or item.title)[:200] or f"post-{item.id}"
         # Whether the slug is taken there, and the place in the tree that treebeard's
-        # `add_child` works out (read as one column where it loads the whole last child), in
-        # one query.
-        children = Page.objects.filter(path__startswith=section.path, depth=section.depth + 1)
-        found = children.aggregate(last=Max("path"), taken=Count("pk", filter=Q(slug=slug)))
-        if found["taken"]:
+        # `add_child` works out (read as one column where it loads the whole last child):
+        # two lookups in indexes, the slug's and the path's, in a section of any size.
+        children = listings.children(section)
+        if children.filter(slug=slug).exists():
             slug = f"{slug[:190]}-{item.id}"
-        last = found["last"]
+        last = children.order_by("-path").values_list("path", flat=True).first()
         path = (
             Page(path=last)._inc_path()
             if last

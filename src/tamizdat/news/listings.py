@@ -77,13 +77,15 @@ def cards(ids: list[int], among: Any = None) -> list[ArticlePage]:
 # (migration news 0004), rather than joined to the story's own table, whose rows carry the body.
 
 
+def children(page: Page) -> QuerySet[Page]:
+    """The page's children, by the range of their tree paths: Wagtail's `child_of` writes a
+    LIKE, which SQLite cannot answer from an index."""
+    last_child = page.path + Page.alphabet[-1] * Page.steplen
+    return Page.objects.filter(depth=page.depth + 1, path__range=(page.path, last_child))
+
+
 def section_stories(section: Page) -> QuerySet[Page]:
-    """The section's live stories. By the range of its children's tree paths: Wagtail's
-    `child_of` writes a LIKE, which SQLite cannot answer from an index."""
-    last_child = section.path + Page.alphabet[-1] * Page.steplen
-    return Page.objects.live().filter(
-        depth=section.depth + 1, path__range=(section.path, last_child)
-    )
+    return children(section).filter(live=True)
 
 
 def tagged_stories(tag: Tag, locale: Locale) -> QuerySet[Page]:

@@ -172,7 +172,14 @@ CACHES["renditions"] = {
     "TIMEOUT": 600,
     "OPTIONS": {"MAX_ENTRIES": 10_000},
 }
-CACHES["fragments"] = {**CACHES["renditions"], "LOCATION": "fragments"}
+# Fewer fragments than renditions: a fragment is kilobytes of HTML, and what a process serves
+# again and again (the frame, the newest stories' cards) is a few hundred of them; a crawler or
+# a static copy walking the whole archive filled ten thousand, about 70 MiB a process.
+CACHES["fragments"] = {
+    **CACHES["renditions"],
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2_000},
+}
 
 # Background work (receipts, Wagtail's index updates) waits in the database for `tamizdat worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -99,6 +99,27 @@ def test_each_page_keeps_its_own_language_links(client, site):
     assert 'href="/ru/politics/parliament-dissolved/" lang="ru"' in _rendered(client, ARTICLE)
 
 
+def test_a_listings_archive_pages_reuse_its_language_links(client, site):
+    """The links to other languages leave a listing's page number out, so its archive pages
+    take them from its first page: looking up the tag in each language again was a fifth of
+    rendering each of a static copy's thousands of archive pages."""
+    for number in range(13):  # an archive page beside the first
+        site.article("politics", f"Story {number}", hours_ago=3 + number, tags=("elections",))
+
+    def languages(html: str) -> str:
+        return html.split('<nav class="languages"', 1)[1].split("</nav>", 1)[0]
+
+    first = _rendered(client, "/en/tags/elections/")
+    with CaptureQueriesContext(connection) as captured:
+        archive = _rendered(client, "/en/tags/elections/?page=1")
+    assert "Story 12" in archive and "Story 12" not in first
+    assert languages(archive) == languages(first)
+    assert 'href="/ru/tags/elections/"' in languages(archive)
+    # Whether the tag has stories in each language was asked for the first page only.
+    asked = 'SELECT 1 AS "a" FROM "news_articlepage"'
+    assert not [q for q in captured if q["sql"].startswith(asked)]
+
+
 def test_a_story_published_leaves_the_frame_rendered(client, site):
     _rendered(client, ARTICLE)
     site.article("politics", "Harbour reopens", hours_ago=0.5)

@@ -28,11 +28,12 @@ def language_links(context: dict[str, Any], page: Page | None = None) -> list[di
     """One link per language: what the reader sees here (the page, its tag, author or search
     sub-page, a support page) in that language where it exists there, with the reader's query;
     else that language's home page. The reader's own language is marked as current. Kept
-    until the next publish for an address without a query (a preview is an editor's draft:
-    never kept; a query, which the links repeat, would fill the cache with one entry per
-    search or tracking parameter)."""
+    until the next publish for an address without a query but a listing's page number, which
+    the links leave out, so every page of a listing shares its first page's (a preview is an
+    editor's draft: never kept; any other query, which the links repeat, would fill the cache
+    with one entry per search or tracking parameter)."""
     request = context.get("request")
-    if request is None or getattr(request, "is_preview", False) or request.GET:
+    if request is None or getattr(request, "is_preview", False) or set(request.GET) - {"page"}:
         return _language_links(context, request, page)
     pk = page.pk if isinstance(page, Page) else None
     return fragment(

@@ -25,6 +25,19 @@ def test_home_page_shows_lead_latest_and_sections(client, site):
     assert 'href="/en/politics/"' in html
 
 
+def test_a_section_rarely_written_for_keeps_its_list_on_the_front_page(client, site, monkeypatch):
+    """Section lists are chosen among the newest stories of the language; a section with none
+    among them still shows its own newest."""
+    monkeypatch.setattr("tamizdat.news.listings.RECENT", 3)
+    for number in range(10):
+        site.article("politics", f"Politics {number}", hours_ago=0.1 + number / 100)
+    for number in range(2):
+        site.article("culture", f"Old culture {number}", hours_ago=100 + number)
+    html = client.get("/en/").content.decode()
+    culture = html.split('href="/en/culture/"', 1)[1]
+    assert "Old culture 0" in culture and "Old culture 1" in culture
+
+
 def test_article_page_has_the_whole_story(client, site):
     response = client.get("/en/politics/parliament-dissolved/")
     html = response.content.decode()

@@ -110,8 +110,11 @@ class HomePage(PublicPageMixin, RoutablePageMixin, ChildRouting, Page):
         from .listings import front_page
 
         context = super().get_context(request, *args, **kwargs)
-        # The same lists for every reader until the next publish.
-        context.update(shared(f"front-page:{self.pk}", lambda: front_page(self)))
+        match = getattr(request, "routable_resolver_match", None)
+        if match is None or match.url_name == "index_route":
+            # The same lists for every reader until the next publish; for the front page
+            # itself, not for its tag, author or search pages.
+            context.update(shared(f"front-page:{self.pk}", lambda: front_page(self)))
         context["description"] = (
             self.search_description
             or self.tagline

@@ -36,13 +36,18 @@ class ChildRouting:
         page: Any = self
         return self.child_queryset().filter(path__startswith=page.path, depth=page.depth + 1)
 
+    def kept_children(self) -> dict[str, Any]:
+        """For a page that `keeps_children`: its children (live or not) by slug, in the order
+        of the tree, as this process keeps them until the frame changes."""
+        page: Any = self
+        return frame_shared(
+            f"children:{page.pk}",
+            lambda: {child.slug: child for child in self._children().order_by("path")},
+        )
+
     def _child(self, slug: str) -> Any:
         if self.keeps_children:
-            page: Any = self
-            kept = frame_shared(
-                f"children:{page.pk}", lambda: {child.slug: child for child in self._children()}
-            )
-            return kept.get(slug)
+            return self.kept_children().get(slug)
         # A slice rather than first(): slugs are unique among siblings, and ordering costs.
         return next(iter(self._children().filter(slug=slug)[:1]), None)
 

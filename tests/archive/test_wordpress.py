@@ -21,6 +21,7 @@ from tamizdat.mirror.targets import Target
 from tamizdat.mirror.tasks import FULL_KEY, make_copies
 from tamizdat.news.models import ArticlePage, Author, SectionPage
 from tests.archive.redirects import assert_redirected
+from tests.query_plans import plan, reads_of
 
 pytestmark = pytest.mark.django_db
 
@@ -251,21 +252,11 @@ def test_an_import_reads_no_query_over_the_whole_page_table(site, uploads):
     """Where a post goes in its section (is its slug taken, what is the last child's place in
     the tree) is looked up in indexes: a LIKE over the section's tree paths read every page,
     and made an import into a 100,000-story archive five times slower."""
-    statements: list[tuple[str, tuple]] = []
-
-    def kept(execute, sql, params, many, context):
-        if sql.startswith("SELECT") and "wagtailcore_page" in sql:
-            statements.append((sql, params))
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(kept):
+    with reads_of("wagtailcore_page") as statements:
         run_import(uploads=uploads)
     assert statements
     for sql, params in statements:
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
-            steps = [row[3] for row in cursor.fetchall()]
-        assert "SCAN wagtailcore_page" not in steps, sql
+        assert "SCAN wagtailcore_page" not in plan(sql, params), sql
 
 
 def test_imported_stories_are_searchable_at_once_with_no_tasks_left_per_story(

@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tamizdat.news.models import HomePage
+from tests.query_plans import plan, reads_of
 
 pytestmark = pytest.mark.django_db
 
@@ -159,19 +160,17 @@ def test_listings_are_counted_and_ordered_without_reading_the_page_table(client,
         "/en/tags/elections/",
         "/en/authors/ada/",
     ):
-        with CaptureQueriesContext(connection) as captured:
+        with reads_of("wagtailcore_page") as statements:
             assert client.get(path).status_code == 200
         listing = [
-            q["sql"]
-            for q in captured
-            if q["sql"].startswith(('SELECT "wagtailcore_page"."id" AS "pk"', "SELECT COUNT(*)"))
+            (sql, params)
+            for sql, params in statements
+            if sql.startswith(('SELECT "wagtailcore_page"."id" AS "pk"', "SELECT COUNT(*)"))
         ]
         assert listing, path
-        for sql in listing:
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-                plan = " / ".join(row[3] for row in cursor.fetchall())
-            assert "SCAN wagtailcore_page" not in plan, (path, plan)
+        for sql, params in listing:
+            steps = " / ".join(plan(sql, params))
+            assert "SCAN wagtailcore_page" not in steps, (path, steps)
             assert "news_articlepage" not in sql, (path, sql)
 
 
@@ -182,18 +181,11 @@ def test_the_front_page_never_sorts_the_whole_archive(client, site):
     at 100,000 stories), paid by the first reader after every publish."""
     for number in range(5):
         site.article("culture", f"Story {number}", hours_ago=3 + number)
-    with CaptureQueriesContext(connection) as captured:
+    with reads_of("wagtailcore_page") as statements:
         html = _rendered(client, "/en/")
     assert "Story 4" in html and "Budget passed" in html
-    pages = [
-        q["sql"]
-        for q in captured
-        if q["sql"].startswith("SELECT") and "wagtailcore_page" in q["sql"]
-    ]
-    assert pages
-    for sql in pages:
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
-            steps = [row[3] for row in cursor.fetchall()]
+    assert statements
+    for sql, params in statements:
+        steps = plan(sql, params)
         if any(step.startswith("SCAN wagtailcore_page") for step in steps):
             assert "USE TEMP B-TREE FOR ORDER BY" not in steps, (steps, sql)

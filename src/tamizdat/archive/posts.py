@@ -14,8 +14,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, slugify
 from wagtail.models import Locale, Page, Revision
 
-from tamizdat.news import listings
 from tamizdat.news.models import ArticleAuthor, ArticlePage, SectionPage
+from tamizdat.news.routing import children
 
 from . import body, wxr
 from .export import Export
@@ -182,7 +182,7 @@ class Posts:
         Wagtail redirects the page's own former address."""
         if article.path.startswith(section.path) and article.depth == section.depth + 1:
             return article
-        if listings.children(section).filter(slug=article.slug).exists():
+        if children(section).filter(slug=article.slug).exists():
             Page.objects.filter(pk=article.pk).update(slug=f"{article.slug[:190]}-{item.id}")
             article.refresh_from_db(fields=["slug"])
         article.move(section, pos="last-child")
@@ -195,10 +195,10 @@ class Posts:
         # Whether the slug is taken there, and the place in the tree that treebeard's
         # `add_child` works out (read as one column where it loads the whole last child):
         # two lookups in indexes, the slug's and the path's, in a section of any size.
-        children = listings.children(section)
-        if children.filter(slug=slug).exists():
+        siblings = children(section)
+        if siblings.filter(slug=slug).exists():
             slug = f"{slug[:190]}-{item.id}"
-        last = children.order_by("-path").values_list("path", flat=True).first()
+        last = siblings.order_by("-path").values_list("path", flat=True).first()
         path = (
             Page(path=last)._inc_path()
             if last

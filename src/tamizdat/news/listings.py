@@ -15,6 +15,7 @@ from tamizdat.web.page_cache import note_paginated, page_number
 
 from .archive import NEWEST_FIRST, ArchivePage, archive_page
 from .models import LEAD_RENDITIONS, ArticleAuthor, ArticlePage, ArticleTag, Author
+from .routing import children
 
 ARTICLES_PER_PAGE = 12
 LATEST_COUNT = 6
@@ -94,13 +95,6 @@ def cards(ids: list[int], among: Any = None) -> list[ArticlePage]:
 
 # A listing's stories are counted and ordered as rows of the page table, read through indexes
 # (migration news 0004), rather than joined to the story's own table, whose rows carry the body.
-
-
-def children(page: Page) -> QuerySet[Page]:
-    """The page's children, by the range of their tree paths: Wagtail's `child_of` writes a
-    LIKE, which SQLite cannot answer from an index."""
-    last_child = page.path + Page.alphabet[-1] * Page.steplen
-    return Page.objects.filter(depth=page.depth + 1, path__range=(page.path, last_child))
 
 
 def section_stories(section: Page) -> QuerySet[Page]:

@@ -13,11 +13,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from wagtail.models import Page, Site
 
 from .context import frame_shared
+
+
+def children(page: Page, among: QuerySet[Any] | None = None) -> QuerySet[Any]:
+    """The page's children (those of them in `among`, by default any page), by the range of
+    their tree paths: Wagtail's `child_of` writes a LIKE, which SQLite cannot answer from an
+    index."""
+    last_child = page.path + Page.alphabet[-1] * Page.steplen
+    pages = Page.objects.all() if among is None else among
+    return pages.filter(depth=page.depth + 1, path__range=(page.path, last_child))
 
 
 class ChildRouting:
@@ -34,7 +44,7 @@ class ChildRouting:
 
     def _children(self) -> Any:
         page: Any = self
-        return self.child_queryset().filter(path__startswith=page.path, depth=page.depth + 1)
+        return children(page, self.child_queryset())
 
     def kept_children(self) -> dict[str, Any]:
         """For a page that `keeps_children`: its children (live or not) by slug, in the order

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 from concurrent.futures import ThreadPoolExecutor
 
 import PIL.Image
 import pytest
 from django.db import connections
+from django.template import Context, Template
 
 from tamizdat.news.models import Photo
 from tests import factories
@@ -32,6 +34,28 @@ def test_one_photo_object_makes_renditions_in_many_threads_at_once(tmp_path, set
     assert [(r.width, r.height) for r in renditions] == [
         (width, width // 2) for width in range(120, 440, 20)
     ]
+
+
+@pytest.mark.django_db
+def test_a_photo_shown_again_reuses_its_parsed_sizes(tmp_path, settings, monkeypatch):
+    # Wagtail's srcset tag makes new filters on every render, and parsing their operations
+    # again was a tenth of a listing page's render.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = factories.photo("card")
+    card = Template(
+        "{% load wagtailimages_tags %}"
+        "{% srcset_image photo format-webp fill-{320x180,640x360} sizes='20rem' alt='' %}"
+    )
+    first = card.render(Context({"photo": photo}))
+    parsed = []
+    getcallargs = inspect.getcallargs
+    monkeypatch.setattr(
+        inspect, "getcallargs", lambda *args: parsed.append(args) or getcallargs(*args)
+    )
+    again = card.render(Context({"photo": photo}))
+    assert again == first
+    assert 'width="320"' in again and "640w" in again
+    assert parsed == []
 
 
 def test_an_editor_uploads_a_photo(admin_client, tmp_path, settings):

@@ -3,16 +3,32 @@ kept in folders named by the original's content. Models of `news` (`models` impo
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from wagtail.images.models import AbstractImage, AbstractRendition, Image, SourceImageIOError
+from wagtail.images.models import (
+    AbstractImage,
+    AbstractRendition,
+    Filter,
+    Image,
+    SourceImageIOError,
+)
 from wagtail.utils.file import hash_filelike
 
 from tamizdat.web.media import HASHED_FOLDER_LENGTH
+
+
+@functools.lru_cache(maxsize=256)
+def shared_filter(spec: str) -> Filter:
+    """One filter per spec in a process. Wagtail's `srcset_image` and `picture` tags make new
+    filters on every render, and each one parses its operations again (a tenth of a listing
+    page's render). A filter holds nothing of an image or of a render, and is no longer read
+    from the database, so one may serve every thread."""
+    return Filter(spec=spec)
 
 
 class Photo(AbstractImage):
@@ -24,6 +40,10 @@ class Photo(AbstractImage):
     caption: models.CharField[str, str] = models.CharField(_("caption"), max_length=500, blank=True)
 
     admin_form_fields = (*Image.admin_form_fields, "credit", "caption")
+
+    def get_renditions(self, *filters: Filter | str) -> dict[str, AbstractRendition]:
+        specs = (item if isinstance(item, str) else item.spec for item in filters)
+        return super().get_renditions(*(shared_filter(spec) for spec in specs))
 
     @contextmanager
     def open_file(self) -> Iterator[Any]:

@@ -39,7 +39,7 @@ def test_one_photo_object_makes_renditions_in_many_threads_at_once(tmp_path, set
 @pytest.mark.django_db
 def test_a_photo_shown_again_reuses_its_parsed_sizes(tmp_path, settings, monkeypatch):
     # Wagtail's srcset tag makes new filters on every render, and parsing their operations
-    # again was a tenth of a listing page's render.
+    # again was a fifth of a tag or author page's render.
     settings.MEDIA_ROOT = tmp_path / "media"
     photo = factories.photo("card")
     card = Template(

@@ -25,8 +25,8 @@ from tamizdat.web.media import HASHED_FOLDER_LENGTH
 @functools.lru_cache(maxsize=256)
 def shared_filter(spec: str) -> Filter:
     """One filter per spec in a process. Wagtail's `srcset_image` and `picture` tags make new
-    filters on every render, and each one parses its operations again (a tenth of a listing
-    page's render). A filter holds nothing of an image or of a render, and is no longer read
+    filters on every render, and each one parses its operations again (a fifth of a tag or
+    author page's render). A filter holds nothing of an image or of a render, and is no longer read
     from the database, so one may serve every thread."""
     return Filter(spec=spec)
 

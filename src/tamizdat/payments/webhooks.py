@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -46,25 +46,39 @@ def ingest(provider: PaymentProvider, event: ParsedEvent) -> Outcome:
     # A redelivery (processors retry, and replay in bulk) is answered from a read: on SQLite
     # it then never queues for the one write lock behind the deliveries that change something.
     # Two first deliveries racing both pass here; the unique event id settles them below.
-    if WebhookEvent.objects.filter(provider=provider.identifier, event_id=event.id).exists():
+    if _stored(provider, event):
         return Outcome.DUPLICATE
     if event.problem:
         return _refuse(provider, event, event.problem)
     try:
         with transaction.atomic():
-            record = _store(provider, event)
-            if record is None:
+            # Stamped applied before it is: the row and the ledger's changes commit together
+            # or not at all, so the row needs no second write once applied.
+            if _store(provider, event, applied_at=timezone.now()) is None:
                 return Outcome.DUPLICATE
             provider.apply_event(event)
-            record.processed_at = timezone.now()
-            record.save(update_fields=["processed_at"])
     except MalformedEvent as exc:
         return _refuse(provider, event, str(exc))
     return Outcome.APPLIED
 
 
+def _stored(provider: PaymentProvider, event: ParsedEvent) -> bool:
+    """Whether the event's id is stored already. Plain SQL: every delivery asks it first, and
+    building the same query through the ORM took ten times as long as running it."""
+    table = connection.ops.quote_name(WebhookEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE provider = %s AND event_id = %s LIMIT 1",
+            [provider.identifier, event.id],
+        )
+        return cursor.fetchone() is not None
+
+
 def _store(
-    provider: PaymentProvider, event: ParsedEvent, rejected: str = ""
+    provider: PaymentProvider,
+    event: ParsedEvent,
+    rejected: str = "",
+    applied_at: datetime.datetime | None = None,
 ) -> WebhookEvent | None:
     """The event's new row; None if its id is stored already."""
     try:
@@ -76,6 +90,7 @@ def _store(
                 created=event.created,
                 payload=event.payload,
                 rejected=rejected[:200],
+                processed_at=applied_at,
             )
     except IntegrityError:
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -119,3 +120,18 @@ def test_a_malformed_setting_is_refused_in_one_line(tmp_path, variable, value):
     [line] = done.stderr.strip().splitlines()
     assert line.startswith("tamizdat: ") and variable in line
     assert "hunter2" not in line
+
+
+@pytest.mark.scenario
+@pytest.mark.django_db(transaction=True)
+def test_the_servers_access_log_names_each_request_but_not_who_or_what_was_searched(tmp_path):
+    with servers.tamizdat(tmp_path, workers=1) as base:
+        servers.fetch(f"{base}/robots.txt?q=opposition")
+        servers.fetch(f"{base}/payments/webhook/stripe/", data=b"{}")
+    lines = (tmp_path / "server.log").read_text().splitlines()
+    robots = [line for line in lines if '"GET /robots.txt"' in line]
+    webhook = [line for line in lines if '"POST /payments/webhook/stripe/"' in line]
+    assert len(robots) == 1 and re.fullmatch(r'"GET /robots.txt" 200 \d+ \d+ms', robots[0])
+    assert len(webhook) == 1 and re.fullmatch(r'"POST \S+" 400 \d+ \d+ms', webhook[0])
+    # Each line is those five fields alone: no address, no agent, no query.
+    assert not any("opposition" in line for line in lines)

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
+from tamizdat.mirror.models import Address
 from tamizdat.support.models import Contribution, Payment
-from tests import factories
+from tests import factories, servers
 
 # The backup reads the database from outside the test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,3 +49,23 @@ def test_bad_folders_get_one_clear_line(tmp_path: Path):
         call_command("backup", str(tmp_path / "used"))
     with pytest.raises(CommandError, match="holds no Tamizdat backup"):
         call_command("restore", str(tmp_path / "used"), "--yes")
+
+
+@pytest.mark.scenario
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite keeps its connections open")
+def test_a_running_server_shows_the_restored_data_on_its_kept_connections(tmp_path: Path):
+    Address.objects.create(url="https://before.example.net/")
+    call_command("backup", str(tmp_path / "backup"), stdout=StringIO())
+    Address.objects.create(url="https://after.example.net/")
+    with servers.tamizdat(tmp_path, workers=1) as base:
+
+        def listed() -> str:
+            # A session's cookie passes the page cache by: each answer is read from the database.
+            return servers.fetch(f"{base}/mirrors.json", Cookie="sessionid=x").read().decode()
+
+        # Both threads of the worker open their connection, and keep it across the restore.
+        assert all("after.example.net" in listed() for _ in range(8))
+        call_command("restore", str(tmp_path / "backup"), "--yes", stdout=StringIO())
+        after_restore = [listed() for _ in range(8)]
+    assert all("before.example.net" in text for text in after_restore)
+    assert not any("after.example.net" in text for text in after_restore)

@@ -128,6 +128,7 @@ def test_the_servers_access_log_names_each_request_but_not_who_or_what_was_searc
     with servers.tamizdat(tmp_path, workers=1) as base:
         servers.fetch(f"{base}/robots.txt?q=opposition")
         servers.fetch(f"{base}/payments/webhook/stripe/", data=b"{}")
+        servers.fetch(f"{base}/a%22%20200%201%201ms%0A%22GET%20/forged")
     lines = (tmp_path / "server.log").read_text().splitlines()
     robots = [line for line in lines if '"GET /robots.txt"' in line]
     webhook = [line for line in lines if '"POST /payments/webhook/stripe/"' in line]
@@ -135,3 +136,7 @@ def test_the_servers_access_log_names_each_request_but_not_who_or_what_was_searc
     assert len(webhook) == 1 and re.fullmatch(r'"POST \S+" 400 \d+ \d+ms', webhook[0])
     # Each line is those five fields alone: no address, no agent, no query.
     assert not any("opposition" in line for line in lines)
+    # A path cannot end its field nor start a line of its own.
+    assert not any(line.startswith('"GET /forged') for line in lines)
+    [hostile] = [line for line in lines if "forged" in line]
+    assert hostile.startswith(r'"GET /a\" 200 1 1ms\x0a\"GET /forged" 404 ')

@@ -20,6 +20,12 @@ from gunicorn import glogging
 # the worker ends with the server.
 TASK_WORKER_PID = "TAMIZDAT_SERVE_TASK_WORKER_PID"
 TASK_WORKER_STOP_SECONDS = 10
+# A path decoded from `%22` or `%0A` must not end the access line's quoted field or start a
+# line that reads like another request: quotes, backslashes and control characters escaped.
+_ESCAPED = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+}
 
 
 class AccessLogger(glogging.Logger):
@@ -35,10 +41,11 @@ class AccessLogger(glogging.Logger):
         if not self.access_log_enabled:
             return
         milliseconds = request_time.seconds * 1000 + request_time.microseconds // 1000
+        path = environ.get("PATH_INFO", "").translate(_ESCAPED)
         self.access_log.info(
             '"%s %s" %s %s %sms',
             environ.get("REQUEST_METHOD"),
-            environ.get("PATH_INFO"),
+            path,
             str(resp.status).split(None, 1)[0],
             getattr(resp, "sent", None),
             milliseconds,

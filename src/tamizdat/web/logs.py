@@ -3,9 +3,9 @@
 
 The request id comes from the front server's `X-Request-ID` when it sent a sane one (so nginx's
 access log and ours can be joined), else a fresh one; it is sent back in the response. No line
-holds a reader's address: the server's access log is written without it (see `gunicorn_config`), and
-both formats mask e-mail addresses wherever a message or an exception carries one (a mail
-server's refusal names its recipients).
+holds a reader's address: the server's access log is written without it (see
+`gunicorn_config`), and both formats mask e-mail addresses wherever a message or an exception
+carries one (a mail server's refusal names its recipients).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def test_a_running_server_shows_the_restored_data_on_its_kept_connections(tmp_pa
             # A session's cookie passes the page cache by: each answer is read from the database.
             return servers.fetch(f"{base}/mirrors.json", Cookie="sessionid=x").read().decode()
 
-        # Both threads of the worker open their connection, and keep it across the restore.
+        # The worker's threads open their connections on these requests and keep them.
         assert all("after.example.net" in listed() for _ in range(8))
         call_command("restore", str(tmp_path / "backup"), "--yes", stdout=StringIO())
         after_restore = [listed() for _ in range(8)]

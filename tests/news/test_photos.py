@@ -69,3 +69,24 @@ def test_an_editor_uploads_a_photo(admin_client, tmp_path, settings):
     assert response.json()["success"]
     photo = Photo.objects.get(pk=response.json()["image_id"])
     assert photo.file_hash and photo.get_rendition("fill-100x50").width == 100
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_showing_the_same_new_photo_make_each_size_once(tmp_path, settings):
+    # Readers' requests meeting a photo no one has shown yet: one file per size in the
+    # storage, not one per request that asked (Wagtail's creation keeps the first row only).
+    settings.MEDIA_ROOT = tmp_path / "media"
+    photo = factories.photo("asked for at once")
+    specs = ["format-webp|fill-320x180", "format-webp|fill-640x360"]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        made = list(pool.map(lambda _: _render_both(photo, specs), range(6)))
+    assert len({tuple(urls) for urls in made}) == 1
+    files = sorted(path.name for path in (tmp_path / "media" / "images").rglob("*.webp"))
+    assert len(files) == 2, files
+
+
+def _render_both(photo, specs):
+    try:
+        return [rendition.url for rendition in photo.get_renditions(*specs).values()]
+    finally:
+        connections.close_all()

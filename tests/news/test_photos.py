@@ -11,7 +11,7 @@ import pytest
 from django.db import connections
 from django.template import Context, Template
 
-from tamizdat.news.models import Photo
+from tamizdat.news.models import Photo, PhotoRendition
 from tests import factories
 
 
@@ -90,3 +90,27 @@ def _render_both(photo, specs):
         return [rendition.url for rendition in photo.get_renditions(*specs).values()]
     finally:
         connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_storys_photos_are_made_in_every_size_before_a_reader_asks(newsroom, client):
+    # The worker makes them after the publish (here at once, as it commits), so a reader's
+    # request never decodes an original: every page that shows the story makes nothing.
+    newsroom.section("politics", "Politics", "Политика")
+    older = newsroom.article("politics", "Port closed", hours_ago=3, image=factories.photo("port"))
+    inside = {"image": factories.photo("inside"), "caption": "", "credit": "", "alt": ""}
+    story = newsroom.article(
+        "politics",
+        "Port reopens",
+        tags=("port",),
+        image=factories.photo("reopened"),
+        body=[("paragraph", "<p>The port reopened.</p>"), ("photo", inside)],
+    )
+    made = {(r.image.title, r.filter_spec) for r in PhotoRendition.objects.all()}
+    assert ("inside", "format-webp|width-960") in made and ("reopened", "fill-1200x630") in made
+    pages = [story.url, older.url, "/en/", newsroom.sections["politics"].url, "/en/tags/port/"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"/media/images/" in response.content, url
+    assert {(r.image.title, r.filter_spec) for r in PhotoRendition.objects.all()} == made

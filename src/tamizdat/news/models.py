@@ -7,6 +7,7 @@ Each language has its own page tree (Wagtail locales); translated pages share a 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from typing import Any
 
 from django.db import models
@@ -31,12 +32,16 @@ from tamizdat.web.page_cache import cache_publicly
 from . import players
 from .blocks import ArticleBodyBlock
 from .context import any_private_page, newsroom_name, shared
-from .photos import Photo, PhotoRendition  # noqa: F401  (models of this app, kept apart)
+from .photos import (  # noqa: F401  (the photos' models are of this app, kept apart)
+    BODY_PHOTO_SIZES,
+    LEAD_PHOTO_SIZES,
+    SHARE_IMAGE_SPEC,
+    Photo,
+    PhotoRendition,
+)
 from .routing import ChildRouting
 from .translations import TranslationStatusPanel
 
-# The lead photo as a link to the article shows it on social networks and in search results.
-SHARE_IMAGE_SPEC = "fill-1200x630"
 # Prefetched with the photos of the pages a reader sees (one query, however many pages): the
 # renditions Wagtail finds in its cache it stores there again on every lookup, pickling each
 # with its photo; prefetched ones it only reads.
@@ -370,6 +375,14 @@ class ArticlePage(PublicPageMixin, Page):
                 "frame-src": self.player_origins,
             }
         return response
+
+    def photos_shown(self) -> Iterator[tuple[Photo, tuple[str, ...]]]:
+        """Each photo the story's pages show, with the sizes they show it in."""
+        if self.lead_image:
+            yield self.lead_image, LEAD_PHOTO_SIZES
+        for block in self.body:
+            if block.block_type == "photo" and block.value["image"]:
+                yield block.value["image"], BODY_PHOTO_SIZES
 
     @cached_property
     def share_image(self) -> AbstractRendition | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +30,30 @@ def shared_filter(spec: str) -> Filter:
     author page's render). A filter holds nothing of an image or of a render, and is no longer read
     from the database, so one may serve every thread."""
     return Filter(spec=spec)
+
+
+# The sizes reading pages show a photo in, spelled as the templates spell them (a test shows every
+# reading page finding them all made): a story's lead photo, atop its page or a front page's lead
+# card, on the other cards, and as the picture beside a link to it on social networks; a photo
+# in a story's body.
+SHARE_IMAGE_SPEC = "fill-1200x630"
+LEAD_PHOTO_SIZES = (
+    *Filter.expand_spec("format-{webp,jpeg} fill-{480x270,960x540,1440x810}"),
+    *Filter.expand_spec("format-webp fill-{320x180,640x360}"),
+    SHARE_IMAGE_SPEC,
+)
+BODY_PHOTO_SIZES = tuple(Filter.expand_spec("format-{webp,jpeg} width-{480,960,1440}"))
+
+
+def sizes_missing(shown: Iterable[tuple[Photo, Sequence[str]]]) -> list[tuple[Photo, list[str]]]:
+    """Of these photos and the sizes a page shows them in, those not made yet."""
+    missing = []
+    for photo, specs in shown:
+        filters = [shared_filter(spec) for spec in specs]
+        made = photo.find_existing_renditions(*filters)
+        if wanted := [item.spec for item in filters if item not in made]:
+            missing.append((photo, wanted))
+    return missing
 
 
 # Renditions are made one photo at a time in a process. Each making decodes the original and

@@ -1,5 +1,5 @@
-"""Keep what readers see current when a page changes: "Read more" lists (`news.related`)
-and the cached reading pages.
+"""Keep what readers see current when a page changes: "Read more" lists (`news.related`),
+the sizes of its photos, and the cached reading pages.
 
 A published or unpublished page changes the listings above it too (section, home, their
 feeds): every cache drops them all. A deleted or moved page may have been anywhere, so every
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -17,8 +18,9 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 from tamizdat.web.page_cache import retire_frame
 from tamizdat.web.purge import purge_every_page, purge_pages
 
-from . import related
+from . import related, tasks
 from .models import ArticlePage
+from .photos import sizes_missing
 
 
 @receiver(page_published)
@@ -26,6 +28,13 @@ def choose_read_more(sender: Any, instance: Any, **kwargs: Any) -> None:
     # Connected before the purge, so the pages purged are made again with the new lists.
     if isinstance(instance, ArticlePage):
         related.published(instance)
+
+
+@receiver(page_published)
+def make_photo_sizes(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, ArticlePage) and sizes_missing(instance.photos_shown()):
+        article_id = instance.pk
+        transaction.on_commit(lambda: tasks.make_photo_sizes.enqueue(article_id))
 
 
 @receiver(post_page_move)

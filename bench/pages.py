@@ -20,7 +20,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from string import Template
 
@@ -107,6 +109,39 @@ def render_queries(tamizdat: list[str], env: dict[str, str], paths: dict[str, st
         [*tamizdat, "shell", "-c", code], env=env, capture_output=True, text=True, check=True
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def worker_after_load(tamizdat: list[str], env: dict[str, str]) -> dict[str, float]:
+    """One pass of the task worker over what loading the newsroom queued, as a deployment's
+    worker runs it before readers come (the photos' sizes among it): its time and peak RSS."""
+    started = time.monotonic()
+    worker = subprocess.Popen([*tamizdat, "worker", "--batch"], env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(worker.pid, 0)
+    worker.returncode = os.waitstatus_to_exitcode(status)
+    if worker.returncode:
+        raise SystemExit(f"the worker failed with exit code {worker.returncode}")
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+    }
+
+
+def first_readers(base: str) -> dict[str, float]:
+    """Every page the front pages link to, asked for once by eight readers at a time: the
+    renders after a deployment, when nothing is cached yet."""
+    fronts = [f"{base}/en/", f"{base}/ru/"]
+    links = set()
+    for front in fronts:
+        html = urllib.request.urlopen(front).read().decode()
+        links.update(re.findall(r'href="(/(?:en|ru)/[^"#?]*)"', html))
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as readers:
+        statuses = list(readers.map(lambda path: urllib.request.urlopen(base + path).status, links))
+    return {
+        "pages": len(statuses),
+        "errors": sum(status != 200 for status in statuses),
+        "seconds": round(time.monotonic() - started, 1),
+    }
 
 
 def during_publishing(
@@ -205,6 +240,7 @@ def main() -> None:
     }
     tamizdat = [sys.executable, "-m", "tamizdat.cli"]
     subprocess.run([*tamizdat, "demo", "--no-serve"], env=env, check=True, capture_output=True)
+    worker = worker_after_load(tamizdat, env)
     port, static_port, proxy_port = free_port(), free_port(), free_port()
     serve = subprocess.Popen(
         [*tamizdat, "serve", "--port", str(port), "--workers", str(arguments.workers)],
@@ -216,6 +252,8 @@ def main() -> None:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(f"{base}/en/")
+        readers = first_readers(base)
+        after_first_readers = peak_rss_mb(serve.pid)
         article = re.search(
             r'class="card__headline"><a href="([^"]+)"',
             urllib.request.urlopen(f"{base}/en/").read().decode(),
@@ -261,6 +299,9 @@ def main() -> None:
             "nginx_file_rps_vs_nginx_front_cache": ratio(static, proxied),
             # `tamizdat serve` is the gunicorn master itself; its children are the workers.
             "web_worker_peak_rss_mb": peak_rss_mb(serve.pid),
+            "web_worker_peak_rss_mb_after_first_readers": after_first_readers,
+            "first_readers": readers,
+            "task_worker_after_load": worker,
         }
         print(json.dumps(result, indent=2))
     finally:

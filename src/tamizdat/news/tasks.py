@@ -35,8 +35,8 @@ def choose_missing_read_more() -> None:
 def make_photo_sizes(article_id: int) -> None:
     """Make the sizes of a published story's photos that its pages show, so that no reader's
     request waits while an original is decoded: a web worker whose threads met new photos held
-    several at once, and its memory peaked 100 MiB above its usual. One size at a time here,
-    which keeps the worker's own peak low."""
+    several at once, and its memory peaked about 90 MiB above its usual. One size at a time
+    here, so the worker holds one image at once."""
     from .models import ArticlePage
     from .photos import sizes_missing
 

@@ -10,14 +10,17 @@ import PIL.Image
 import pytest
 from django.db import connections
 from django.template import Context, Template
+from django_tasks_db.models import DBTaskResult
 
 from tamizdat.news.models import Photo, PhotoRendition
+from tamizdat.news.tasks import make_photo_sizes
 from tests import factories
+from tests.worker import run_worker
 
 
-def _rendition(photo, spec):
+def _renditions(photo, *specs):
     try:
-        return photo.get_rendition(spec)
+        return list(photo.get_renditions(*specs).values())
     finally:
         connections.close_all()  # each thread's own connection
 
@@ -30,7 +33,7 @@ def test_one_photo_object_makes_renditions_in_many_threads_at_once(tmp_path, set
     photo = factories.photo("shared")
     specs = [f"fill-{width}x{width // 2}" for width in range(120, 440, 20)]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        renditions = list(pool.map(lambda spec: _rendition(photo, spec), specs))
+        renditions = [found for [found] in pool.map(lambda spec: _renditions(photo, spec), specs)]
     assert [(r.width, r.height) for r in renditions] == [
         (width, width // 2) for width in range(120, 440, 20)
     ]
@@ -79,17 +82,10 @@ def test_threads_showing_the_same_new_photo_make_each_size_once(tmp_path, settin
     photo = factories.photo("asked for at once")
     specs = ["format-webp|fill-320x180", "format-webp|fill-640x360"]
     with ThreadPoolExecutor(max_workers=6) as pool:
-        made = list(pool.map(lambda _: _render_both(photo, specs), range(6)))
-    assert len({tuple(urls) for urls in made}) == 1
+        made = list(pool.map(lambda _: _renditions(photo, *specs), range(6)))
+    assert len({tuple(rendition.url for rendition in found) for found in made}) == 1
     files = sorted(path.name for path in (tmp_path / "media" / "images").rglob("*.webp"))
     assert len(files) == 2, files
-
-
-def _render_both(photo, specs):
-    try:
-        return [rendition.url for rendition in photo.get_renditions(*specs).values()]
-    finally:
-        connections.close_all()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -114,3 +110,17 @@ def test_a_new_storys_photos_are_made_in_every_size_before_a_reader_asks(newsroo
         assert response.status_code == 200, url
         assert b"/media/images/" in response.content, url
     assert {(r.image.title, r.filter_spec) for r in PhotoRendition.objects.all()} == made
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_story_published_again_with_its_photos_made_queues_no_photo_work(newsroom, queued):
+    newsroom.section("politics", "Politics", "Политика")
+    story = newsroom.article("politics", "Port reopens", image=factories.photo("reopened"))
+    assert _photo_tasks() == 1
+    run_worker()
+    story.save_revision().publish()
+    assert _photo_tasks() == 1
+
+
+def _photo_tasks():
+    return DBTaskResult.objects.filter(task_path=make_photo_sizes.module_path).count()

@@ -45,15 +45,13 @@ LEAD_PHOTO_SIZES = (
 BODY_PHOTO_SIZES = tuple(Filter.expand_spec("format-{webp,jpeg} width-{480,960,1440}"))
 
 
-def sizes_missing(shown: Iterable[tuple[Photo, Sequence[str]]]) -> list[tuple[Photo, list[str]]]:
-    """Of these photos and the sizes a page shows them in, those not made yet."""
-    missing = []
+def all_sizes_made(shown: Iterable[tuple[Photo, Sequence[str]]]) -> bool:
+    """Whether each of these photos is made in every size a page shows it in."""
     for photo, specs in shown:
         filters = [shared_filter(spec) for spec in specs]
-        made = photo.find_existing_renditions(*filters)
-        if wanted := [item.spec for item in filters if item not in made]:
-            missing.append((photo, wanted))
-    return missing
+        if len(photo.find_existing_renditions(*filters)) < len(filters):
+            return False
+    return True
 
 
 # Renditions are made one photo at a time in a process. Each making decodes the original and

@@ -20,7 +20,7 @@ from tamizdat.web.purge import purge_every_page, purge_pages
 
 from . import related, tasks
 from .models import ArticlePage
-from .photos import sizes_missing
+from .photos import all_sizes_made
 
 
 @receiver(page_published)
@@ -32,7 +32,7 @@ def choose_read_more(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 @receiver(page_published)
 def make_photo_sizes(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if isinstance(instance, ArticlePage) and sizes_missing(instance.photos_shown()):
+    if isinstance(instance, ArticlePage) and not all_sizes_made(instance.photos_shown()):
         article_id = instance.pk
         transaction.on_commit(lambda: tasks.make_photo_sizes.enqueue(article_id))
 
